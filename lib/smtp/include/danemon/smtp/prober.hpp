@@ -1,0 +1,71 @@
+// Probes one MX address as a sender would: connect, banner, EHLO, STARTTLS, handshake,
+// then separate short probes to learn whether TLS 1.2+ is possible and whether TLS 1.0/1.1
+// are still accepted. Every phase has its own limit and the whole probe one deadline.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "danemon/dane/certificate.hpp"
+
+namespace danemon::smtp {
+
+struct PhaseLimits {
+    std::chrono::milliseconds connect{10000};
+    std::chrono::milliseconds banner{30000};
+    std::chrono::milliseconds command{15000}; // EHLO and STARTTLS replies
+    std::chrono::milliseconds handshake{15000};
+    std::chrono::milliseconds total{60000}; // the whole probe, legacy probes included
+};
+
+struct ProbeEndpoint {
+    std::string host;    // MX host name, for messages
+    std::string address; // IPv4 or IPv6 literal
+    std::uint16_t port = 25;
+};
+
+struct ProbeRequest {
+    ProbeEndpoint endpoint;
+    std::string sni;       // the TLSA base domain (or the MX host name)
+    std::string helo_name; // our EHLO name
+    PhaseLimits limits;
+    bool probe_legacy = true; // also try TLS 1.0 and 1.1 on their own
+};
+
+enum class ProbeFailure {
+    none,
+    unreachable,      // connect refused / no route / connect timed out     -> mx-unreachable
+    smtp_error,       // banner/EHLO/STARTTLS reply missing, timed out, bad -> smtp-error
+    starttls_missing, // EHLO did not offer STARTTLS                          -> starttls-missing
+    tls_failed,       // handshake failed (the TLS 1.2+ and legacy attempts)  -> tls-handshake-failed
+};
+
+struct ProbeResult {
+    ProbeEndpoint endpoint;
+    ProbeFailure failure = ProbeFailure::none;
+    std::string phase;  // "connect", "banner", "ehlo", "starttls", "handshake" when failed
+    std::string detail; // one sentence when failed; reply text is sanitized (printable ASCII)
+    std::string banner; // first banner line, sanitized
+    bool starttls_offered = false;
+    // Filled when a handshake succeeded (the main one allows TLS 1.0 to 1.3).
+    std::string tls_version;
+    std::string cipher;
+    dane::ServedChain chain;
+    bool modern_tls = false;                // TLS 1.2 or newer negotiated
+    std::vector<std::string> legacy_tls;    // "TLSv1", "TLSv1.1" that the server accepts
+    std::chrono::milliseconds elapsed{0};
+};
+
+class Prober {
+public:
+    virtual ~Prober() = default;
+    virtual ProbeResult probe(const ProbeRequest& request) = 0;
+};
+
+std::unique_ptr<Prober> make_starttls_prober();
+
+} // namespace danemon::smtp
