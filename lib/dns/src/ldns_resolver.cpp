@@ -1,1 +1,267 @@
-// placeholder until implemented
+// The real Resolver: ldns queries to one validating recursive resolver. DNSSEC status is
+// taken from the AD bit (the resolver validates, danemon trusts the path to it, as Postfix
+// does); SERVFAIL is re-asked with CD to tell bogus data from a broken server.
+#include "danemon/dns/resolver.hpp"
+#include "ldns_cxx.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <memory>
+#include <stdexcept>
+
+namespace danemon::dns {
+namespace {
+
+struct LdnsResolverFree {
+    void operator()(ldns_resolver* r) const { ldns_resolver_deep_free(r); }
+};
+struct LdnsPktFree {
+    void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
+};
+struct LdnsRdfFree {
+    void operator()(ldns_rdf* r) const { ldns_rdf_deep_free(r); }
+};
+using ResolverPtr = std::unique_ptr<ldns_resolver, LdnsResolverFree>;
+using PktPtr = std::unique_ptr<ldns_pkt, LdnsPktFree>;
+using RdfPtr = std::unique_ptr<ldns_rdf, LdnsRdfFree>;
+
+std::string rdf_text(const ldns_rdf* rdf) {
+    char* text = ldns_rdf2str(rdf);
+    if (text == nullptr) return {};
+    std::string result(text);
+    free(text); // NOLINT: ldns allocates with malloc
+    return result;
+}
+
+std::string owner_name(const ldns_rr* rr) {
+    return normalize_name(rdf_text(ldns_rr_owner(rr)));
+}
+
+// The result of one question, before it is turned into a typed Lookup.
+struct Answer {
+    LookupStatus status = LookupStatus::error;
+    bool authenticated = false;
+    std::uint32_t ttl = 0;
+    std::vector<const ldns_rr*> records; // of the asked type, at the end of the CNAME chain
+    std::vector<std::string> cname_chain;
+    std::string why;
+    PktPtr packet; // owns the records
+};
+
+class LdnsResolver final : public Resolver {
+public:
+    explicit LdnsResolver(const ResolverOptions& options)
+        : server_text_(options.server.address + (options.server.port == 53
+                                                     ? std::string()
+                                                     : ":" + std::to_string(options.server.port))) {
+        resolver_.reset(ldns_resolver_new());
+        if (!resolver_) throw std::runtime_error("out of memory creating a DNS resolver");
+        bool v6 = options.server.address.find(':') != std::string::npos;
+        RdfPtr ns(ldns_rdf_new_frm_str(v6 ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A,
+                                       options.server.address.c_str()));
+        if (!ns) throw std::invalid_argument("not an IP address: " + options.server.address);
+        if (ldns_resolver_push_nameserver(resolver_.get(), ns.get()) != LDNS_STATUS_OK)
+            throw std::runtime_error("cannot use resolver address " + options.server.address);
+        ldns_resolver_set_port(resolver_.get(), options.server.port);
+        ldns_resolver_set_recursive(resolver_.get(), true);
+        ldns_resolver_set_dnssec(resolver_.get(), true);   // DO: ask for the AD bit
+        ldns_resolver_set_fallback(resolver_.get(), true); // TCP when truncated
+        ldns_resolver_set_edns_udp_size(resolver_.get(), 1232);
+        ldns_resolver_set_defnames(resolver_.get(), false);
+        ldns_resolver_set_dnsrch(resolver_.get(), false);
+        ldns_resolver_set_random(resolver_.get(), false);
+        auto ms = options.timeout.count();
+        timeval tv{};
+        tv.tv_sec = static_cast<time_t>(ms / 1000);
+        tv.tv_usec = static_cast<suseconds_t>((ms % 1000) * 1000);
+        ldns_resolver_set_timeout(resolver_.get(), tv);
+        ldns_resolver_set_retrans(resolver_.get(),
+                                  static_cast<uint8_t>(std::max<long>(1, ms / 1000)));
+        ldns_resolver_set_retry(resolver_.get(),
+                                static_cast<uint8_t>(std::clamp(options.retries, 1, 5)));
+    }
+
+    ResolverCheck check_validation() override {
+        // The root zone is signed; a validating resolver sets AD on its SOA.
+        Answer answer = ask("", LDNS_RR_TYPE_SOA);
+        if (answer.status == LookupStatus::error || answer.status == LookupStatus::bogus)
+            return {false, "the resolver at " + server_text_ +
+                               " did not answer a query for the root zone (" + answer.why + ")"};
+        if (!answer.authenticated)
+            return {false, "the resolver at " + server_text_ +
+                               " does not validate DNSSEC (no AD bit on the signed root zone), so "
+                               "no DANE verdict can be trusted"};
+        return {true, {}};
+    }
+
+    Lookup<MxRecord> lookup_mx(const std::string& domain) override {
+        Answer answer = ask(domain, LDNS_RR_TYPE_MX);
+        Lookup<MxRecord> result = shell<MxRecord>(answer);
+        for (const ldns_rr* rr : answer.records) {
+            if (ldns_rr_rd_count(rr) < 2) continue;
+            MxRecord mx;
+            mx.preference = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
+            mx.host = normalize_name(rdf_text(ldns_rr_rdf(rr, 1)));
+            result.records.push_back(std::move(mx));
+        }
+        std::sort(result.records.begin(), result.records.end(), [](const auto& a, const auto& b) {
+            return a.preference != b.preference ? a.preference < b.preference : a.host < b.host;
+        });
+        return result;
+    }
+
+    Lookup<std::string> lookup_addresses(const std::string& host, AddressFamily family) override {
+        Answer answer =
+            ask(host, family == AddressFamily::ipv4 ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA);
+        Lookup<std::string> result = shell<std::string>(answer);
+        for (const ldns_rr* rr : answer.records)
+            if (ldns_rr_rd_count(rr) >= 1) result.records.push_back(rdf_text(ldns_rr_rdf(rr, 0)));
+        return result;
+    }
+
+    Lookup<dane::TlsaRecord> lookup_tlsa(const std::string& owner) override {
+        Answer answer = ask(owner, LDNS_RR_TYPE_TLSA);
+        Lookup<dane::TlsaRecord> result = shell<dane::TlsaRecord>(answer);
+        for (const ldns_rr* rr : answer.records) {
+            if (ldns_rr_rd_count(rr) < 4) continue;
+            dane::TlsaRecord record;
+            record.usage = ldns_rdf2native_int8(ldns_rr_rdf(rr, 0));
+            record.selector = ldns_rdf2native_int8(ldns_rr_rdf(rr, 1));
+            record.matching = ldns_rdf2native_int8(ldns_rr_rdf(rr, 2));
+            const ldns_rdf* data = ldns_rr_rdf(rr, 3);
+            const std::uint8_t* bytes = ldns_rdf_data(data);
+            record.data.assign(bytes, bytes + ldns_rdf_size(data));
+            result.records.push_back(std::move(record));
+        }
+        return result;
+    }
+
+private:
+    template <typename T> static Lookup<T> shell(const Answer& answer) {
+        Lookup<T> result;
+        result.status = answer.status;
+        result.authenticated = answer.authenticated;
+        result.ttl = answer.ttl;
+        result.cname_chain = answer.cname_chain;
+        result.why = answer.why;
+        return result;
+    }
+
+    PktPtr send(const std::string& name, ldns_rr_type type, bool checking_disabled,
+                ldns_status& status) {
+        std::string absolute = name.empty() ? "." : name + ".";
+        RdfPtr qname(ldns_dname_new_frm_str(absolute.c_str()));
+        if (!qname) {
+            status = LDNS_STATUS_DOMAINNAME_OVERFLOW;
+            return nullptr;
+        }
+        ldns_resolver_set_dnssec_cd(resolver_.get(), checking_disabled);
+        ldns_pkt* raw = nullptr;
+        status = ldns_resolver_query_status(&raw, resolver_.get(), qname.get(), type,
+                                            LDNS_RR_CLASS_IN, LDNS_RD);
+        ldns_resolver_set_dnssec_cd(resolver_.get(), false);
+        return PktPtr(raw);
+    }
+
+    Answer ask(const std::string& name, ldns_rr_type type) {
+        Answer answer;
+        ldns_status status = LDNS_STATUS_OK;
+        PktPtr packet = send(name, type, false, status);
+        if (status != LDNS_STATUS_OK || !packet) {
+            answer.why = "no answer from the resolver at " + server_text_ + ": " +
+                         ldns_get_errorstr_by_id(status);
+            return answer;
+        }
+        ldns_pkt_rcode rcode = ldns_pkt_get_rcode(packet.get());
+        if (rcode == LDNS_RCODE_SERVFAIL) {
+            // RFC 4035 section 3.2.2: with CD set the resolver skips validation. Data that
+            // appears only then failed validation: bogus. Otherwise the servers are broken.
+            ldns_status cd_status = LDNS_STATUS_OK;
+            PktPtr unchecked = send(name, type, true, cd_status);
+            if (cd_status == LDNS_STATUS_OK && unchecked) {
+                ldns_pkt_rcode cd_rcode = ldns_pkt_get_rcode(unchecked.get());
+                if (cd_rcode == LDNS_RCODE_NOERROR || cd_rcode == LDNS_RCODE_NXDOMAIN) {
+                    answer.status = LookupStatus::bogus;
+                    answer.why =
+                        "DNSSEC validation failed (SERVFAIL, but an answer with the CD bit)";
+                    return answer;
+                }
+            }
+            answer.why =
+                "the resolver answered SERVFAIL, also with the CD bit (broken or unreachable "
+                "authoritative servers)";
+            return answer;
+        }
+        if (rcode != LDNS_RCODE_NOERROR && rcode != LDNS_RCODE_NXDOMAIN) {
+            char* rc = ldns_pkt_rcode2str(rcode);
+            answer.why = std::string("the resolver answered ") + (rc ? rc : "an error");
+            free(rc); // NOLINT: ldns allocates with malloc
+            return answer;
+        }
+        answer.authenticated = ldns_pkt_ad(packet.get());
+        follow_answer(packet.get(), normalize_name(name), type, answer);
+        if (rcode == LDNS_RCODE_NXDOMAIN && answer.records.empty()) {
+            answer.status = LookupStatus::nxdomain;
+        } else if (answer.records.empty()) {
+            answer.status = LookupStatus::nodata;
+        } else {
+            answer.status = answer.authenticated ? LookupStatus::secure : LookupStatus::insecure;
+        }
+        if (answer.records.empty()) answer.ttl = negative_ttl(packet.get());
+        answer.packet = std::move(packet);
+        return answer;
+    }
+
+    // Follows the CNAME chain from the question name and collects the RRset at its end.
+    static void follow_answer(ldns_pkt* packet, std::string current, ldns_rr_type type,
+                              Answer& answer) {
+        const ldns_rr_list* rrs = ldns_pkt_answer(packet);
+        std::size_t count = rrs ? ldns_rr_list_rr_count(rrs) : 0;
+        for (std::size_t hops = 0; hops < 16; ++hops) {
+            bool aliased = false;
+            for (std::size_t i = 0; i < count; ++i) {
+                const ldns_rr* rr = ldns_rr_list_rr(rrs, i);
+                if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME && type != LDNS_RR_TYPE_CNAME &&
+                    owner_name(rr) == current && ldns_rr_rd_count(rr) >= 1) {
+                    current = normalize_name(rdf_text(ldns_rr_rdf(rr, 0)));
+                    answer.cname_chain.push_back(current);
+                    aliased = true;
+                    break;
+                }
+            }
+            if (!aliased) break;
+        }
+        std::uint32_t ttl = std::numeric_limits<std::uint32_t>::max();
+        for (std::size_t i = 0; i < count; ++i) {
+            const ldns_rr* rr = ldns_rr_list_rr(rrs, i);
+            if (ldns_rr_get_type(rr) == type && owner_name(rr) == current) {
+                answer.records.push_back(rr);
+                ttl = std::min(ttl, ldns_rr_ttl(rr));
+            }
+        }
+        if (!answer.records.empty()) answer.ttl = ttl;
+    }
+
+    // RFC 2308 section 5: a negative answer lives min(SOA TTL, SOA MINIMUM).
+    static std::uint32_t negative_ttl(ldns_pkt* packet) {
+        const ldns_rr_list* auth = ldns_pkt_authority(packet);
+        std::size_t count = auth ? ldns_rr_list_rr_count(auth) : 0;
+        for (std::size_t i = 0; i < count; ++i) {
+            const ldns_rr* rr = ldns_rr_list_rr(auth, i);
+            if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(rr) >= 7)
+                return std::min(ldns_rr_ttl(rr), ldns_rdf2native_int32(ldns_rr_rdf(rr, 6)));
+        }
+        return 0;
+    }
+
+    ResolverPtr resolver_;
+    std::string server_text_;
+};
+
+} // namespace
+
+std::unique_ptr<Resolver> make_ldns_resolver(const ResolverOptions& options) {
+    return std::make_unique<LdnsResolver>(options);
+}
+
+} // namespace danemon::dns

@@ -2,11 +2,11 @@
 // "lookup failed" are different values, as Postfix keeps DNS_NOTFOUND and DNS_RETRY apart.
 #pragma once
 
+#include "danemon/dane/tlsa.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include "danemon/dane/tlsa.hpp"
 
 namespace danemon::dns {
 

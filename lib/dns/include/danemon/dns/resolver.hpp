@@ -3,11 +3,11 @@
 // CD on SERVFAIL to tell bogus data from a broken server.
 #pragma once
 
+#include "danemon/dns/lookup.hpp"
+
 #include <chrono>
 #include <memory>
 #include <string>
-
-#include "danemon/dns/lookup.hpp"
 
 namespace danemon::dns {
 
