@@ -1,1 +1,454 @@
-// placeholder until implemented
+// The rules of ../dane-rules.md applied to one domain's facts: what a DANE-enforcing
+// sender (RFC 7672) and a sender that requires TLS 1.2 would do with each MX host.
+#include "danemon/check/evaluate.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace danemon::check {
+namespace {
+
+using dns::LookupStatus;
+
+Problem problem(const char* code, Severity severity, std::string message, std::string mx = {},
+                std::string address = {}) {
+    return Problem{code, severity, std::move(message), std::move(mx), std::move(address)};
+}
+
+template <typename T> std::string dnssec_word(const dns::Lookup<T>& lookup) {
+    switch (lookup.status) {
+    case LookupStatus::bogus:
+        return "bogus";
+    case LookupStatus::error:
+        return "error";
+    default:
+        return lookup.authenticated ? "secure" : "insecure";
+    }
+}
+
+std::string date_of(std::time_t t) {
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return buf;
+}
+
+std::string join(const std::vector<std::string>& items, const char* separator = ", ") {
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty()) out += separator;
+        out += item;
+    }
+    return out;
+}
+
+std::string tlsa_owner(const std::string& base) {
+    return "_25._tcp." + base;
+}
+
+std::string endpoint_text(const smtp::ProbeEndpoint& e) {
+    bool v6 = e.address.find(':') != std::string::npos;
+    return (v6 ? "[" + e.address + "]" : e.address) + ":" + std::to_string(e.port);
+}
+
+// The record to publish so that a chain matches: 3 1 1 of its leaf (the recommended form).
+std::string record_to_publish(const std::string& base, const dane::ServedChain& chain) {
+    if (chain.empty()) return {};
+    auto data =
+        dane::association_data(chain.der.front(), dane::selector_spki, dane::matching_sha256);
+    if (!data) return {};
+    dane::TlsaRecord record{dane::usage_dane_ee, dane::selector_spki, dane::matching_sha256, *data};
+    return tlsa_owner(base) + ". IN TLSA " + dane::to_presentation(record);
+}
+
+// What DANE means for one MX host, from its DNS facts alone.
+struct HostDane {
+    bool addresses_secure = false;
+    bool secure_rrset = false; // RFC 7672 2.2: a secure, non-empty TLSA RRset: TLS is mandatory
+    std::vector<dane::TlsaRecord> usable;
+};
+
+HostDane host_dane(const MxHostFacts& host, bool validating) {
+    HostDane d;
+    bool any_found = host.ipv4.found() || host.ipv6.found();
+    bool all_secure = (!host.ipv4.found() || host.ipv4.authenticated) &&
+                      (!host.ipv6.found() || host.ipv6.authenticated);
+    // RFC 7672 2.2.2: senders look up TLSA only for hosts whose addresses are secure.
+    d.addresses_secure = validating && any_found && all_secure;
+    d.secure_rrset = d.addresses_secure && host.tlsa.status == LookupStatus::secure &&
+                     !host.tlsa.records.empty();
+    if (d.secure_rrset)
+        for (const auto& record : host.tlsa.records)
+            if (dane::assess_for_smtp(record).usable) d.usable.push_back(record);
+    return d;
+}
+
+void check_expiry(EndpointVerdict& e, const std::string& host, const Policy& policy,
+                  std::time_t now) {
+    if (e.chain.empty()) return;
+    const auto& leaf = e.chain.front();
+    const std::string where = host + " at " + endpoint_text(e.probe.endpoint);
+    const std::string& address = e.probe.endpoint.address;
+    if (leaf.not_after < now) {
+        if (e.dane == DaneState::fail) return; // the DANE failure is the problem to fix first
+        bool dane_ee = e.dane == DaneState::pass && e.matched_record &&
+                       e.matched_record->usage == dane::usage_dane_ee;
+        std::string text =
+            "The certificate " + where + " expired on " + date_of(leaf.not_after) + ".";
+        text += dane_ee ? " DANE senders still accept it (DANE-EE ignores expiry, RFC 7672 section "
+                          "3.1.1), but senders that verify it the PKIX way do not."
+                        : " Senders that verify certificates refuse it.";
+        text += " Renew it, keeping the key (certbot --reuse-key) so the TLSA records stay valid.";
+        e.problems.push_back(problem(code::cert_expired, Severity::warning, text, host, address));
+        return;
+    }
+    auto days_left = (leaf.not_after - now) / 86400;
+    if (days_left < policy.expiry_warning_days) {
+        e.problems.push_back(problem(
+            code::cert_expiring, Severity::warning,
+            "The certificate " + where + " expires on " + date_of(leaf.not_after) + ", in " +
+                std::to_string(days_left) +
+                " days. Renew it; keep the key (certbot --reuse-key), or publish the next key's "
+                "TLSA record at least two TTLs before the switch.",
+            host, address));
+    }
+}
+
+void check_dane(EndpointVerdict& e, const MxHostFacts& host, std::time_t now) {
+    const std::string where = host.mx.host + " at " + endpoint_text(e.probe.endpoint);
+    const std::string& address = e.probe.endpoint.address;
+    const std::string owner = tlsa_owner(host.tlsa_base);
+    dane::DaneInput input{host.tlsa.records, host.reference_names, e.probe.chain, now};
+    dane::DaneVerdict verdict = dane::verify(input);
+    switch (verdict.outcome) {
+    case dane::DaneOutcome::pass:
+        e.dane = DaneState::pass;
+        if (verdict.match_index && *verdict.match_index < host.tlsa.records.size())
+            e.matched_record = host.tlsa.records[*verdict.match_index];
+        e.matched_depth = verdict.match_depth;
+        return;
+    case dane::DaneOutcome::no_usable_records:
+        return; // reported once for the host as tlsa-unusable
+    case dane::DaneOutcome::internal_error:
+        e.problems.push_back(
+            problem(code::check_incomplete, Severity::warning,
+                    "DANE verification of " + where + " could not run: " + verdict.detail,
+                    host.mx.host, address));
+        return;
+    case dane::DaneOutcome::fail:
+        break;
+    }
+    e.dane = DaneState::fail;
+    const std::string publish = record_to_publish(host.tlsa_base, e.probe.chain);
+    switch (verdict.failure) {
+    case dane::DaneFailure::name_mismatch: {
+        std::vector<std::string> names;
+        if (!e.chain.empty()) names = e.chain.front().names;
+        e.problems.push_back(problem(
+            code::tlsa_name_mismatch, Severity::critical,
+            "A DANE-TA record at " + owner + " matches the chain " + where +
+                ", but the certificate's names (" + join(names) + ") include none of " +
+                join(host.reference_names) +
+                " (RFC 7672 section 3.2.3): DANE senders refuse it. Issue the certificate for " +
+                host.tlsa_base + ", or publish " + publish + ".",
+            host.mx.host, address));
+        return;
+    }
+    case dane::DaneFailure::expired:
+        e.problems.push_back(
+            problem(code::cert_expired, Severity::critical,
+                    "The chain " + where + " matches a DANE-TA record at " + owner +
+                        ", but a certificate in it is expired or not yet valid (" + verdict.detail +
+                        "): DANE senders refuse it. Renew the certificate.",
+                    host.mx.host, address));
+        return;
+    case dane::DaneFailure::empty_chain:
+        e.problems.push_back(problem(code::tls_handshake_failed, Severity::critical,
+                                     where + " completed TLS without a certificate: DANE senders "
+                                             "cannot authenticate it.",
+                                     host.mx.host, address));
+        return;
+    default:
+        break;
+    }
+    std::string text = "No usable TLSA record at " + owner + " matches the certificate " + where +
+                       ": DANE senders refuse delivery (their logs say 'bad certificate').";
+    bool hidden = std::any_of(verdict.records.begin(), verdict.records.end(), [](const auto& r) {
+        return r.hidden_by_agility && r.matched_depth.has_value();
+    });
+    if (hidden)
+        text += " A record with a stronger digest that matches nothing hides a matching weaker one "
+                "(RFC 7671 section 9): update or remove the stale record.";
+    if (!publish.empty())
+        text += " Publish " + publish + " (and drop the stale record once it is live).";
+    e.problems.push_back(
+        problem(code::tlsa_mismatch, Severity::critical, text, host.mx.host, address));
+}
+
+EndpointVerdict evaluate_endpoint(const smtp::ProbeResult& probe, const MxHostFacts& host,
+                                  const HostDane& d, const Policy& policy, std::time_t now) {
+    EndpointVerdict e;
+    e.probe = probe;
+    for (const auto& der : probe.chain.der)
+        if (auto summary = dane::summarize(der)) e.chain.push_back(std::move(*summary));
+    const std::string& name = host.mx.host;
+    const std::string where = name + " at " + endpoint_text(probe.endpoint);
+    const std::string& address = probe.endpoint.address;
+    switch (probe.failure) {
+    case smtp::ProbeFailure::unreachable:
+        e.problems.push_back(problem(code::mx_unreachable, Severity::critical,
+                                     "Cannot connect to " + where + " (" + probe.detail +
+                                         "): senders queue the mail or move to the next MX.",
+                                     name, address));
+        return e;
+    case smtp::ProbeFailure::smtp_error:
+        e.problems.push_back(problem(code::smtp_error, Severity::critical,
+                                     "The SMTP dialogue with " + where + " failed at " +
+                                         probe.phase + ": " + probe.detail + ".",
+                                     name, address));
+        return e;
+    case smtp::ProbeFailure::starttls_missing:
+        if (d.secure_rrset)
+            e.problems.push_back(problem(
+                code::starttls_missing, Severity::critical,
+                where + " does not offer STARTTLS although TLSA records are published at " +
+                    tlsa_owner(host.tlsa_base) +
+                    ": DANE senders defer all mail to it (RFC 7672 section 2.2). Enable STARTTLS "
+                    "(Postfix: smtpd_tls_security_level = may) or withdraw the TLSA records.",
+                name, address));
+        else
+            e.problems.push_back(problem(code::starttls_missing, Severity::warning,
+                                         where + " does not offer STARTTLS: senders that require "
+                                                 "TLS cannot deliver here.",
+                                         name, address));
+        return e;
+    case smtp::ProbeFailure::tls_failed:
+        e.problems.push_back(problem(
+            code::tls_handshake_failed, Severity::critical,
+            "The TLS handshake with " + where + " failed: " + probe.detail + ".", name, address));
+        return e;
+    case smtp::ProbeFailure::none:
+        break;
+    }
+    if (!probe.modern_tls) {
+        e.problems.push_back(problem(
+            code::tls_legacy_only, Severity::critical,
+            where + " speaks only " +
+                (probe.tls_version.empty() ? "TLS 1.0/1.1" : probe.tls_version) +
+                " (no TLS 1.2 or newer): senders that require TLS 1.2 cannot deliver and move to "
+                "the "
+                "next MX. Link the MTA against a current OpenSSL and allow TLSv1.2 and TLSv1.3.",
+            name, address));
+    } else if (!probe.legacy_tls.empty()) {
+        e.problems.push_back(problem(code::tls_legacy_enabled, Severity::warning,
+                                     where + " still accepts " + join(probe.legacy_tls) +
+                                         " beside TLS 1.2+. Consider disabling them (Postfix: "
+                                         "smtpd_tls_protocols = >=TLSv1.2).",
+                                     name, address));
+    }
+    if (!d.usable.empty()) check_dane(e, host, now);
+    check_expiry(e, name, policy, now);
+    return e;
+}
+
+void check_address_lookups(MxVerdict& m, const MxHostFacts& host) {
+    bool any_found = host.ipv4.found() || host.ipv6.found();
+    for (const auto* lookup : {&host.ipv4, &host.ipv6}) {
+        const char* type = lookup == &host.ipv4 ? "A" : "AAAA";
+        if (lookup->status == LookupStatus::bogus)
+            m.problems.push_back(problem(code::dnssec_bogus, Severity::critical,
+                                         std::string("The ") + type + " records of " +
+                                             host.mx.host +
+                                             " fail DNSSEC validation: senders defer mail to it.",
+                                         host.mx.host));
+        else if (lookup->status == LookupStatus::error)
+            m.problems.push_back(problem(code::dns_error,
+                                         any_found ? Severity::warning : Severity::critical,
+                                         std::string("The ") + type + " lookup for " +
+                                             host.mx.host + " failed: " + lookup->why + ".",
+                                         host.mx.host));
+    }
+    if (!any_found && !host.ipv4.failed() && !host.ipv6.failed())
+        m.problems.push_back(problem(code::mx_unreachable, Severity::critical,
+                                     host.mx.host + " has no A or AAAA records: senders cannot "
+                                                    "connect to it.",
+                                     host.mx.host));
+}
+
+void check_tlsa_lookup(MxVerdict& m, const MxHostFacts& host, const HostDane& d,
+                       bool domain_has_dane, bool validating) {
+    const std::string owner = tlsa_owner(host.tlsa_base);
+    if (!validating) return;
+    const auto& tlsa = host.tlsa;
+    if (d.addresses_secure) {
+        if (tlsa.status == LookupStatus::bogus) {
+            m.problems.push_back(problem(
+                code::dnssec_bogus, Severity::critical,
+                "The TLSA records at " + owner +
+                    " fail DNSSEC validation: DANE senders defer mail to " + host.mx.host + ".",
+                host.mx.host));
+            return;
+        }
+        if (tlsa.status == LookupStatus::error) {
+            // RFC 7672 2.2.3: a failed TLSA lookup makes the host unusable; never "no DANE".
+            m.problems.push_back(problem(code::dns_error, Severity::critical,
+                                         "The TLSA lookup at " + owner + " failed (" + tlsa.why +
+                                             "): DANE senders defer mail to " + host.mx.host + ".",
+                                         host.mx.host));
+            return;
+        }
+    }
+    if (tlsa.found() && !d.secure_rrset) {
+        std::string text = d.addresses_secure
+                               ? "The TLSA records at " + owner +
+                                     " are not DNSSEC-signed: DANE is not in effect. "
+                                     "Sign that zone and publish its DS record."
+                               : "The addresses of " + host.mx.host +
+                                     " are not DNSSEC-signed, so senders do not look up its TLSA "
+                                     "records (RFC 7672 "
+                                     "section 2.2.2): DANE is not in effect. Sign the zone and "
+                                     "publish its DS record.";
+        m.problems.push_back(problem(code::dnssec_insecure, Severity::warning, text, host.mx.host));
+        return;
+    }
+    if (d.secure_rrset && d.usable.empty()) {
+        std::vector<std::string> reasons;
+        for (const auto& record : tlsa.records)
+            reasons.push_back(dane::assess_for_smtp(record).why);
+        std::sort(reasons.begin(), reasons.end());
+        reasons.erase(std::unique(reasons.begin(), reasons.end()), reasons.end());
+        std::string text = "Every TLSA record at " + owner + " is unusable for SMTP (" +
+                           join(reasons, "; ") +
+                           "): senders require TLS but do not authenticate the server.";
+        for (const auto& endpoint : host.endpoints)
+            if (auto publish = record_to_publish(host.tlsa_base, endpoint.chain);
+                !publish.empty()) {
+                text += " Publish " + publish + ".";
+                break;
+            }
+        m.problems.push_back(problem(code::tlsa_unusable, Severity::warning, text, host.mx.host));
+        return;
+    }
+    if (d.addresses_secure && !tlsa.found() && domain_has_dane) {
+        std::string text = host.mx.host + " has no TLSA records while other MX hosts of the domain "
+                                          "do: DANE senders deliver to it without authentication.";
+        for (const auto& endpoint : host.endpoints)
+            if (auto publish = record_to_publish(host.tlsa_base, endpoint.chain);
+                !publish.empty()) {
+                text += " Publish " + publish + ".";
+                break;
+            }
+        m.problems.push_back(problem(code::tlsa_missing, Severity::warning, text, host.mx.host));
+    }
+}
+
+void check_consistency(MxVerdict& m) {
+    std::set<std::string> keys;
+    std::vector<std::string> seen;
+    for (const auto& e : m.endpoints) {
+        if (e.chain.empty()) continue;
+        if (keys.insert(e.chain.front().spki_sha256).second)
+            seen.push_back(e.probe.endpoint.address + " serves key " +
+                           e.chain.front().spki_sha256.substr(0, 16) + "...");
+    }
+    if (keys.size() > 1)
+        m.problems.push_back(problem(code::endpoint_inconsistent, Severity::warning,
+                                     "The addresses of " + m.host + " serve different keys (" +
+                                         join(seen, "; ") +
+                                         "): one TLSA RRset must match them all.",
+                                     m.host));
+}
+
+MxVerdict evaluate_host(const MxHostFacts& host, const HostDane& d, bool domain_has_dane,
+                        bool validating, const Policy& policy, std::time_t now) {
+    MxVerdict m;
+    m.host = host.mx.host;
+    m.preference = host.mx.preference;
+    m.tlsa_name = tlsa_owner(host.tlsa_base);
+    m.tlsa_dnssec = dnssec_word(host.tlsa);
+    m.tlsa_ttl = host.tlsa.ttl;
+    for (const auto& record : host.tlsa.records)
+        m.tlsa.push_back(TlsaVerdict{record, dane::assess_for_smtp(record)});
+    check_address_lookups(m, host);
+    check_tlsa_lookup(m, host, d, domain_has_dane, validating);
+    for (const auto& probe : host.endpoints)
+        m.endpoints.push_back(evaluate_endpoint(probe, host, d, policy, now));
+    check_consistency(m);
+    return m;
+}
+
+Status status_of(const DomainVerdict& v) {
+    Status status = Status::ok;
+    for (const auto& p : v.all_problems()) {
+        if (p.code == code::check_incomplete)
+            status = worse(status, Status::unknown);
+        else if (p.severity == Severity::critical)
+            status = worse(status, Status::critical);
+        else if (p.severity == Severity::warning)
+            status = worse(status, Status::warning);
+    }
+    return status;
+}
+
+} // namespace
+
+DomainVerdict evaluate(const DomainFacts& facts, const Policy& policy, std::time_t now) {
+    DomainVerdict v;
+    v.domain = facts.domain;
+    v.mx_dnssec = dnssec_word(facts.mx);
+    const bool validating = facts.resolver.validating;
+    if (!validating)
+        v.problems.push_back(problem(code::resolver_not_validating, Severity::critical,
+                                     facts.resolver.why.empty()
+                                         ? "The resolver does not validate DNSSEC: no DANE verdict "
+                                           "can be trusted. Use a validating resolver (unbound)."
+                                         : facts.resolver.why + "."));
+    switch (facts.mx.status) {
+    case LookupStatus::bogus:
+        v.problems.push_back(problem(code::dnssec_bogus, Severity::critical,
+                                     "The MX records of " + facts.domain +
+                                         " fail DNSSEC validation: validating senders defer all "
+                                         "mail for the domain."));
+        v.status = status_of(v);
+        return v;
+    case LookupStatus::error:
+        v.problems.push_back(problem(code::dns_error, Severity::critical,
+                                     "The MX lookup for " + facts.domain + " failed (" +
+                                         facts.mx.why + "): senders defer mail until it answers."));
+        v.status = status_of(v);
+        return v;
+    case LookupStatus::nxdomain:
+        v.problems.push_back(problem(code::dns_error, Severity::critical,
+                                     facts.domain + " does not exist in DNS (NXDOMAIN): no mail "
+                                                    "can be delivered to it."));
+        v.status = status_of(v);
+        return v;
+    default:
+        break;
+    }
+    // RFC 7505 section 3: a lone "0 ." MX says the domain accepts no mail.
+    bool null_mx = facts.mx.found() && std::all_of(facts.mx.records.begin(), facts.mx.records.end(),
+                                                   [](const auto& mx) { return mx.host.empty(); });
+    if (null_mx) {
+        v.problems.push_back(problem(code::null_mx, Severity::info,
+                                     facts.domain +
+                                         " publishes a null MX (RFC 7505): it accepts no "
+                                         "mail, so there is nothing to probe."));
+        v.status = status_of(v);
+        return v;
+    }
+    std::vector<HostDane> dane_of;
+    bool domain_has_dane = false;
+    for (const auto& host : facts.hosts) {
+        dane_of.push_back(host_dane(host, validating));
+        domain_has_dane = domain_has_dane || dane_of.back().secure_rrset;
+    }
+    for (std::size_t i = 0; i < facts.hosts.size(); ++i)
+        v.mx.push_back(
+            evaluate_host(facts.hosts[i], dane_of[i], domain_has_dane, validating, policy, now));
+    v.status = status_of(v);
+    return v;
+}
+
+} // namespace danemon::check

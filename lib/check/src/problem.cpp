@@ -1,1 +1,89 @@
-// placeholder until implemented
+// Severity and status names, exit codes, and the flattened problem list of a verdict.
+#include "danemon/check/problem.hpp"
+
+#include "danemon/check/verdict.hpp"
+
+namespace danemon::check {
+
+const char* to_string(Severity severity) {
+    switch (severity) {
+    case Severity::info:
+        return "info";
+    case Severity::warning:
+        return "warning";
+    case Severity::critical:
+        return "critical";
+    }
+    return "critical";
+}
+
+const char* to_string(Status status) {
+    switch (status) {
+    case Status::ok:
+        return "ok";
+    case Status::warning:
+        return "warning";
+    case Status::critical:
+        return "critical";
+    case Status::unknown:
+        return "unknown";
+    }
+    return "unknown";
+}
+
+int exit_code(Status status) {
+    switch (status) {
+    case Status::ok:
+        return 0;
+    case Status::warning:
+        return 1;
+    case Status::critical:
+        return 2;
+    case Status::unknown:
+        return 3;
+    }
+    return 3;
+}
+
+Status worse(Status a, Status b) {
+    // unknown outranks critical only in the sense that the check is incomplete; a known
+    // critical problem is still reported as critical.
+    auto rank = [](Status s) {
+        switch (s) {
+        case Status::ok:
+            return 0;
+        case Status::warning:
+            return 1;
+        case Status::unknown:
+            return 2;
+        case Status::critical:
+            return 3;
+        }
+        return 3;
+    };
+    return rank(a) >= rank(b) ? a : b;
+}
+
+const char* to_string(DaneState state) {
+    switch (state) {
+    case DaneState::pass:
+        return "pass";
+    case DaneState::fail:
+        return "fail";
+    case DaneState::not_applicable:
+        return "not-applicable";
+    }
+    return "not-applicable";
+}
+
+std::vector<Problem> DomainVerdict::all_problems() const {
+    std::vector<Problem> all = problems;
+    for (const auto& host : mx) {
+        all.insert(all.end(), host.problems.begin(), host.problems.end());
+        for (const auto& endpoint : host.endpoints)
+            all.insert(all.end(), endpoint.problems.begin(), endpoint.problems.end());
+    }
+    return all;
+}
+
+} // namespace danemon::check

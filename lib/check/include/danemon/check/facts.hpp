@@ -1,0 +1,38 @@
+// What the resolve and probe stages found for one domain: the plain input of the pure
+// evaluation. Produced by lib/scan on the network, or built by hand in tests.
+#pragma once
+
+#include "danemon/dns/lookup.hpp"
+#include "danemon/smtp/prober.hpp"
+
+#include <string>
+#include <vector>
+
+namespace danemon::check {
+
+struct MxHostFacts {
+    dns::MxRecord mx;
+    dns::Lookup<std::string> ipv4;
+    dns::Lookup<std::string> ipv6;
+    // The TLSA base domain (RFC 7672 2.2.3, RFC 7671 section 7): the CNAME-expanded host
+    // name when the chain is secure and it has TLSA records, else the MX host name.
+    std::string tlsa_base;
+    dns::Lookup<dane::TlsaRecord> tlsa; // at _25._tcp.<tlsa_base>
+    // Names a DANE-TA leaf may carry: tlsa_base, the MX host name, its CNAME expansion.
+    std::vector<std::string> reference_names;
+    std::vector<smtp::ProbeResult> endpoints; // one per address probed
+};
+
+struct DomainFacts {
+    std::string domain;
+    dns::ResolverCheck resolver;
+    dns::Lookup<dns::MxRecord> mx;
+    bool implicit_mx = false; // no MX RRset: the domain itself is the MX host (RFC 5321 5.1)
+    std::vector<MxHostFacts> hosts;
+};
+
+struct Policy {
+    int expiry_warning_days = 21; // cert-expiring below this many days
+};
+
+} // namespace danemon::check

@@ -1,0 +1,55 @@
+// Problems and severities: the fixed vocabulary of codes that reports, alerts and exit
+// codes are built from. Codes may be added when a real case needs one; never renamed.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace danemon::check {
+
+enum class Severity { info, warning, critical };
+const char* to_string(Severity severity);
+
+// A domain's status: the worst severity among its problems (info counts as ok), or
+// unknown when the check itself could not be completed.
+enum class Status { ok, warning, critical, unknown };
+const char* to_string(Status status);
+// Nagios-style: 0 ok, 1 warning, 2 critical, 3 unknown.
+int exit_code(Status status);
+Status worse(Status a, Status b);
+
+namespace code {
+// critical: a sender would defer or refuse this MX host
+inline constexpr const char* tlsa_mismatch = "tlsa-mismatch";
+inline constexpr const char* tlsa_name_mismatch = "tlsa-name-mismatch";
+inline constexpr const char* starttls_missing = "starttls-missing";
+inline constexpr const char* tls_handshake_failed = "tls-handshake-failed";
+inline constexpr const char* tls_legacy_only = "tls-legacy-only";
+inline constexpr const char* dnssec_bogus = "dnssec-bogus";
+inline constexpr const char* dns_error = "dns-error";
+inline constexpr const char* mx_unreachable = "mx-unreachable";
+inline constexpr const char* smtp_error = "smtp-error";
+inline constexpr const char* cert_expired = "cert-expired";
+inline constexpr const char* resolver_not_validating = "resolver-not-validating";
+// warning: works today, but DANE is not in effect where expected or will break soon
+inline constexpr const char* tlsa_missing = "tlsa-missing";
+inline constexpr const char* dnssec_insecure = "dnssec-insecure";
+inline constexpr const char* tlsa_unusable = "tlsa-unusable";
+inline constexpr const char* tls_legacy_enabled = "tls-legacy-enabled";
+inline constexpr const char* cert_expiring = "cert-expiring";
+inline constexpr const char* endpoint_inconsistent = "endpoint-inconsistent";
+// info
+inline constexpr const char* null_mx = "null-mx";
+// the check could not be completed (status unknown)
+inline constexpr const char* check_incomplete = "check-incomplete";
+} // namespace code
+
+struct Problem {
+    std::string code;
+    Severity severity = Severity::info;
+    std::string message; // one plain sentence (or two: what is wrong, then the fix)
+    std::string mx;      // MX host, empty for domain-level problems
+    std::string address; // endpoint address, empty above endpoint level
+};
+
+} // namespace danemon::check
