@@ -1,1 +1,151 @@
-// placeholder until implemented
+// Resolution follows RFC 7672 section 2.2 and RFC 7671 section 7; probing runs on a
+// bounded pool, each distinct endpoint once, so a slow host costs only its own deadline.
+#include "danemon/scan/scanner.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <map>
+#include <thread>
+#include <tuple>
+
+namespace danemon::scan {
+namespace {
+
+std::string tlsa_owner(const std::string& base) {
+    return "_25._tcp." + base;
+}
+
+using ProbeKey = std::tuple<std::string, std::uint16_t, std::string>; // address, port, SNI
+
+} // namespace
+
+Scanner::Scanner(dns::Resolver& resolver, smtp::Prober& prober, ScanOptions options)
+    : resolver_(resolver)
+    , prober_(prober)
+    , options_(std::move(options)) {}
+
+check::MxHostFacts Scanner::resolve_host(const dns::MxRecord& mx) {
+    check::MxHostFacts host;
+    host.mx = mx;
+    host.ipv4 = resolver_.lookup_addresses(mx.host, dns::AddressFamily::ipv4);
+    host.ipv6 = resolver_.lookup_addresses(mx.host, dns::AddressFamily::ipv6);
+    for (auto* lookup : {&host.ipv4, &host.ipv6})
+        if (lookup->records.size() > options_.max_addresses_per_host)
+            lookup->records.resize(options_.max_addresses_per_host);
+
+    // RFC 7671 section 7: when the MX host is an alias and the whole chain is secure, the
+    // sender tries TLSA at the expanded name first, then at the name as published. An
+    // error at the expanded name does not fall back (RFC 7672 section 2.2.3).
+    const dns::Lookup<std::string>& aliased = host.ipv4.cname_chain.empty() ? host.ipv6 : host.ipv4;
+    std::string target = aliased.cname_chain.empty() ? std::string() : aliased.cname_chain.back();
+    host.tlsa_base = mx.host;
+    if (!target.empty() && aliased.authenticated) {
+        auto expanded = resolver_.lookup_tlsa(tlsa_owner(target));
+        if (expanded.status == dns::LookupStatus::nodata ||
+            expanded.status == dns::LookupStatus::nxdomain) {
+            host.tlsa = resolver_.lookup_tlsa(tlsa_owner(mx.host));
+        } else {
+            host.tlsa = std::move(expanded);
+            host.tlsa_base = target;
+        }
+    } else {
+        host.tlsa = resolver_.lookup_tlsa(tlsa_owner(mx.host));
+    }
+    for (const auto& name : {host.tlsa_base, mx.host, target})
+        if (!name.empty() && std::find(host.reference_names.begin(), host.reference_names.end(),
+                                       name) == host.reference_names.end())
+            host.reference_names.push_back(name);
+    return host;
+}
+
+check::DomainFacts Scanner::resolve_domain(const std::string& domain,
+                                           const dns::ResolverCheck& resolver) {
+    check::DomainFacts facts;
+    facts.domain = dns::normalize_name(domain);
+    facts.resolver = resolver;
+    facts.mx = resolver_.lookup_mx(facts.domain);
+    std::vector<dns::MxRecord> hosts;
+    if (facts.mx.status == dns::LookupStatus::nodata) {
+        // RFC 5321 section 5.1: no MX RRset, the domain itself is the implicit MX.
+        facts.implicit_mx = true;
+        hosts.push_back(dns::MxRecord{0, facts.domain});
+    } else if (facts.mx.found()) {
+        for (const auto& mx : facts.mx.records)
+            if (!mx.host.empty()) hosts.push_back(mx); // the null MX "." is never probed
+    }
+    if (hosts.size() > options_.max_mx_hosts) hosts.resize(options_.max_mx_hosts);
+    // Hosts that several preferences list are resolved once.
+    std::map<std::string, check::MxHostFacts> resolved;
+    for (const auto& mx : hosts) {
+        auto it = resolved.find(mx.host);
+        if (it == resolved.end()) it = resolved.emplace(mx.host, resolve_host(mx)).first;
+        check::MxHostFacts host = it->second;
+        host.mx = mx;
+        facts.hosts.push_back(std::move(host));
+    }
+    return facts;
+}
+
+std::vector<check::DomainFacts> Scanner::scan(const std::vector<std::string>& domains) {
+    const dns::ResolverCheck resolver = resolver_.check_validation();
+    std::vector<check::DomainFacts> all;
+    all.reserve(domains.size());
+    for (const auto& domain : domains)
+        all.push_back(resolve_domain(domain, resolver));
+
+    // Every distinct endpoint once per run, however many domains share it.
+    std::map<ProbeKey, std::size_t> index;
+    std::vector<smtp::ProbeRequest> requests;
+    for (const auto& facts : all)
+        for (const auto& host : facts.hosts)
+            for (const auto* lookup : {&host.ipv4, &host.ipv6})
+                for (const auto& address : lookup->records) {
+                    std::uint16_t port = options_.port.value_or(25);
+                    ProbeKey key{address, port, host.tlsa_base};
+                    if (index.count(key)) continue;
+                    index.emplace(key, requests.size());
+                    smtp::ProbeRequest request;
+                    request.endpoint = smtp::ProbeEndpoint{host.mx.host, address, port};
+                    request.sni = host.tlsa_base;
+                    request.helo_name = options_.helo_name;
+                    request.limits = options_.limits;
+                    request.probe_legacy = options_.probe_legacy;
+                    requests.push_back(std::move(request));
+                }
+
+    std::vector<smtp::ProbeResult> results(requests.size());
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+        for (std::size_t i = next++; i < requests.size(); i = next++) {
+            try {
+                results[i] = prober_.probe(requests[i]);
+            } catch (const std::exception& e) {
+                // Probers report failures as values; this is the last line of defence.
+                results[i].endpoint = requests[i].endpoint;
+                results[i].failure = smtp::ProbeFailure::smtp_error;
+                results[i].phase = "probe";
+                results[i].detail = e.what();
+            }
+        }
+    };
+    std::size_t threads = std::min(std::max<std::size_t>(options_.concurrency, 1), requests.size());
+    std::vector<std::jthread> pool;
+    for (std::size_t t = 1; t < threads; ++t)
+        pool.emplace_back(worker);
+    worker();
+    pool.clear(); // joins
+
+    for (auto& facts : all)
+        for (auto& host : facts.hosts)
+            for (const auto* lookup : {&host.ipv4, &host.ipv6})
+                for (const auto& address : lookup->records) {
+                    ProbeKey key{address, options_.port.value_or(25), host.tlsa_base};
+                    smtp::ProbeResult result = results[index.at(key)];
+                    result.endpoint.host = host.mx.host;
+                    host.endpoints.push_back(std::move(result));
+                }
+    return all;
+}
+
+} // namespace danemon::scan

@@ -1,0 +1,45 @@
+// The I/O stages of a check: resolve each domain's MX, address and TLSA records, then
+// probe every distinct (address, port, SNI) once per run with a bounded pool of workers.
+// Produces check::DomainFacts for the pure evaluation.
+#pragma once
+
+#include "danemon/check/facts.hpp"
+#include "danemon/dns/resolver.hpp"
+#include "danemon/smtp/prober.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace danemon::scan {
+
+struct ScanOptions {
+    std::optional<std::uint16_t> port; // overrides 25 for every MX host
+    smtp::PhaseLimits limits;
+    std::string helo_name = "localhost";
+    std::size_t concurrency = 8; // probes in flight at once
+    bool probe_legacy = true;
+    std::size_t max_mx_hosts = 50;           // per domain; the rest are not probed
+    std::size_t max_addresses_per_host = 20; // per MX host and address family
+};
+
+class Scanner {
+public:
+    Scanner(dns::Resolver& resolver, smtp::Prober& prober, ScanOptions options);
+    // One DomainFacts per domain, in the order given. Never throws for network trouble:
+    // failures are values inside the facts.
+    std::vector<check::DomainFacts> scan(const std::vector<std::string>& domains);
+
+private:
+    check::MxHostFacts resolve_host(const dns::MxRecord& mx);
+    check::DomainFacts resolve_domain(const std::string& domain,
+                                      const dns::ResolverCheck& resolver);
+
+    dns::Resolver& resolver_;
+    smtp::Prober& prober_;
+    ScanOptions options_;
+};
+
+} // namespace danemon::scan

@@ -1,0 +1,191 @@
+// The resolve and probe stages with a fake Resolver and Prober: which names are asked,
+// which TLSA base domain is chosen (RFC 7671 section 7), and that each endpoint is probed
+// once per run however many domains share it.
+#include "danemon/scan/scanner.hpp"
+
+#include <catch2/catch.hpp>
+#include <map>
+#include <mutex>
+
+using namespace danemon;
+using dns::LookupStatus;
+
+namespace {
+
+template <typename T>
+dns::Lookup<T> answer(LookupStatus status, std::vector<T> records = {},
+                      std::vector<std::string> chain = {}) {
+    dns::Lookup<T> l;
+    l.status = status;
+    l.authenticated = status == LookupStatus::secure || status == LookupStatus::nodata ||
+                      status == LookupStatus::nxdomain;
+    l.records = std::move(records);
+    l.cname_chain = std::move(chain);
+    return l;
+}
+
+class FakeResolver : public dns::Resolver {
+public:
+    std::map<std::string, dns::Lookup<dns::MxRecord>> mx;
+    std::map<std::string, dns::Lookup<std::string>> a;
+    std::map<std::string, dns::Lookup<dane::TlsaRecord>> tlsa;
+    std::vector<std::string> tlsa_asked;
+    bool validating = true;
+
+    dns::ResolverCheck check_validation() override {
+        return {validating, validating ? "" : "no AD"};
+    }
+    dns::Lookup<dns::MxRecord> lookup_mx(const std::string& d) override {
+        auto it = mx.find(d);
+        return it == mx.end() ? answer<dns::MxRecord>(LookupStatus::nxdomain) : it->second;
+    }
+    dns::Lookup<std::string> lookup_addresses(const std::string& h, dns::AddressFamily f) override {
+        if (f == dns::AddressFamily::ipv6) return answer<std::string>(LookupStatus::nodata);
+        auto it = a.find(h);
+        return it == a.end() ? answer<std::string>(LookupStatus::nxdomain) : it->second;
+    }
+    dns::Lookup<dane::TlsaRecord> lookup_tlsa(const std::string& owner) override {
+        tlsa_asked.push_back(owner);
+        auto it = tlsa.find(owner);
+        return it == tlsa.end() ? answer<dane::TlsaRecord>(LookupStatus::nxdomain) : it->second;
+    }
+};
+
+class CountingProber : public smtp::Prober {
+public:
+    std::mutex mutex;
+    std::vector<smtp::ProbeRequest> seen;
+    smtp::ProbeResult probe(const smtp::ProbeRequest& request) override {
+        std::lock_guard lock(mutex);
+        seen.push_back(request);
+        smtp::ProbeResult r;
+        r.endpoint = request.endpoint;
+        r.tls_version = "TLSv1.3";
+        r.modern_tls = true;
+        return r;
+    }
+};
+
+const dane::TlsaRecord some_record{3, 1, 1, dane::Bytes(32, 0xab)};
+
+} // namespace
+
+TEST_CASE("a secure CNAME'd MX host: TLSA at the expanded name first") {
+    FakeResolver r;
+    r.mx["example.test"] = answer<dns::MxRecord>(LookupStatus::secure, {{10, "mx.example.test"}});
+    r.a["mx.example.test"] =
+        answer<std::string>(LookupStatus::secure, {"127.0.0.10"}, {"real.hosting.test"});
+    r.tlsa["_25._tcp.real.hosting.test"] = answer(LookupStatus::secure, std::vector{some_record});
+    CountingProber p;
+    scan::Scanner scanner(r, p, {});
+    auto facts = scanner.scan({"example.test"});
+    REQUIRE(facts[0].hosts.size() == 1);
+    const auto& host = facts[0].hosts[0];
+    CHECK(host.tlsa_base == "real.hosting.test");
+    CHECK(host.reference_names == std::vector<std::string>{"real.hosting.test", "mx.example.test"});
+    CHECK(r.tlsa_asked == std::vector<std::string>{"_25._tcp.real.hosting.test"});
+    REQUIRE(p.seen.size() == 1);
+    CHECK(p.seen[0].sni == "real.hosting.test");
+}
+
+TEST_CASE("a secure CNAME'd MX host without TLSA at the target falls back to the MX name") {
+    FakeResolver r;
+    r.mx["example.test"] = answer<dns::MxRecord>(LookupStatus::secure, {{10, "mx.example.test"}});
+    r.a["mx.example.test"] =
+        answer<std::string>(LookupStatus::secure, {"127.0.0.10"}, {"real.hosting.test"});
+    r.tlsa["_25._tcp.mx.example.test"] = answer(LookupStatus::secure, std::vector{some_record});
+    CountingProber p;
+    auto facts = scan::Scanner(r, p, {}).scan({"example.test"});
+    const auto& host = facts[0].hosts[0];
+    CHECK(r.tlsa_asked ==
+          std::vector<std::string>{"_25._tcp.real.hosting.test", "_25._tcp.mx.example.test"});
+    CHECK(host.tlsa_base == "mx.example.test");
+    CHECK(host.tlsa.status == LookupStatus::secure);
+    CHECK(host.reference_names == std::vector<std::string>{"mx.example.test", "real.hosting.test"});
+}
+
+TEST_CASE("an error at the expanded TLSA name does not fall back to the original name") {
+    FakeResolver r;
+    r.mx["example.test"] = answer<dns::MxRecord>(LookupStatus::secure, {{10, "mx.example.test"}});
+    r.a["mx.example.test"] =
+        answer<std::string>(LookupStatus::secure, {"127.0.0.10"}, {"real.hosting.test"});
+    r.tlsa["_25._tcp.real.hosting.test"] = answer<dane::TlsaRecord>(LookupStatus::error);
+    r.tlsa["_25._tcp.mx.example.test"] = answer(LookupStatus::secure, std::vector{some_record});
+    CountingProber p;
+    auto facts = scan::Scanner(r, p, {}).scan({"example.test"});
+    CHECK(r.tlsa_asked == std::vector<std::string>{"_25._tcp.real.hosting.test"});
+    CHECK(facts[0].hosts[0].tlsa.status == LookupStatus::error);
+}
+
+TEST_CASE("an insecure CNAME chain: only the MX name as published is used") {
+    FakeResolver r;
+    r.mx["example.test"] = answer<dns::MxRecord>(LookupStatus::secure, {{10, "mx.example.test"}});
+    r.a["mx.example.test"] =
+        answer<std::string>(LookupStatus::insecure, {"127.0.0.10"}, {"real.hosting.test"});
+    CountingProber p;
+    auto facts = scan::Scanner(r, p, {}).scan({"example.test"});
+    CHECK(r.tlsa_asked == std::vector<std::string>{"_25._tcp.mx.example.test"});
+    CHECK(facts[0].hosts[0].tlsa_base == "mx.example.test");
+}
+
+TEST_CASE("no MX records: the domain itself is the implicit MX host") {
+    FakeResolver r;
+    r.mx["example.test"] = answer<dns::MxRecord>(LookupStatus::nodata);
+    r.a["example.test"] = answer<std::string>(LookupStatus::secure, {"127.0.0.10"});
+    CountingProber p;
+    auto facts = scan::Scanner(r, p, {}).scan({"Example.Test."});
+    CHECK(facts[0].domain == "example.test");
+    CHECK(facts[0].implicit_mx);
+    REQUIRE(facts[0].hosts.size() == 1);
+    CHECK(facts[0].hosts[0].mx.host == "example.test");
+    CHECK(p.seen.size() == 1);
+}
+
+TEST_CASE("a null MX is never probed") {
+    FakeResolver r;
+    r.mx["example.test"] = answer<dns::MxRecord>(LookupStatus::secure, {{0, ""}});
+    CountingProber p;
+    auto facts = scan::Scanner(r, p, {}).scan({"example.test"});
+    CHECK(facts[0].hosts.empty());
+    CHECK(p.seen.empty());
+    CHECK(r.tlsa_asked.empty());
+}
+
+TEST_CASE("domains that share MX hosts: each endpoint is probed once per run") {
+    FakeResolver r;
+    std::vector<std::string> domains;
+    for (int i = 0; i < 40; ++i) {
+        std::string d = "d" + std::to_string(i) + ".test";
+        domains.push_back(d);
+        r.mx[d] = answer<dns::MxRecord>(LookupStatus::secure,
+                                        {{10, "mx1.shared.test"}, {20, "mx2.shared.test"}});
+    }
+    r.a["mx1.shared.test"] =
+        answer<std::string>(LookupStatus::secure, {"127.0.0.10", "127.0.0.11"});
+    r.a["mx2.shared.test"] = answer<std::string>(LookupStatus::secure, {"127.0.0.12"});
+    CountingProber p;
+    scan::ScanOptions options;
+    options.port = 2525;
+    auto facts = scan::Scanner(r, p, options).scan(domains);
+    CHECK(p.seen.size() == 3);
+    for (const auto& request : p.seen)
+        CHECK(request.endpoint.port == 2525);
+    REQUIRE(facts.size() == 40);
+    for (const auto& f : facts) {
+        REQUIRE(f.hosts.size() == 2);
+        CHECK(f.hosts[0].endpoints.size() == 2);
+        CHECK(f.hosts[1].endpoints.size() == 1);
+        CHECK(f.hosts[1].endpoints[0].endpoint.host == "mx2.shared.test");
+    }
+}
+
+TEST_CASE("the resolver's validation check is asked once and reaches every domain") {
+    FakeResolver r;
+    r.validating = false;
+    r.mx["a.test"] = answer<dns::MxRecord>(LookupStatus::nodata);
+    r.mx["b.test"] = answer<dns::MxRecord>(LookupStatus::nodata);
+    CountingProber p;
+    auto facts = scan::Scanner(r, p, {}).scan({"a.test", "b.test"});
+    for (const auto& f : facts)
+        CHECK_FALSE(f.resolver.validating);
+}
