@@ -1,1 +1,111 @@
-// placeholder until implemented
+// The JSON report, contract version 1 (README.md, "JSON output"). Field names and code
+// names are stable; fields may be added, never renamed or removed.
+#include "danemon/dane/tlsa.hpp"
+#include "danemon/report/report.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace danemon::report {
+namespace {
+
+using nlohmann::json;
+
+std::string rfc3339(std::time_t t) {
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+// nlohmann::json throws on invalid UTF-8; bytes from the network are made printable first.
+json problems_json(const std::vector<check::Problem>& problems) {
+    json list = json::array();
+    for (const auto& p : problems)
+        list.push_back({{"code", p.code},
+                        {"severity", check::to_string(p.severity)},
+                        {"message", printable(p.message)},
+                        {"mx", printable(p.mx)},
+                        {"address", printable(p.address)}});
+    return list;
+}
+
+json chain_json(const std::vector<dane::CertificateSummary>& chain) {
+    json list = json::array();
+    for (const auto& c : chain) {
+        json names = json::array();
+        for (const auto& n : c.names)
+            names.push_back(printable(n));
+        list.push_back({{"subject", printable(c.subject)},
+                        {"issuer", printable(c.issuer)},
+                        {"not_before", rfc3339(c.not_before)},
+                        {"not_after", rfc3339(c.not_after)},
+                        {"names", names},
+                        {"spki_sha256", c.spki_sha256},
+                        {"cert_sha256", c.cert_sha256}});
+    }
+    return list;
+}
+
+json endpoint_json(const check::EndpointVerdict& e) {
+    const auto& p = e.probe;
+    json legacy = json::array();
+    for (const auto& v : p.legacy_tls)
+        legacy.push_back(v);
+    json match = nullptr;
+    if (e.matched_record && e.matched_depth)
+        match = {{"record", dane::to_presentation(*e.matched_record)}, {"depth", *e.matched_depth}};
+    bool tls = p.failure == smtp::ProbeFailure::none;
+    return {{"address", p.endpoint.address},
+            {"port", p.endpoint.port},
+            {"starttls", p.starttls_offered},
+            {"tls_version", tls ? json(p.tls_version) : json(nullptr)},
+            {"cipher", tls ? json(p.cipher) : json(nullptr)},
+            {"legacy_tls", legacy},
+            {"dane", check::to_string(e.dane)},
+            {"match", match},
+            {"chain", chain_json(e.chain)},
+            {"problems", problems_json(e.problems)}};
+}
+
+json mx_json(const check::MxVerdict& m) {
+    json tlsa = json::array();
+    for (const auto& t : m.tlsa)
+        tlsa.push_back({{"usage", t.record.usage},
+                        {"selector", t.record.selector},
+                        {"matching", t.record.matching},
+                        {"data", dane::to_hex(t.record.data)},
+                        {"usable", t.usability.usable},
+                        {"why", t.usability.why}});
+    json endpoints = json::array();
+    for (const auto& e : m.endpoints)
+        endpoints.push_back(endpoint_json(e));
+    return {{"host", printable(m.host)},
+            {"preference", m.preference},
+            {"tlsa_name", printable(m.tlsa_name)},
+            {"tlsa_dnssec", m.tlsa_dnssec},
+            {"tlsa_ttl", m.tlsa_ttl},
+            {"tlsa", tlsa},
+            {"problems", problems_json(m.problems)},
+            {"endpoints", endpoints}};
+}
+
+} // namespace
+
+std::string render_json(const std::vector<check::DomainVerdict>& verdicts, std::time_t checked_at) {
+    json domains = json::array();
+    for (const auto& v : verdicts) {
+        json mx = json::array();
+        for (const auto& m : v.mx)
+            mx.push_back(mx_json(m));
+        domains.push_back({{"domain", printable(v.domain)},
+                           {"status", check::to_string(v.status)},
+                           {"mx_dnssec", v.mx_dnssec},
+                           {"problems", problems_json(v.problems)},
+                           {"mx", mx}});
+    }
+    json doc = {{"version", 1}, {"checked_at", rfc3339(checked_at)}, {"domains", domains}};
+    return doc.dump(2) + "\n";
+}
+
+} // namespace danemon::report
