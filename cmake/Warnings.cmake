@@ -2,7 +2,7 @@
 add_library(danemon_options INTERFACE)
 target_compile_options(danemon_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
-  -Wold-style-cast -Woverloaded-virtual -Wnull-dereference -Wformat=2 -Wimplicit-fallthrough)
+  -Wold-style-cast -Woverloaded-virtual -Wformat=2 -Wimplicit-fallthrough)
 if(DANEMON_WERROR)
   target_compile_options(danemon_options INTERFACE -Werror)
 endif()

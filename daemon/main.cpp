@@ -1,1 +1,31 @@
-int main() { return 3; }
+// danemon: argument parsing and wiring of the subcommands; the work lives in lib/.
+#include "commands.hpp"
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <iostream>
+
+int main(int argc, char** argv) {
+    CLI::App app{"danemon: finds stale DANE TLSA records and TLS problems on your MX hosts "
+                 "before DANE-enforcing senders refuse your mail."};
+    app.set_version_flag("--version", "danemon " DANEMON_VERSION);
+    app.require_subcommand(1);
+    std::function<int()> run;
+    danemon::cli::add_check_command(app, run);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::Success& e) {
+        return app.exit(e); // --help, --version
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "danemon: " << e.what()
+                  << "\nRun 'danemon --help' (or 'danemon check --help') "
+                     "for usage.\n";
+        return 3;
+    }
+    try {
+        return run ? run() : 3;
+    } catch (const std::exception& e) {
+        std::cerr << "danemon: internal error: " << e.what() << "\n";
+        return 3;
+    }
+}

@@ -1,0 +1,13 @@
+// The subcommands of the danemon executable. Each registers its options on the CLI11 app
+// and runs with them; run functions return the process exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace danemon::cli {
+
+// Adds "check" to app; *run is set to the function to call when it was chosen.
+void add_check_command(CLI::App& app, std::function<int()>& run);
+
+} // namespace danemon::cli
