@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""Runs the real danemon binary against the lab and asserts what a user would see:
+exit status, JSON status and problem codes, text output, saved files."""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+EXIT = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
+
+
+class Failure(Exception):
+    pass
+
+
+def expect(cond, message):
+    if not cond:
+        raise Failure(message)
+
+
+class Lab:
+    def __init__(self, args):
+        self.args = args
+        env = self._lab("env")
+        self.vars = dict(re.findall(r"^(?:export )?(\w+)=['\"]?([^'\"\n]*)['\"]?$", env, re.M))
+        self.resolver = self.vars["LAB_RESOLVER"]
+
+    def _lab(self, *words):
+        out = subprocess.run([sys.executable, self.args.lab, *words, "--run-dir", self.args.run_dir],
+                             check=True, capture_output=True, text=True, timeout=60)
+        return out.stdout
+
+    def domains(self):
+        return [d for d in self._lab("domains").split() if d]
+
+    def expected(self, domain):
+        return json.loads(self._lab("expect", domain))
+
+    def danemon(self, *words, timeout=120):
+        cmd = [self.args.danemon, *words]
+        start = time.monotonic()
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        proc.elapsed = time.monotonic() - start
+        print("$ " + " ".join(cmd) + f"   # exit {proc.returncode}, {proc.elapsed:.1f} s")
+        return proc
+
+    def check_json(self, *domains, extra=()):
+        proc = self.danemon("check", "--json", "--resolver", self.resolver, "--timeout", "10",
+                            *extra, *domains)
+        expect(proc.stderr.find("Traceback") < 0 and proc.stderr.find("terminate") < 0,
+               "danemon crashed: " + proc.stderr)
+        try:
+            doc = json.loads(proc.stdout)
+        except json.JSONDecodeError as e:
+            raise Failure(f"output is not JSON ({e}):\n{proc.stdout}\n{proc.stderr}")
+        expect(doc.get("version") == 1, "JSON contract version is not 1")
+        return proc, doc
+
+
+def codes_of(domain_doc):
+    codes = [p["code"] for p in domain_doc["problems"]]
+    for mx in domain_doc["mx"]:
+        codes += [p["code"] for p in mx["problems"]]
+        for ep in mx["endpoints"]:
+            codes += [p["code"] for p in ep["problems"]]
+    return sorted(set(codes))
+
+
+def assert_domain(domain_doc, want):
+    got_codes = codes_of(domain_doc)
+    want_codes = sorted(set(want["codes"]))
+    expect(domain_doc["status"] == want["status"] and got_codes == want_codes,
+           f"{domain_doc['domain']}: expected status {want['status']} with {want_codes}, "
+           f"got {domain_doc['status']} with {got_codes}:\n" + json.dumps(domain_doc, indent=2))
+
+
+def case_scenario(lab, domain):
+    want = lab.expected(domain)
+    proc, doc = lab.check_json(domain)
+    expect(len(doc["domains"]) == 1, "one domain expected in the report")
+    assert_domain(doc["domains"][0], want)
+    expect(proc.returncode == EXIT[want["status"]],
+           f"exit status {proc.returncode}, expected {EXIT[want['status']]} for {want['status']}")
+
+
+def case_all_domains_one_run(lab):
+    domains = lab.domains()
+    proc, doc = lab.check_json(*domains)
+    expect([d["domain"] for d in doc["domains"]] == domains, "domains not reported in order")
+    worst = 0
+    for d in doc["domains"]:
+        want = lab.expected(d["domain"])
+        assert_domain(d, want)
+        worst = max(worst, EXIT[want["status"]] if want["status"] != "unknown" else 0)
+    expect(proc.returncode == worst, f"exit status {proc.returncode}, expected {worst}")
+
+
+def case_text_report_stale(lab):
+    proc, doc = lab.check_json("stale.test")
+    leaf = doc["domains"][0]["mx"][0]["endpoints"][0]["chain"][0]
+    text = lab.danemon("check", "--resolver", lab.resolver, "--timeout", "10", "stale.test")
+    out = text.stdout
+    expect(text.returncode == 2, f"exit status {text.returncode}, expected 2")
+    expect("\x1b[" not in out, "colour codes written to a pipe")
+    first = out.splitlines()[0]
+    expect(first.startswith("[CRIT] stale.test"), "first line does not mark the domain critical: " + first)
+    expect("tlsa-mismatch" in out, "tlsa-mismatch not explained:\n" + out)
+    record = "_25._tcp.mx.stale.test. IN TLSA 3 1 1 " + leaf["spki_sha256"].upper()
+    expect(("Publish " + record) in out, f"the fix '{record}' is not printed:\n" + out)
+    print(out)
+
+
+def case_save_chain(lab):
+    with tempfile.TemporaryDirectory() as tmp:
+        target = os.path.join(tmp, "chains")
+        proc, doc = lab.check_json("dane-ok.test", extra=("--save-chain", target))
+        files = sorted(os.listdir(target))
+        expect(len(files) >= 1, "no chain file written")
+        path = os.path.join(target, files[0])
+        pem = open(path).read()
+        expect(pem.count("BEGIN CERTIFICATE") >= 2, "the chain file does not hold leaf and issuer")
+        spki = subprocess.run(
+            "openssl x509 -pubkey -noout | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r",
+            shell=True, input=pem, capture_output=True, text=True, check=True).stdout.split()[0]
+        published = [t["data"].lower() for t in doc["domains"][0]["mx"][0]["tlsa"]
+                     if (t["usage"], t["selector"], t["matching"]) == (3, 1, 1)]
+        expect(spki in published, f"saved leaf key {spki} is not the one the TLSA record names {published}")
+
+
+def case_resolver_not_validating(lab):
+    # The lab's nsd answers authoritatively, without validating: every verdict is void.
+    nsd = lab.vars.get("LAB_AUTHORITATIVE", "127.0.53.1")
+    proc, doc = lab.check_json("dane-ok.test", extra=("--resolver", nsd))
+    d = doc["domains"][0]
+    expect("resolver-not-validating" in codes_of(d), "resolver-not-validating not reported")
+    expect(d["status"] == "critical" and proc.returncode == 2, f"status {d['status']}, exit {proc.returncode}")
+
+
+def case_bad_arguments(lab):
+    for words, needle in [((), "DOMAIN"), (("--port", "0", "x.test"), "--port"),
+                          (("--resolver", "not-an-address", "x.test"), "not-an-address"),
+                          (("--timeout", "abc", "x.test"), "--timeout")]:
+        proc = lab.danemon("check", *words)
+        expect(proc.returncode == 3, f"exit {proc.returncode} for {words}, expected 3")
+        lines = [l for l in proc.stderr.splitlines() if l.strip()]
+        expect(lines and needle in lines[0], f"error does not name {needle}: {proc.stderr!r}")
+        expect(proc.stdout == "", "bad arguments printed a report")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--danemon", required=True)
+    ap.add_argument("--lab", required=True)
+    ap.add_argument("--run-dir", required=True)
+    ap.add_argument("case")
+    ap.add_argument("domain", nargs="?")
+    args = ap.parse_args()
+    lab = Lab(args)
+    try:
+        if args.case == "scenario":
+            case_scenario(lab, args.domain)
+        else:
+            globals()["case_" + args.case.replace("-", "_")](lab)
+    except Failure as f:
+        print("FAILED: " + str(f))
+        return 1
+    print("passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
