@@ -2,12 +2,13 @@
 // summary of each certificate. Pure: parsing only, no I/O.
 #pragma once
 
+#include "danemon/dane/tlsa.hpp"
+
+#include <cstdint>
 #include <ctime>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "danemon/dane/tlsa.hpp"
 
 namespace danemon::dane {
 
@@ -18,8 +19,8 @@ struct ServedChain {
 };
 
 struct CertificateSummary {
-    std::string subject;  // RFC 2253 form
-    std::string issuer;   // RFC 2253 form
+    std::string subject; // RFC 2253 form
+    std::string issuer;  // RFC 2253 form
     std::time_t not_before = 0;
     std::time_t not_after = 0;
     std::vector<std::string> names; // DNS subjectAltNames, or the subject CN when there are none

@@ -38,9 +38,13 @@ std::string to_presentation(const TlsaRecord& record);
 // Parses "U S M HEX" (whitespace inside the hex is allowed). nullopt when malformed.
 std::optional<TlsaRecord> parse_presentation(std::string_view text);
 
+// Lower-case hex, as digests are usually shown (CertificateSummary, openssl dgst).
 std::string to_hex(const Bytes& bytes);
 
-// Whether an SMTP sender may use a record, and if not, one sentence saying why.
+// Whether an SMTP sender may use a record, and if not, one sentence saying why. Unusable:
+// PKIX-TA(0)/PKIX-EE(1), unknown or private-use usage/selector/matching values, empty data,
+// digests of the wrong length, and Full(0) data that is not a DER certificate or public key
+// (which OpenSSL's SSL_dane_tlsa_add refuses).
 struct Usability {
     bool usable = false;
     std::string why; // empty when usable

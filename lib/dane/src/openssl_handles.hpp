@@ -1,0 +1,49 @@
+// OpenSSL objects owned by std::unique_ptr with their free function, and a guard that keeps
+// lib/dane's OpenSSL errors out of the caller's thread-local error queue. Private to lib/dane.
+#pragma once
+
+#include "danemon/dane/tlsa.hpp"
+
+#include <memory>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+namespace danemon::dane::detail {
+
+template <auto free_function> struct OpensslDeleter {
+    template <typename T> void operator()(T* object) const { free_function(object); }
+};
+
+template <typename T, auto free_function>
+using OpensslPtr = std::unique_ptr<T, OpensslDeleter<free_function>>;
+
+using X509Ptr = OpensslPtr<X509, X509_free>;
+using EvpPkeyPtr = OpensslPtr<EVP_PKEY, EVP_PKEY_free>;
+using BioPtr = OpensslPtr<BIO, BIO_free_all>;
+using SslCtxPtr = OpensslPtr<SSL_CTX, SSL_CTX_free>;
+using SslPtr = OpensslPtr<SSL, SSL_free>;
+using X509StorePtr = OpensslPtr<X509_STORE, X509_STORE_free>;
+using X509StoreCtxPtr = OpensslPtr<X509_STORE_CTX, X509_STORE_CTX_free>;
+
+// Frees the stack, not the certificates in it (they stay owned by their X509Ptr).
+inline void free_x509_stack(STACK_OF(X509) * stack) {
+    sk_X509_free(stack);
+}
+using X509StackPtr = OpensslPtr<STACK_OF(X509), free_x509_stack>;
+
+// Errors raised while lib/dane works are its own business: a failed parse is returned as a
+// value, so the queue is restored to what the caller had on the way out.
+class ErrorQueueGuard {
+public:
+    ErrorQueueGuard() { ERR_set_mark(); }
+    ~ErrorQueueGuard() { ERR_pop_to_mark(); }
+    ErrorQueueGuard(const ErrorQueueGuard&) = delete;
+    ErrorQueueGuard& operator=(const ErrorQueueGuard&) = delete;
+};
+
+// d2i_X509 of the whole buffer; null when the bytes are not exactly one DER certificate.
+X509Ptr parse_der_certificate(const Bytes& der);
+
+} // namespace danemon::dane::detail
