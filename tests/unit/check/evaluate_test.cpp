@@ -1,0 +1,312 @@
+// The verdicts a user sees for each situation of dane-rules.md, from facts built by hand
+// (chains from tests/data): status, problem codes, and the fix in the message.
+#include "../dane/test_data.hpp"
+#include "danemon/check/evaluate.hpp"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cctype>
+
+using namespace danemon;
+using check::Severity;
+using check::Status;
+using dns::LookupStatus;
+
+namespace {
+
+const std::time_t now_2026 = 1795000000; // 2026-11-18
+
+template <typename T> dns::Lookup<T> found(std::vector<T> records, bool secure = true) {
+    dns::Lookup<T> l;
+    l.status = secure ? LookupStatus::secure : LookupStatus::insecure;
+    l.authenticated = secure;
+    l.ttl = 300;
+    l.records = std::move(records);
+    return l;
+}
+
+template <typename T>
+dns::Lookup<T> none(LookupStatus status = LookupStatus::nodata, bool secure = true) {
+    dns::Lookup<T> l;
+    l.status = status;
+    l.authenticated =
+        secure && (status == LookupStatus::nodata || status == LookupStatus::nxdomain);
+    l.why = status == LookupStatus::error ? "timed out" : "";
+    return l;
+}
+
+dane::TlsaRecord record(std::uint8_t u, std::uint8_t s, std::uint8_t m, const dane::Bytes& data) {
+    return dane::TlsaRecord{u, s, m, data};
+}
+
+dane::TlsaRecord leaf_311() {
+    return record(3, 1, 1, dane::test::expected_digest("leaf", 1, 1));
+}
+
+smtp::ProbeResult served(const std::string& chain_file, const std::string& address = "192.0.2.25",
+                         std::string version = "TLSv1.3") {
+    smtp::ProbeResult p;
+    p.endpoint = {"mx.example.test", address, 25};
+    p.starttls_offered = true;
+    p.tls_version = std::move(version);
+    p.modern_tls = p.tls_version == "TLSv1.2" || p.tls_version == "TLSv1.3";
+    p.cipher = "TLS_AES_256_GCM_SHA384";
+    p.chain = dane::test::load_chain(chain_file);
+    return p;
+}
+
+check::MxHostFacts host(const std::string& name, std::vector<dane::TlsaRecord> tlsa,
+                        std::vector<smtp::ProbeResult> endpoints, std::uint16_t preference = 10) {
+    check::MxHostFacts h;
+    h.mx = {preference, name};
+    std::vector<std::string> addresses;
+    for (auto& e : endpoints) {
+        e.endpoint.host = name;
+        addresses.push_back(e.endpoint.address);
+    }
+    h.ipv4 = found(addresses);
+    h.ipv6 = none<std::string>();
+    h.tlsa_base = name;
+    h.tlsa = tlsa.empty() ? none<dane::TlsaRecord>(LookupStatus::nxdomain) : found(tlsa);
+    h.reference_names = {name};
+    h.endpoints = std::move(endpoints);
+    return h;
+}
+
+check::DomainFacts domain(std::vector<check::MxHostFacts> hosts) {
+    check::DomainFacts f;
+    f.domain = "example.test";
+    f.resolver = {true, ""};
+    std::vector<dns::MxRecord> mx;
+    for (const auto& h : hosts)
+        mx.push_back(h.mx);
+    f.mx = found(mx);
+    f.hosts = std::move(hosts);
+    return f;
+}
+
+std::vector<std::string> codes(const check::DomainVerdict& v) {
+    std::vector<std::string> out;
+    for (const auto& p : v.all_problems())
+        out.push_back(p.code);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+check::Problem first(const check::DomainVerdict& v, const std::string& code) {
+    for (const auto& p : v.all_problems())
+        if (p.code == code) return p;
+    FAIL("no problem " << code);
+    return {};
+}
+
+check::DomainVerdict run(const check::DomainFacts& f, std::time_t now = now_2026) {
+    return check::evaluate(f, check::Policy{}, now);
+}
+
+std::string upper_hex(const dane::Bytes& b) {
+    std::string hex = dane::to_hex(b);
+    std::transform(hex.begin(), hex.end(), hex.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return hex;
+}
+
+} // namespace
+
+TEST_CASE("a 3 1 1 record of the served key is ok") {
+    auto v = run(domain({host("mx.example.test", {leaf_311()}, {served("chain.pem")})}));
+    CHECK(v.status == Status::ok);
+    CHECK(codes(v).empty());
+    const auto& e = v.mx.at(0).endpoints.at(0);
+    CHECK(e.dane == check::DaneState::pass);
+    CHECK(e.matched_depth == 0);
+    REQUIRE(e.matched_record);
+    CHECK(*e.matched_record == leaf_311());
+}
+
+TEST_CASE("stale TLSA after a renewal (the Comcast case) is critical with the record to publish") {
+    auto old_key = record(3, 1, 1, dane::Bytes(32, 0x5a));
+    auto v = run(domain({host("mx.example.test", {old_key}, {served("chain.pem")})}));
+    CHECK(v.status == Status::critical);
+    CHECK(codes(v) == std::vector<std::string>{"tlsa-mismatch"});
+    const auto& p = first(v, "tlsa-mismatch");
+    CHECK(p.severity == Severity::critical);
+    CHECK(p.mx == "mx.example.test");
+    CHECK(p.address == "192.0.2.25");
+    CHECK_THAT(p.message, Catch::Contains("Publish _25._tcp.mx.example.test. IN TLSA 3 1 1 " +
+                                          upper_hex(dane::test::expected_digest("leaf", 1, 1))));
+    CHECK(v.mx[0].endpoints[0].dane == check::DaneState::fail);
+}
+
+TEST_CASE(
+    "a primary MX that speaks only TLS 1.1 (the NASA case) is critical despite a good backup") {
+    auto legacy = served("chain.pem", "192.0.2.25", "TLSv1.1");
+    legacy.legacy_tls = {"TLSv1", "TLSv1.1"};
+    auto v = run(
+        domain({host("mx1.example.test", {leaf_311()}, {legacy}, 10),
+                host("mx2.example.test", {leaf_311()}, {served("chain.pem", "192.0.2.26")}, 20)}));
+    CHECK(v.status == Status::critical);
+    CHECK(codes(v) == std::vector<std::string>{"tls-legacy-only"});
+    CHECK(first(v, "tls-legacy-only").mx == "mx1.example.test");
+    CHECK_THAT(first(v, "tls-legacy-only").message, Catch::Contains("TLSv1.1"));
+}
+
+TEST_CASE("TLS 1.0 and 1.1 accepted beside TLS 1.2+ is a warning") {
+    auto p = served("chain.pem");
+    p.legacy_tls = {"TLSv1", "TLSv1.1"};
+    auto v = run(domain({host("mx.example.test", {leaf_311()}, {p})}));
+    CHECK(v.status == Status::warning);
+    CHECK(codes(v) == std::vector<std::string>{"tls-legacy-enabled"});
+}
+
+TEST_CASE("a null MX is reported as info and the domain is ok") {
+    auto f = domain({});
+    f.mx = found(std::vector<dns::MxRecord>{{0, ""}});
+    auto v = run(f);
+    CHECK(v.status == Status::ok);
+    CHECK(codes(v) == std::vector<std::string>{"null-mx"});
+    CHECK(first(v, "null-mx").severity == Severity::info);
+}
+
+TEST_CASE("a resolver that does not validate is never ok") {
+    auto f = domain({host("mx.example.test", {leaf_311()}, {served("chain.pem")})});
+    f.resolver = {false, "the resolver at 192.0.2.53 does not validate DNSSEC"};
+    auto v = run(f);
+    CHECK(v.status == Status::critical);
+    CHECK(codes(v) == std::vector<std::string>{"resolver-not-validating"});
+    CHECK(v.mx[0].endpoints[0].dane == check::DaneState::not_applicable);
+}
+
+TEST_CASE("a failed TLSA lookup on a secure host is critical dns-error, never no-DANE") {
+    auto h = host("mx.example.test", {}, {served("chain.pem")});
+    h.tlsa = none<dane::TlsaRecord>(LookupStatus::error);
+    auto v = run(domain({h}));
+    CHECK(v.status == Status::critical);
+    CHECK(codes(v) == std::vector<std::string>{"dns-error"});
+    CHECK_THAT(first(v, "dns-error").message, Catch::Contains("defer"));
+}
+
+TEST_CASE("a bogus TLSA RRset is critical dnssec-bogus") {
+    auto h = host("mx.example.test", {}, {served("chain.pem")});
+    h.tlsa = none<dane::TlsaRecord>(LookupStatus::bogus);
+    auto v = run(domain({h}));
+    CHECK(codes(v) == std::vector<std::string>{"dnssec-bogus"});
+    CHECK(v.status == Status::critical);
+}
+
+TEST_CASE("bogus or failed MX lookups and a missing domain are critical") {
+    auto f = domain({});
+    f.mx = none<dns::MxRecord>(LookupStatus::bogus);
+    CHECK(codes(run(f)) == std::vector<std::string>{"dnssec-bogus"});
+    f.mx = none<dns::MxRecord>(LookupStatus::error);
+    CHECK(codes(run(f)) == std::vector<std::string>{"dns-error"});
+    f.mx = none<dns::MxRecord>(LookupStatus::nxdomain);
+    auto v = run(f);
+    CHECK(codes(v) == std::vector<std::string>{"dns-error"});
+    CHECK(v.status == Status::critical);
+}
+
+TEST_CASE("TLSA behind insecure addresses is a warning and is not enforced") {
+    auto stale = record(3, 1, 1, dane::Bytes(32, 0x5a));
+    auto h = host("mx.example.test", {stale}, {served("chain.pem")});
+    h.ipv4 = found(std::vector<std::string>{"192.0.2.25"}, false);
+    h.tlsa = found(std::vector{stale}, false);
+    auto v = run(domain({h}));
+    CHECK(v.status == Status::warning);
+    CHECK(codes(v) == std::vector<std::string>{"dnssec-insecure"});
+    CHECK(v.mx[0].endpoints[0].dane == check::DaneState::not_applicable);
+}
+
+TEST_CASE("a secure backup MX without TLSA while the primary has it is tlsa-missing") {
+    auto v = run(domain({host("mx1.example.test", {leaf_311()}, {served("chain.pem")}, 10),
+                         host("mx2.example.test", {}, {served("chain.pem", "192.0.2.26")}, 20)}));
+    CHECK(v.status == Status::warning);
+    CHECK(codes(v) == std::vector<std::string>{"tlsa-missing"});
+    CHECK(first(v, "tlsa-missing").mx == "mx2.example.test");
+    CHECK_THAT(first(v, "tlsa-missing").message,
+               Catch::Contains("Publish _25._tcp.mx2.example.test. IN TLSA 3 1 1"));
+}
+
+TEST_CASE("only PKIX records: tlsa-unusable, and TLS is still required") {
+    auto pkix = record(1, 1, 1, dane::test::expected_digest("leaf", 1, 1));
+    auto v = run(domain({host("mx.example.test", {pkix}, {served("chain.pem")})}));
+    CHECK(v.status == Status::warning);
+    CHECK(codes(v) == std::vector<std::string>{"tlsa-unusable"});
+    CHECK_THAT(first(v, "tlsa-unusable").message, Catch::Contains("RFC 7672"));
+
+    auto plain = served("chain.pem");
+    plain.failure = smtp::ProbeFailure::starttls_missing;
+    plain.chain = {};
+    auto v2 = run(domain({host("mx.example.test", {pkix}, {plain})}));
+    CHECK(v2.status == Status::critical);
+    CHECK(first(v2, "starttls-missing").severity == Severity::critical);
+}
+
+TEST_CASE("no STARTTLS: critical with TLSA published, a warning without") {
+    auto plain = served("chain.pem");
+    plain.failure = smtp::ProbeFailure::starttls_missing;
+    plain.chain = {};
+    auto with = run(domain({host("mx.example.test", {leaf_311()}, {plain})}));
+    CHECK(with.status == Status::critical);
+    CHECK(codes(with) == std::vector<std::string>{"starttls-missing"});
+    auto without = run(domain({host("mx.example.test", {}, {plain})}));
+    CHECK(without.status == Status::warning);
+    CHECK(codes(without) == std::vector<std::string>{"starttls-missing"});
+}
+
+TEST_CASE("an expired leaf under DANE-EE still passes, with a cert-expired warning") {
+    auto expired = record(3, 1, 1, dane::test::expected_digest("leaf-expired", 1, 1));
+    auto v = run(domain({host("mx.example.test", {expired}, {served("chain-expired-leaf.pem")})}));
+    CHECK(v.mx[0].endpoints[0].dane == check::DaneState::pass);
+    CHECK(v.status == Status::warning);
+    CHECK(codes(v) == std::vector<std::string>{"cert-expired"});
+    CHECK_THAT(first(v, "cert-expired").message, Catch::Contains("DANE-EE ignores expiry"));
+}
+
+TEST_CASE("a certificate that expires within the warning window is cert-expiring") {
+    auto f = domain({host("mx.example.test", {leaf_311()}, {served("chain.pem")})});
+    auto not_after = dane::summarize(f.hosts[0].endpoints[0].chain.der[0])->not_after;
+    auto soon = run(f, not_after - 5 * 86400);
+    CHECK(codes(soon) == std::vector<std::string>{"cert-expiring"});
+    CHECK_THAT(first(soon, "cert-expiring").message, Catch::Contains("in 5 days"));
+    CHECK(codes(run(f, not_after - 60 * 86400)).empty());
+}
+
+TEST_CASE("addresses of one MX host that serve different keys are endpoint-inconsistent") {
+    auto both = record(3, 1, 1, dane::test::expected_digest("leaf-wrong-name", 1, 1));
+    auto v =
+        run(domain({host("mx.example.test", {leaf_311(), both},
+                         {served("chain.pem"), served("chain-wrong-name.pem", "192.0.2.26")})}));
+    CHECK(codes(v) == std::vector<std::string>{"endpoint-inconsistent"});
+    CHECK(v.status == Status::warning);
+}
+
+TEST_CASE("DANE-TA with a leaf that carries none of the reference names is tlsa-name-mismatch") {
+    auto issuer = record(2, 1, 1, dane::test::expected_digest("intermediate", 1, 1));
+    auto v = run(domain({host("mx.example.test", {issuer}, {served("chain-wrong-name.pem")})}));
+    CHECK(v.status == Status::critical);
+    CHECK(codes(v) == std::vector<std::string>{"tlsa-name-mismatch"});
+    CHECK_THAT(first(v, "tlsa-name-mismatch").message, Catch::Contains("wrong.example.test"));
+    auto ok = run(domain({host("mx.example.test", {issuer}, {served("chain.pem")})}));
+    CHECK(ok.status == Status::ok);
+    CHECK(ok.mx[0].endpoints[0].matched_depth == 1);
+}
+
+TEST_CASE("an unreachable MX address is critical mx-unreachable") {
+    auto down = served("chain.pem");
+    down.failure = smtp::ProbeFailure::unreachable;
+    down.phase = "connect";
+    down.detail = "connection refused";
+    down.chain = {};
+    auto v = run(domain({host("mx.example.test", {leaf_311()}, {down})}));
+    CHECK(codes(v) == std::vector<std::string>{"mx-unreachable"});
+    CHECK_THAT(first(v, "mx-unreachable").message, Catch::Contains("connection refused"));
+}
+
+TEST_CASE("a stale SHA-512 record hides a matching SHA-256 one (RFC 7671 section 9)") {
+    auto stale512 = record(3, 1, 2, dane::Bytes(64, 0x11));
+    auto v = run(domain({host("mx.example.test", {leaf_311(), stale512}, {served("chain.pem")})}));
+    CHECK(v.status == Status::critical);
+    CHECK(codes(v) == std::vector<std::string>{"tlsa-mismatch"});
+    CHECK_THAT(first(v, "tlsa-mismatch").message, Catch::Contains("RFC 7671 section 9"));
+}
