@@ -1,0 +1,112 @@
+// What the reports show: the JSON contract's fields, and that hostile strings from DNS,
+// SMTP or certificates cannot reach a terminal or break the JSON.
+#include "danemon/report/report.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+using namespace danemon;
+
+namespace {
+
+check::DomainVerdict sample() {
+    check::DomainVerdict v;
+    v.domain = "example.test";
+    v.status = check::Status::critical;
+    v.mx_dnssec = "secure";
+    check::MxVerdict m;
+    m.host = "mx.example.test";
+    m.preference = 10;
+    m.tlsa_name = "_25._tcp.mx.example.test";
+    m.tlsa_dnssec = "secure";
+    m.tlsa_ttl = 300;
+    m.tlsa.push_back({dane::TlsaRecord{3, 1, 1, dane::Bytes(32, 0xab)}, {true, ""}});
+    m.tlsa.push_back({dane::TlsaRecord{1, 1, 1, dane::Bytes(32, 0xcd)},
+                      {false, "PKIX-EE(1) records are not used by SMTP senders"}});
+    check::EndpointVerdict e;
+    e.probe.endpoint = {"mx.example.test", "192.0.2.25", 25};
+    e.probe.starttls_offered = true;
+    e.probe.tls_version = "TLSv1.3";
+    e.probe.cipher = "TLS_AES_256_GCM_SHA384";
+    e.probe.modern_tls = true;
+    e.probe.legacy_tls = {"TLSv1"};
+    e.dane = check::DaneState::fail;
+    e.problems.push_back({"tlsa-mismatch", check::Severity::critical,
+                          "No usable TLSA record matches \x1b[2J\r\nForged: line",
+                          "mx.example.test", "192.0.2.25"});
+    dane::CertificateSummary cert;
+    cert.subject = "CN=evil\x1b]0;title\x07";
+    cert.issuer = "CN=ca";
+    cert.names = {"mx.example.test", "bad\xff\xfe"};
+    cert.not_before = 0;
+    cert.not_after = 4102444799; // 2099-12-31
+    e.chain.push_back(cert);
+    m.endpoints.push_back(e);
+    v.mx.push_back(m);
+    return v;
+}
+
+} // namespace
+
+TEST_CASE("JSON follows contract version 1") {
+    auto doc = nlohmann::json::parse(report::render_json({sample()}, 1795000000));
+    CHECK(doc["version"] == 1);
+    CHECK(doc["checked_at"] == "2026-11-18T11:06:40Z");
+    const auto& d = doc["domains"][0];
+    CHECK(d["domain"] == "example.test");
+    CHECK(d["status"] == "critical");
+    CHECK(d["mx_dnssec"] == "secure");
+    const auto& mx = d["mx"][0];
+    CHECK(mx["host"] == "mx.example.test");
+    CHECK(mx["preference"] == 10);
+    CHECK(mx["tlsa_name"] == "_25._tcp.mx.example.test");
+    CHECK(mx["tlsa_ttl"] == 300);
+    CHECK(mx["tlsa"][0]["usage"] == 3);
+    CHECK(mx["tlsa"][0]["usable"] == true);
+    CHECK(mx["tlsa"][1]["usable"] == false);
+    CHECK(mx["tlsa"][1]["why"] == "PKIX-EE(1) records are not used by SMTP senders");
+    const auto& ep = mx["endpoints"][0];
+    CHECK(ep["address"] == "192.0.2.25");
+    CHECK(ep["port"] == 25);
+    CHECK(ep["starttls"] == true);
+    CHECK(ep["tls_version"] == "TLSv1.3");
+    CHECK(ep["legacy_tls"] == nlohmann::json::array({"TLSv1"}));
+    CHECK(ep["dane"] == "fail");
+    CHECK(ep["match"].is_null());
+    CHECK(ep["chain"][0]["not_after"] == "2099-12-31T23:59:59Z");
+    CHECK(ep["problems"][0]["code"] == "tlsa-mismatch");
+    CHECK(ep["problems"][0]["severity"] == "critical");
+    CHECK(ep["problems"][0]["mx"] == "mx.example.test");
+    CHECK(ep["problems"][0]["address"] == "192.0.2.25");
+}
+
+TEST_CASE("hostile bytes in certificate names and messages are neutralized in JSON") {
+    std::string text = report::render_json({sample()}, 0);
+    auto doc = nlohmann::json::parse(text); // valid UTF-8 despite \xff in a SAN
+    const auto& ep = doc["domains"][0]["mx"][0]["endpoints"][0];
+    CHECK(ep["chain"][0]["subject"] == "CN=evil\\x1b]0;title\\x07");
+    CHECK(ep["chain"][0]["names"][1] == "bad\\xff\\xfe");
+    CHECK(text.find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("the text report marks each line and lets no escape sequence or line break through") {
+    std::string text = report::render_text({sample()}, report::TextOptions{false, true});
+    CHECK(text.rfind("[CRIT] example.test  critical", 0) == 0);
+    CHECK_THAT(text, Catch::Contains("MX 10 mx.example.test"));
+    CHECK_THAT(text, Catch::Contains("TLSA 1 1 1 "));
+    CHECK_THAT(text,
+               Catch::Contains("(unusable: PKIX-EE(1) records are not used by SMTP senders)"));
+    CHECK_THAT(
+        text, Catch::Contains(
+                  "192.0.2.25:25  TLSv1.3 TLS_AES_256_GCM_SHA384 (also accepts TLSv1)  DANE fail"));
+    CHECK_THAT(text, Catch::Contains("- critical tlsa-mismatch: No usable TLSA record matches "
+                                     "\\x1b[2J\\x0d\\x0aForged: line"));
+    CHECK(text.find('\x1b') == std::string::npos);
+    CHECK(text.find("\nForged") == std::string::npos);
+    CHECK_THAT(text, Catch::Contains("subject:     CN=evil\\x1b]0;title\\x07"));
+}
+
+TEST_CASE("colour is added only when asked for") {
+    std::string coloured = report::render_text({sample()}, report::TextOptions{true, false});
+    CHECK(coloured.rfind("\x1b[31m[CRIT]\x1b[0m example.test", 0) == 0);
+}
