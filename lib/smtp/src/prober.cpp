@@ -1,1 +1,318 @@
-// placeholder until implemented
+// The STARTTLS prober: one SMTP dialogue up to a TLS handshake that offers TLS 1.0 to 1.3,
+// then one short dialogue per legacy version on its own. Failures are returned as values
+// naming the phase; nothing here waits past the probe deadline.
+#include "danemon/smtp/prober.hpp"
+
+#include "connection.hpp"
+#include "danemon/tls/handshake.hpp"
+#include "reply.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <exception>
+#include <optional>
+#include <string_view>
+
+namespace danemon::smtp {
+
+namespace {
+
+using detail::Clock;
+using detail::Connection;
+using detail::IoOutcome;
+using detail::IoStatus;
+using detail::Reply;
+using std::chrono::milliseconds;
+
+constexpr int code_ready = 220;
+constexpr int code_ok = 250;
+
+struct Failure {
+    ProbeFailure kind = ProbeFailure::smtp_error;
+    std::string phase;
+    std::string detail;
+};
+
+struct SessionOutcome {
+    std::optional<Failure> failure;
+    std::string banner;
+    bool starttls_offered = false;
+    tls::HandshakeResult handshake; // set once the handshake was attempted
+};
+
+std::string duration_text(milliseconds limit) {
+    return std::to_string(limit.count()) + " ms";
+}
+
+// An EHLO argument we are willing to send: no spaces, no control bytes (no CRLF injection).
+bool valid_helo_name(std::string_view name) {
+    return !name.empty() && name.size() <= 255 &&
+           std::all_of(name.begin(), name.end(), [](char c) { return c > ' ' && c <= '~'; });
+}
+
+// RFC 3207 section 4: the EHLO keyword STARTTLS, on any line after the greeting line;
+// keywords are case-insensitive (RFC 5321 section 4.1.1.1).
+bool offers_starttls(const Reply& ehlo) {
+    for (std::size_t i = 1; i < ehlo.lines.size(); ++i) {
+        std::string_view keyword = ehlo.lines[i];
+        keyword = keyword.substr(0, keyword.find(' '));
+        constexpr std::string_view wanted = "STARTTLS";
+        if (keyword.size() == wanted.size() &&
+            std::equal(keyword.begin(), keyword.end(), wanted.begin(), [](char a, char b) {
+                return std::toupper(static_cast<unsigned char>(a)) == b;
+            })) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// One SMTP dialogue on one connection, up to and including the TLS handshake.
+class SmtpSession {
+public:
+    SmtpSession(const ProbeRequest& request, Clock::time_point probe_deadline)
+        : request_(request)
+        , probe_deadline_(probe_deadline) {}
+
+    const std::string& phase() const { return phase_; }
+
+    SessionOutcome run(tls::VersionRange versions) {
+        SessionOutcome outcome;
+        outcome.failure = converse(versions, outcome);
+        return outcome;
+    }
+
+private:
+    std::optional<Failure> converse(tls::VersionRange versions, SessionOutcome& outcome) {
+        const PhaseLimits& limits = request_.limits;
+
+        phase_ = "connect";
+        const auto connect_deadline = Clock::now() + limits.connect;
+        auto opened = Connection::open(request_.endpoint.address, request_.endpoint.port,
+                                       connect_deadline, probe_deadline_);
+        if (!opened.outcome.ok()) {
+            return Failure{ProbeFailure::unreachable, phase_,
+                           opened.outcome.status == IoStatus::timed_out
+                               ? timeout_text("no TCP connection", limits.connect, connect_deadline)
+                               : opened.outcome.error};
+        }
+        connection_ = std::move(opened.connection);
+
+        phase_ = "banner";
+        Failure failure;
+        const auto banner = read_reply("the banner", limits.banner, failure);
+        if (!banner) {
+            return failure;
+        }
+        outcome.banner = banner->first_line();
+        if (banner->code != code_ready) {
+            quit_plaintext();
+            return Failure{ProbeFailure::smtp_error, phase_,
+                           "the server greeted with " + banner->summary()};
+        }
+
+        phase_ = "ehlo";
+        if (!valid_helo_name(request_.helo_name)) {
+            return Failure{ProbeFailure::smtp_error, phase_, "the configured EHLO name is invalid"};
+        }
+        const auto ehlo = command("EHLO " + request_.helo_name, "EHLO", limits.command, failure);
+        if (!ehlo) {
+            return failure;
+        }
+        if (ehlo->code != code_ok) {
+            quit_plaintext();
+            return Failure{ProbeFailure::smtp_error, phase_,
+                           "EHLO was answered with " + ehlo->summary()};
+        }
+        outcome.starttls_offered = offers_starttls(*ehlo);
+        if (!outcome.starttls_offered) {
+            quit_plaintext();
+            return Failure{ProbeFailure::starttls_missing, phase_,
+                           "the EHLO reply does not offer STARTTLS"};
+        }
+
+        phase_ = "starttls";
+        const auto ready = command("STARTTLS", "STARTTLS", limits.command, failure);
+        if (!ready) {
+            return failure;
+        }
+        if (ready->code != code_ready) {
+            quit_plaintext();
+            return Failure{ProbeFailure::smtp_error, phase_,
+                           "STARTTLS was answered with " + ready->summary()};
+        }
+        // Plaintext that arrived after the 220 would be taken as part of the TLS session by
+        // a careless client (CVE-2011-0411): a server or middlebox sending it is broken.
+        if (!unread_.empty()) {
+            return Failure{ProbeFailure::smtp_error, phase_,
+                           "the server sent " + std::to_string(unread_.size()) +
+                               " bytes after its 220 reply to STARTTLS, before the TLS "
+                               "handshake"};
+        }
+
+        phase_ = "handshake";
+        const auto handshake_deadline = Clock::now() + limits.handshake;
+        outcome.handshake = tls::client_handshake(connection_->fd(), request_.sni, versions,
+                                                  connection_->effective(handshake_deadline),
+                                                  tls::Farewell{"QUIT\r\n", limits.quit});
+        if (!outcome.handshake.ok) {
+            return Failure{
+                ProbeFailure::tls_failed, phase_,
+                outcome.handshake.timed_out
+                    ? timeout_text("no TLS handshake", limits.handshake, handshake_deadline)
+                    : outcome.handshake.error};
+        }
+        return std::nullopt;
+    }
+
+    // "no banner within 300 ms", or that the whole probe ran out of time.
+    std::string timeout_text(const std::string& what, milliseconds limit,
+                             Clock::time_point phase_deadline) const {
+        if (probe_deadline_ < phase_deadline) {
+            return what + " before the probe's deadline of " + duration_text(request_.limits.total);
+        }
+        return what + " within " + duration_text(limit);
+    }
+
+    std::optional<Reply> command(const std::string& line, const std::string& name,
+                                 milliseconds limit, Failure& failure) {
+        const auto phase_deadline = Clock::now() + limit;
+        const IoOutcome sent = connection_->write_all(line + "\r\n", phase_deadline);
+        if (!sent.ok()) {
+            failure = {ProbeFailure::smtp_error, phase_,
+                       sent.status == IoStatus::timed_out
+                           ? timeout_text("could not send " + name, limit, phase_deadline)
+                           : "cannot send " + name + ": " + sent.error};
+            return std::nullopt;
+        }
+        return read_reply("the reply to " + name, limit, failure);
+    }
+
+    // One reply, within `limit` of now. Bytes after it stay in unread_.
+    std::optional<Reply> read_reply(const std::string& what, milliseconds limit, Failure& failure) {
+        const auto phase_deadline = Clock::now() + limit;
+        detail::ReplyReader reader;
+        for (;;) {
+            unread_.erase(0, reader.feed(unread_));
+            if (reader.state() == detail::ReplyReader::State::complete) {
+                return reader.reply();
+            }
+            if (reader.state() == detail::ReplyReader::State::failed) {
+                failure = {ProbeFailure::smtp_error, phase_,
+                           "protocol error in " + what + ": " + reader.error()};
+                return std::nullopt;
+            }
+            const IoOutcome read = connection_->read_some(unread_, phase_deadline);
+            if (read.ok()) {
+                continue;
+            }
+            std::string detail;
+            switch (read.status) {
+            case IoStatus::timed_out:
+                detail = timeout_text("no complete " + what.substr(what.find(' ') + 1), limit,
+                                      phase_deadline);
+                break;
+            case IoStatus::closed:
+                detail = "the server closed the connection instead of sending " + what;
+                break;
+            default:
+                detail = "cannot read " + what + ": " + read.error;
+                break;
+            }
+            failure = {ProbeFailure::smtp_error, phase_, std::move(detail)};
+            return std::nullopt;
+        }
+    }
+
+    // Best effort, while the dialogue is still in step: QUIT and its reply.
+    void quit_plaintext() {
+        Failure ignored;
+        unread_.clear();
+        command("QUIT", "QUIT", request_.limits.quit, ignored);
+    }
+
+    const ProbeRequest& request_;
+    Clock::time_point probe_deadline_;
+    std::optional<Connection> connection_;
+    std::string unread_; // received bytes not yet part of a reply
+    std::string phase_ = "connect";
+};
+
+SessionOutcome run_session(const ProbeRequest& request, tls::VersionRange versions,
+                           Clock::time_point probe_deadline) {
+    SmtpSession session(request, probe_deadline);
+    try {
+        return session.run(versions);
+    } catch (const std::exception& error) {
+        SessionOutcome outcome;
+        outcome.failure = Failure{ProbeFailure::smtp_error, session.phase(),
+                                  std::string("internal error: ") + error.what()};
+        return outcome;
+    }
+}
+
+class StarttlsProber final : public Prober {
+public:
+    ProbeResult probe(const ProbeRequest& request) override {
+        const auto start = Clock::now();
+        ProbeResult result;
+        try {
+            result.endpoint = request.endpoint;
+            run(request, start + request.limits.total, result);
+        } catch (...) {
+            result.failure = ProbeFailure::smtp_error;
+            if (result.phase.empty()) {
+                result.phase = "connect";
+            }
+            result.detail = "internal error";
+        }
+        result.elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+        return result;
+    }
+
+private:
+    static void run(const ProbeRequest& request, Clock::time_point deadline, ProbeResult& result) {
+        using tls::Version;
+        SessionOutcome main = run_session(request, {Version::tls1_0, Version::tls1_3}, deadline);
+        result.banner = main.banner;
+        result.starttls_offered = main.starttls_offered;
+        if (main.failure) {
+            result.failure = main.failure->kind;
+            result.phase = main.failure->phase;
+            result.detail = main.failure->detail;
+            return;
+        }
+        const auto negotiated = main.handshake.negotiated;
+        result.tls_version = main.handshake.version;
+        result.cipher = main.handshake.cipher;
+        result.chain = std::move(main.handshake.chain);
+        result.modern_tls = negotiated && *negotiated >= Version::tls1_2;
+        if (!request.probe_legacy) {
+            return;
+        }
+        for (const Version version : {Version::tls1_0, Version::tls1_1}) {
+            if (negotiated == version) {
+                result.legacy_tls.emplace_back(tls::to_string(version));
+                continue;
+            }
+            if (negotiated && *negotiated < version) {
+                continue; // the server's highest version is below this one: refused
+            }
+            const SessionOutcome legacy = run_session(request, {version, version}, deadline);
+            if (!legacy.failure) {
+                result.legacy_tls.emplace_back(tls::to_string(version));
+            } else if (legacy.failure->kind != ProbeFailure::tls_failed ||
+                       legacy.handshake.timed_out) {
+                result.legacy_untested.emplace_back(tls::to_string(version));
+            }
+        }
+    }
+};
+
+} // namespace
+
+std::unique_ptr<Prober> make_starttls_prober() {
+    return std::make_unique<StarttlsProber>();
+}
+
+} // namespace danemon::smtp

@@ -3,14 +3,14 @@
 // are still accepted. Every phase has its own limit and the whole probe one deadline.
 #pragma once
 
+#include "danemon/dane/certificate.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "danemon/dane/certificate.hpp"
 
 namespace danemon::smtp {
 
@@ -20,6 +20,7 @@ struct PhaseLimits {
     std::chrono::milliseconds command{15000}; // EHLO and STARTTLS replies
     std::chrono::milliseconds handshake{15000};
     std::chrono::milliseconds total{60000}; // the whole probe, legacy probes included
+    std::chrono::milliseconds quit{2000};   // best-effort QUIT (over TLS) before closing
 };
 
 struct ProbeEndpoint {
@@ -41,25 +42,29 @@ enum class ProbeFailure {
     unreachable,      // connect refused / no route / connect timed out     -> mx-unreachable
     smtp_error,       // banner/EHLO/STARTTLS reply missing, timed out, bad -> smtp-error
     starttls_missing, // EHLO did not offer STARTTLS                          -> starttls-missing
-    tls_failed,       // handshake failed (the TLS 1.2+ and legacy attempts)  -> tls-handshake-failed
+    tls_failed,       // handshake failed (TLS 1.0 to 1.3 offered)        -> tls-handshake-failed
 };
 
 struct ProbeResult {
     ProbeEndpoint endpoint;
     ProbeFailure failure = ProbeFailure::none;
     std::string phase;  // "connect", "banner", "ehlo", "starttls", "handshake" when failed
-    std::string detail; // one sentence when failed; reply text is sanitized (printable ASCII)
+    std::string detail; // one phrase when failed, no final period; reply text sanitized
     std::string banner; // first banner line, sanitized
     bool starttls_offered = false;
     // Filled when a handshake succeeded (the main one allows TLS 1.0 to 1.3).
     std::string tls_version;
     std::string cipher;
     dane::ServedChain chain;
-    bool modern_tls = false;                // TLS 1.2 or newer negotiated
-    std::vector<std::string> legacy_tls;    // "TLSv1", "TLSv1.1" that the server accepts
+    bool modern_tls = false;             // TLS 1.2 or newer negotiated
+    std::vector<std::string> legacy_tls; // "TLSv1", "TLSv1.1" that the server accepts
+    // Legacy versions whose own probe ended before a handshake answer (connect or SMTP
+    // failure, timeout, probe deadline): neither accepted nor refused is known.
+    std::vector<std::string> legacy_untested;
     std::chrono::milliseconds elapsed{0};
 };
 
+// probe() never throws and never waits past limits.total (plus scheduling slack).
 class Prober {
 public:
     virtual ~Prober() = default;

@@ -3,10 +3,11 @@
 // The client accepts TLS 1.0 to 1.3 at @SECLEVEL=0 so that legacy servers can be measured.
 #pragma once
 
-#include <chrono>
-#include <string>
-
 #include "danemon/dane/certificate.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
 
 namespace danemon::tls {
 
@@ -20,17 +21,28 @@ struct VersionRange {
 
 struct HandshakeResult {
     bool ok = false;
-    std::string error;   // one sentence when !ok (OpenSSL's reason, or "timed out")
+    std::string error; // one phrase when !ok (OpenSSL's reason, or "timed out"), no final period
     bool timed_out = false;
-    std::string version; // "TLSv1.2", ...
-    std::string cipher;  // OpenSSL name
+    std::string version;               // "TLSv1.2", ...
+    std::optional<Version> negotiated; // the same as a value, when ok
+    std::string cipher;                // OpenSSL name
     dane::ServedChain chain;
 };
 
-// Runs the client side of a handshake on fd (non-blocking I/O with poll), sending SNI.
-// Does not close fd. The chain is captured without verification: verification is done
-// offline by lib/dane on the same bytes.
+// What to say over TLS once the handshake succeeded, before close_notify: the prober's
+// "QUIT\r\n". Best effort: waits at most `limit` (and never past the handshake deadline)
+// for one reply line, and never changes the result.
+struct Farewell {
+    std::string command;
+    std::chrono::milliseconds limit{1000};
+};
+
+// Runs the client side of a handshake on fd (non-blocking I/O with poll), sending SNI
+// (omitted when empty; a trailing dot is dropped, RFC 6066 section 3). Does not close fd.
+// The chain is captured without verification: verification is done offline by lib/dane
+// on the same bytes. Thread-safe: the SSL_CTX per version range is shared.
 HandshakeResult client_handshake(int fd, const std::string& sni, VersionRange versions,
-                                 std::chrono::steady_clock::time_point deadline);
+                                 std::chrono::steady_clock::time_point deadline,
+                                 const Farewell& farewell = {});
 
 } // namespace danemon::tls

@@ -1,0 +1,174 @@
+// tls::client_handshake against an in-process TLS server over a socket pair.
+#include "danemon/tls/handshake.hpp"
+#include "tls_test_peer.hpp"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using danemon::tls::client_handshake;
+using danemon::tls::Farewell;
+using danemon::tls::Version;
+using danemon::tls::VersionRange;
+using Clock = std::chrono::steady_clock;
+
+class SocketPair {
+public:
+    SocketPair() { REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds_) == 0); }
+    ~SocketPair() {
+        ::close(fds_[0]);
+        close_server();
+    }
+    SocketPair(const SocketPair&) = delete;
+    SocketPair& operator=(const SocketPair&) = delete;
+    int client() const { return fds_[0]; }
+    int server() const { return fds_[1]; }
+    void close_server() {
+        if (fds_[1] >= 0) {
+            ::close(fds_[1]);
+            fds_[1] = -1;
+        }
+    }
+
+private:
+    int fds_[2] = {-1, -1};
+};
+
+// Runs SSL_accept (and the QUIT exchange) on the server end in a bounded thread.
+struct TlsServer {
+    TlsServer(SocketPair& pair, int min_version, int max_version)
+        : context(danemon::test::make_server_context(min_version, max_version))
+        , thread([this, &pair] {
+            auto ssl = danemon::test::accept_tls(context.get(), pair.server(), 3s);
+            if (ssl) {
+                server_name = danemon::test::received_server_name(ssl.get());
+                quit_line = danemon::test::serve_quit(ssl.get());
+            }
+        }) {}
+    ~TlsServer() { join(); }
+    TlsServer(const TlsServer&) = delete;
+    TlsServer& operator=(const TlsServer&) = delete;
+    void join() {
+        if (thread.joinable()) {
+            thread.join();
+        }
+    }
+
+    danemon::test::ServerContext context;
+    std::string server_name;
+    std::string quit_line;
+    std::thread thread;
+};
+
+} // namespace
+
+TEST_CASE("to_string names versions as OpenSSL does", "[tls]") {
+    CHECK(std::string(danemon::tls::to_string(Version::tls1_0)) == "TLSv1");
+    CHECK(std::string(danemon::tls::to_string(Version::tls1_1)) == "TLSv1.1");
+    CHECK(std::string(danemon::tls::to_string(Version::tls1_2)) == "TLSv1.2");
+    CHECK(std::string(danemon::tls::to_string(Version::tls1_3)) == "TLSv1.3");
+}
+
+TEST_CASE("client_handshake captures version, cipher and the served chain", "[tls]") {
+    SocketPair pair;
+    TlsServer server(pair, TLS1_2_VERSION, TLS1_3_VERSION);
+    const auto result = client_handshake(pair.client(), "mx.example.net.", {}, Clock::now() + 5s,
+                                         Farewell{"QUIT\r\n", 2000ms});
+    server.join();
+    REQUIRE(result.ok);
+    CHECK(result.error.empty());
+    CHECK(result.version == "TLSv1.3");
+    CHECK(result.negotiated == Version::tls1_3);
+    CHECK_FALSE(result.cipher.empty());
+    REQUIRE(result.chain.der.size() == 1);
+    CHECK(result.chain.der.front() == danemon::test::test_certificate_der());
+    CHECK(server.server_name == "mx.example.net"); // RFC 6066: no trailing dot in SNI
+    CHECK(server.quit_line == "QUIT\r\n");
+}
+
+TEST_CASE("client_handshake reaches a TLS 1.0-only server despite the system's defaults", "[tls]") {
+    SocketPair pair;
+    TlsServer server(pair, TLS1_VERSION, TLS1_VERSION);
+    const auto result = client_handshake(pair.client(), "mx.example.net",
+                                         {Version::tls1_0, Version::tls1_0}, Clock::now() + 5s);
+    server.join();
+    REQUIRE(result.ok);
+    CHECK(result.version == "TLSv1");
+    CHECK(result.negotiated == Version::tls1_0);
+    CHECK(result.chain.der.size() == 1);
+}
+
+TEST_CASE("client_handshake limited to TLS 1.2 fails against a TLS 1.3-only server", "[tls]") {
+    SocketPair pair;
+    TlsServer server(pair, TLS1_3_VERSION, TLS1_3_VERSION);
+    const auto result = client_handshake(pair.client(), "mx.example.net",
+                                         {Version::tls1_2, Version::tls1_2}, Clock::now() + 5s);
+    server.join();
+    CHECK_FALSE(result.ok);
+    CHECK_FALSE(result.timed_out);
+    CHECK_FALSE(result.error.empty());
+    CHECK(result.error.find("version") != std::string::npos);
+    CHECK(result.chain.empty());
+}
+
+TEST_CASE("client_handshake gives up at the deadline when the server never answers", "[tls]") {
+    SocketPair pair;
+    const auto start = Clock::now();
+    const auto result = client_handshake(pair.client(), "", {}, start + 300ms);
+    const auto elapsed = Clock::now() - start;
+    CHECK_FALSE(result.ok);
+    CHECK(result.timed_out);
+    CHECK(result.error == "timed out");
+    CHECK(elapsed >= 290ms);
+    CHECK(elapsed < 1500ms);
+}
+
+TEST_CASE("client_handshake reports a server that closes mid-handshake", "[tls]") {
+    SocketPair pair;
+    std::thread server([&pair] {
+        char hello[64];
+        timeval timeout{2, 0};
+        setsockopt(pair.server(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+        (void)::recv(pair.server(), hello, sizeof hello, 0); // part of the ClientHello
+        pair.close_server();
+    });
+    const auto result = client_handshake(pair.client(), "mx.example.net", {}, Clock::now() + 5s);
+    server.join();
+    CHECK_FALSE(result.ok);
+    CHECK_FALSE(result.timed_out);
+    CHECK(result.error.find("closed") != std::string::npos);
+}
+
+TEST_CASE("client_handshake may run on several threads sharing the contexts", "[tls]") {
+    constexpr int probes = 4;
+    std::vector<std::unique_ptr<SocketPair>> pairs;
+    std::vector<std::unique_ptr<TlsServer>> servers;
+    for (int i = 0; i < probes; ++i) {
+        pairs.push_back(std::make_unique<SocketPair>());
+        servers.push_back(std::make_unique<TlsServer>(*pairs.back(), TLS1_VERSION, TLS1_3_VERSION));
+    }
+    std::vector<danemon::tls::HandshakeResult> results(probes);
+    std::vector<std::thread> clients;
+    for (std::size_t i = 0; i < probes; ++i) {
+        clients.emplace_back([&, i] {
+            const VersionRange versions =
+                i % 2 == 0 ? VersionRange{} : VersionRange{Version::tls1_1, Version::tls1_1};
+            results[i] = client_handshake(pairs[i]->client(), "mx.example.net", versions,
+                                          Clock::now() + 5s, Farewell{"QUIT\r\n", 2000ms});
+        });
+    }
+    for (auto& client : clients) {
+        client.join();
+    }
+    for (std::size_t i = 0; i < probes; ++i) {
+        INFO("probe " << i);
+        CHECK(results[i].ok);
+        CHECK(results[i].version == (i % 2 == 0 ? "TLSv1.3" : "TLSv1.1"));
+    }
+}

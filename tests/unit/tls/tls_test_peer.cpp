@@ -1,0 +1,123 @@
+// In-process certificate and TLS server side for the tls and smtp unit tests.
+#include "tls_test_peer.hpp"
+
+#include <csignal>
+#include <mutex>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <stdexcept>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+namespace danemon::test {
+
+namespace {
+
+struct PkeyFree {
+    void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+struct X509Free {
+    void operator()(X509* certificate) const { X509_free(certificate); }
+};
+
+struct Identity {
+    std::unique_ptr<EVP_PKEY, PkeyFree> key;
+    std::unique_ptr<X509, X509Free> certificate;
+    dane::Bytes der;
+};
+
+Identity make_identity() {
+    Identity identity;
+    identity.key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+    identity.certificate.reset(X509_new());
+    if (!identity.key || !identity.certificate) {
+        throw std::runtime_error("cannot create the test key or certificate");
+    }
+    X509* certificate = identity.certificate.get();
+    X509_set_version(certificate, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(certificate), 1);
+    X509_gmtime_adj(X509_getm_notBefore(certificate), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(certificate), 3600L * 24 * 365);
+    X509_NAME* name = X509_get_subject_name(certificate);
+    const std::string common_name = "mx.fake.test";
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
+                               0);
+    X509_set_issuer_name(certificate, name);
+    X509_set_pubkey(certificate, identity.key.get());
+    if (X509_sign(certificate, identity.key.get(), EVP_sha256()) <= 0) {
+        throw std::runtime_error("cannot sign the test certificate");
+    }
+    const int length = i2d_X509(certificate, nullptr);
+    identity.der.resize(static_cast<std::size_t>(length));
+    unsigned char* cursor = identity.der.data();
+    i2d_X509(certificate, &cursor);
+    return identity;
+}
+
+const Identity& identity() {
+    static const Identity made = make_identity();
+    return made;
+}
+
+} // namespace
+
+const dane::Bytes& test_certificate_der() {
+    return identity().der;
+}
+
+ServerContext make_server_context(int min_version, int max_version) {
+    // The server side writes through OpenSSL's socket BIO, which can raise SIGPIPE when
+    // the client under test has gone: tests must not die of it.
+    static std::once_flag sigpipe_once;
+    std::call_once(sigpipe_once, [] { std::signal(SIGPIPE, SIG_IGN); });
+
+    ServerContext context(SSL_CTX_new(TLS_server_method()));
+    if (!context) {
+        throw std::runtime_error("cannot create a server context");
+    }
+    SSL_CTX_set_security_level(context.get(), 0);
+    if (SSL_CTX_set_cipher_list(context.get(), "DEFAULT:@SECLEVEL=0") != 1 ||
+        SSL_CTX_set_min_proto_version(context.get(), min_version) != 1 ||
+        SSL_CTX_set_max_proto_version(context.get(), max_version) != 1 ||
+        SSL_CTX_use_certificate(context.get(), identity().certificate.get()) != 1 ||
+        SSL_CTX_use_PrivateKey(context.get(), identity().key.get()) != 1) {
+        throw std::runtime_error("cannot configure the server context");
+    }
+    return context;
+}
+
+ServerSsl accept_tls(SSL_CTX* context, int fd, std::chrono::milliseconds limit) {
+    timeval timeout{};
+    timeout.tv_sec = static_cast<time_t>(limit.count() / 1000);
+    timeout.tv_usec = static_cast<suseconds_t>((limit.count() % 1000) * 1000);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    ServerSsl ssl(SSL_new(context));
+    if (!ssl || SSL_set_fd(ssl.get(), fd) != 1 || SSL_accept(ssl.get()) != 1) {
+        return nullptr;
+    }
+    return ssl;
+}
+
+std::string serve_quit(SSL* ssl) {
+    std::string line;
+    char c = 0;
+    while (line.size() < 512 && SSL_read(ssl, &c, 1) == 1) {
+        line.push_back(c);
+        if (c == '\n') {
+            const std::string reply = "221 2.0.0 Bye\r\n";
+            SSL_write(ssl, reply.data(), static_cast<int>(reply.size()));
+            break;
+        }
+    }
+    SSL_shutdown(ssl);
+    return line;
+}
+
+std::string received_server_name(const SSL* ssl) {
+    const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    return name != nullptr ? name : "";
+}
+
+} // namespace danemon::test

@@ -1,0 +1,41 @@
+// The server side of TLS for tests: a self-signed EC P-256 certificate made in-process
+// (no files), server contexts for a chosen version range, and a bounded server handshake.
+#pragma once
+
+#include "danemon/dane/tlsa.hpp"
+
+#include <chrono>
+#include <memory>
+#include <openssl/ssl.h>
+#include <string>
+
+namespace danemon::test {
+
+struct SslCtxFree {
+    void operator()(SSL_CTX* context) const { SSL_CTX_free(context); }
+};
+struct SslFree {
+    void operator()(SSL* ssl) const { SSL_free(ssl); }
+};
+using ServerContext = std::unique_ptr<SSL_CTX, SslCtxFree>;
+using ServerSsl = std::unique_ptr<SSL, SslFree>;
+
+// The DER of the test certificate (CN=mx.fake.test), the same bytes on every call.
+const dane::Bytes& test_certificate_der();
+
+// A server context with the test certificate, accepting versions min..max (TLS1_VERSION,
+// ..., TLS1_3_VERSION) at @SECLEVEL=0 so that TLS 1.0/1.1 servers can be built.
+ServerContext make_server_context(int min_version, int max_version);
+
+// SSL_accept on a blocking fd whose reads and writes time out after `limit`.
+// Null when the handshake failed.
+ServerSsl accept_tls(SSL_CTX* context, int fd, std::chrono::milliseconds limit);
+
+// After accept_tls: reads one line (the client's QUIT), answers 221, sends close_notify.
+// Returns the line read (empty if none).
+std::string serve_quit(SSL* ssl);
+
+// The SNI the client sent, empty when none.
+std::string received_server_name(const SSL* ssl);
+
+} // namespace danemon::test
