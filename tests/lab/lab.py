@@ -1,0 +1,1253 @@
+#!/usr/bin/env python3
+"""The danemon lab: real DNS and SMTP servers on loopback, declared in scenarios.toml.
+
+    lab.py up [--run-dir DIR] [--max-lifetime SECONDS] [--timeout SECONDS]
+    lab.py down [--run-dir DIR]
+    lab.py status | check [--run-dir DIR]
+    lab.py domains | expect DOMAIN | describe [--run-dir DIR] | env [--run-dir DIR]
+
+`up` generates everything under the run dir (default: .lab/ at the repository root): a PKI
+(openssl), keys and signed zones (ldns-keygen, ldns-signzone), an authoritative nsd, a
+validating unbound and one postfix instance with an smtpd per listener. It returns once every
+service answers, and leaves a watchdog that stops the lab after --max-lifetime seconds.
+`down` stops only what `up` started, by the PIDs recorded in the run dir.
+
+Python standard library only. See README.md in this folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import hashlib
+import json
+import os
+import pty
+import random
+import re
+import shlex
+import shutil
+import signal
+import smtplib
+import socket
+import ssl
+import struct
+import subprocess
+import sys
+import time
+import tomllib
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+LAB_DIR = Path(__file__).resolve().parent
+REPO_ROOT = LAB_DIR.parent.parent
+DEFAULT_RUN_DIR = REPO_ROOT / ".lab"
+DEFAULT_SCENARIOS = LAB_DIR / "scenarios.toml"
+MARKER = ".danemon-lab"
+GENERATED_DIRS = ("pki", "dns", "nsd", "unbound", "postfix", "logs", "pids")
+SERVICES = ("nsd", "unbound", "postfix")  # started in this order, stopped in reverse
+TLS_MODES = ("modern", "legacy", "legacy-enabled", "none")
+ZONE_MODES = ("signed", "unsigned", "bogus")
+STATUSES = ("ok", "warning", "critical")
+DEFAULT_NOT_BEFORE = "20240101000000Z"
+DEFAULT_NOT_AFTER = "20991231235959Z"
+DNSSEC_ALGORITHM = "ECDSAP256SHA256"
+POSTFIX = "/usr/sbin/postfix"
+POSTFIX_DAEMONS = "/usr/lib/postfix/sbin"
+
+
+class LabError(Exception):
+    """A failure with a message meant for the user (and usually a log path)."""
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def run(cmd: list[str], cwd: Path | None = None, stdin: bytes | None = None) -> bytes:
+    """Runs a command; raises LabError with its output when it fails."""
+    proc = subprocess.run(cmd, cwd=cwd, input=stdin, capture_output=True)
+    if proc.returncode != 0:
+        raise LabError(f"command failed ({proc.returncode}): {shlex.join(cmd)}\n"
+                       f"{proc.stderr.decode(errors='replace')}{proc.stdout.decode(errors='replace')}")
+    return proc.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration: scenarios.toml, validated once
+
+
+@dataclass
+class Lab:
+    """Everything declared in scenarios.toml, plus where the generated material lives."""
+    spec: dict
+    scenarios_file: Path
+    run_dir: Path
+
+    @property
+    def auth(self) -> str:
+        return self.spec["lab"].get("auth_address", "127.0.53.1")
+
+    @property
+    def resolver(self) -> str:
+        return self.spec["lab"].get("resolver_address", "127.0.53.2")
+
+    @property
+    def ttl(self) -> int:
+        return int(self.spec["lab"].get("ttl", 60))
+
+    @property
+    def cas(self) -> list[dict]:
+        return self.spec.get("ca", [])
+
+    @property
+    def listeners(self) -> list[dict]:
+        return self.spec.get("listener", [])
+
+    @property
+    def scenarios(self) -> list[dict]:
+        return self.spec.get("scenario", [])
+
+    def listener(self, name: str) -> dict:
+        return next(lst for lst in self.listeners if lst["name"] == name)
+
+    def scenario(self, domain: str) -> dict | None:
+        domain = domain.rstrip(".").lower()
+        return next((s for s in self.scenarios if s["domain"] == domain), None)
+
+    def key_names(self) -> list[str]:
+        names = [ca["name"] for ca in self.cas]
+        names += [lst["cert"]["key"] for lst in self.listeners if "cert" in lst]
+        names += [k["name"] for k in self.spec.get("key", [])]
+        return list(dict.fromkeys(names))
+
+    def cert_names(self) -> list[str]:
+        return [ca["name"] for ca in self.cas] + [l["name"] for l in self.listeners if "cert" in l]
+
+    def path(self, *parts: str) -> Path:
+        return self.run_dir.joinpath(*parts)
+
+
+def load_lab(scenarios_file: Path, run_dir: Path) -> Lab:
+    with open(scenarios_file, "rb") as f:
+        spec = tomllib.load(f)
+    spec.setdefault("lab", {})
+    lab = Lab(spec, scenarios_file.resolve(), run_dir.resolve())
+    validate(lab)
+    return lab
+
+
+def validate(lab: Lab) -> None:
+    """Rejects a scenarios file with dangling references before anything is generated."""
+    errors = []
+    ca_names = [ca["name"] for ca in lab.cas]
+    for ca in lab.cas:
+        if ca.get("issuer") and ca["issuer"] not in ca_names:
+            errors.append(f"ca {ca['name']}: unknown issuer {ca['issuer']}")
+    addresses = set()
+    for lst in lab.listeners:
+        if lst.get("tls") not in TLS_MODES:
+            errors.append(f"listener {lst['name']}: tls must be one of {TLS_MODES}")
+        if lst["address"] in addresses:
+            errors.append(f"listener {lst['name']}: address {lst['address']} used twice")
+        addresses.add(lst["address"])
+        if lst.get("tls") != "none" and "cert" not in lst:
+            errors.append(f"listener {lst['name']}: a TLS listener needs a cert")
+        if "cert" in lst and lst["cert"].get("issuer") not in ca_names:
+            errors.append(f"listener {lst['name']}: unknown issuer {lst['cert'].get('issuer')}")
+    if len(set(lab.cert_names())) != len(lab.cert_names()):
+        errors.append("ca and listener names must be distinct (both name certificates)")
+    listener_names = [lst["name"] for lst in lab.listeners]
+    seen = set()
+    for sc in lab.scenarios:
+        domain = sc.get("domain", "")
+        where = f"scenario {domain}"
+        if domain in seen:
+            errors.append(f"{where}: defined twice")
+        seen.add(domain)
+        if not domain.endswith(".test") or domain != domain.lower():
+            errors.append(f"{where}: domain must be lower case and end in .test")
+        if sc.get("zone") not in ZONE_MODES:
+            errors.append(f"{where}: zone must be one of {ZONE_MODES}")
+        if sc.get("status") not in STATUSES:
+            errors.append(f"{where}: status must be one of {STATUSES}")
+        for mx in sc.get("mx", []):
+            host = mx["host"]
+            if host != "." and host != domain and not host.endswith("." + domain):
+                errors.append(f"{where}: MX host {host} must be inside the zone (or '.')")
+            if mx.get("listener") and mx["listener"] not in listener_names:
+                errors.append(f"{where}: unknown listener {mx['listener']}")
+            for record in mx.get("tlsa", []):
+                try:
+                    parse_tlsa(record, lab)
+                except LabError as e:
+                    errors.append(f"{where}: {e}")
+    if errors:
+        raise LabError("invalid " + str(lab.scenarios_file) + ":\n  " + "\n  ".join(errors))
+
+
+def parse_tlsa(record: str, lab: Lab) -> tuple[int, int, int, str, str]:
+    """'3 1 1 key:NAME' -> (3, 1, 1, 'key', 'NAME'); checks that the reference exists."""
+    parts = record.split()
+    if len(parts) != 4 or not all(p.isdigit() for p in parts[:3]) or ":" not in parts[3]:
+        raise LabError(f"TLSA '{record}': expected 'USAGE SELECTOR MTYPE cert:|key:|hex:REF'")
+    usage, selector, mtype = (int(p) for p in parts[:3])
+    kind, name = parts[3].split(":", 1)
+    if kind == "cert" and name not in lab.cert_names():
+        raise LabError(f"TLSA '{record}': no certificate named {name}")
+    if kind == "key" and (name not in lab.key_names() or selector != 1):
+        raise LabError(f"TLSA '{record}': key:NAME needs selector 1 and a known key")
+    if kind == "hex" and not re.fullmatch(r"([0-9a-fA-F]{2})*", name):
+        raise LabError(f"TLSA '{record}': hex data expected")
+    if kind not in ("cert", "key", "hex") or (kind != "hex" and mtype not in (0, 1, 2)):
+        raise LabError(f"TLSA '{record}': unsupported reference or matching type")
+    return usage, selector, mtype, kind, name
+
+
+def openssl_date(value: str) -> str:
+    """'YYYYMMDDHHMMSSZ' as is; 'now', 'now+30d', 'now-2h' relative to the current time."""
+    m = re.fullmatch(r"now(?:([+-])(\d+)([dh]))?", value)
+    if not m:
+        if not re.fullmatch(r"\d{14}Z", value):
+            raise LabError(f"bad date {value!r}: use YYYYMMDDHHMMSSZ or now[+-]N(d|h)")
+        return value
+    when = dt.datetime.now(dt.timezone.utc)
+    if m.group(1):
+        delta = dt.timedelta(**{"days" if m.group(3) == "d" else "hours": int(m.group(2))})
+        when = when + delta if m.group(1) == "+" else when - delta
+    return when.strftime("%Y%m%d%H%M%SZ")
+
+
+def fingerprint(lab: Lab) -> str:
+    """Changes when the declaration or this script changes: `up` then rebuilds the lab."""
+    digest = hashlib.sha256()
+    digest.update(lab.scenarios_file.read_bytes())
+    digest.update(Path(__file__).resolve().read_bytes())
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# PKI: keys, CAs and leaf certificates with openssl (openssl ca, explicit dates)
+
+CA_CONFIG = """\
+[ ca ]
+default_ca = lab_ca
+
+[ lab_ca ]
+dir = {dir}
+database = {dir}/index.txt
+new_certs_dir = {dir}/newcerts
+default_md = sha256
+policy = lab_policy
+unique_subject = no
+email_in_dn = no
+rand_serial = yes
+copy_extensions = none
+
+[ lab_policy ]
+commonName = supplied
+
+[ req ]
+distinguished_name = req_dn
+prompt = no
+
+[ req_dn ]
+CN = unused
+"""
+
+CA_EXTENSIONS = """\
+[ ext ]
+basicConstraints = critical, CA:true{pathlen}
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+{aki}
+"""
+
+LEAF_EXTENSIONS = """\
+[ ext ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = {sans}
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+"""
+
+
+def key_path(lab: Lab, name: str) -> Path:
+    return lab.path("pki", "keys", f"{name}.pem")
+
+
+def cert_path(lab: Lab, name: str) -> Path:
+    return lab.path("pki", "certs", f"{name}.pem")
+
+
+def chain_path(lab: Lab, listener: str) -> Path:
+    return lab.path("pki", "chains", f"{listener}.pem")
+
+
+def make_key(lab: Lab, name: str) -> None:
+    run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-out", str(key_path(lab, name))])
+    os.chmod(key_path(lab, name), 0o600)
+
+
+def sign_cert(lab: Lab, name: str, key: str, subject: str, issuer: str | None,
+              extensions: str, not_before: str, not_after: str) -> None:
+    """Issues cert NAME for KEY with `openssl ca`; issuer None means self-signed."""
+    ca_dir = lab.path("pki", "ca", issuer or name)
+    (ca_dir / "newcerts").mkdir(parents=True, exist_ok=True)
+    (ca_dir / "index.txt").touch()
+    config = ca_dir / "ca.cnf"
+    config.write_text(CA_CONFIG.format(dir=ca_dir))
+    work = lab.path("pki", "work")
+    csr, ext = work / f"{name}.csr", work / f"{name}.ext"
+    ext.write_text(extensions)
+    run(["openssl", "req", "-new", "-config", str(config), "-key", str(key_path(lab, key)),
+         "-subj", f"/CN={subject}", "-out", str(csr)])
+    cmd = ["openssl", "ca", "-batch", "-notext", "-config", str(config), "-in", str(csr),
+           "-out", str(cert_path(lab, name)), "-startdate", openssl_date(not_before),
+           "-enddate", openssl_date(not_after), "-extfile", str(ext), "-extensions", "ext"]
+    if issuer is None:
+        cmd += ["-selfsign", "-keyfile", str(key_path(lab, key))]
+    else:
+        cmd += ["-cert", str(cert_path(lab, issuer)), "-keyfile", str(key_path(lab, issuer))]
+    run(cmd)
+
+
+def make_ca(lab: Lab, ca: dict) -> None:
+    issuer = ca.get("issuer")
+    extensions = CA_EXTENSIONS.format(pathlen=", pathlen:0" if issuer else "",
+                                      aki="authorityKeyIdentifier = keyid" if issuer else "")
+    sign_cert(lab, ca["name"], ca["name"], ca.get("subject", ca["name"]), issuer, extensions,
+              ca.get("not_before", DEFAULT_NOT_BEFORE), ca.get("not_after", DEFAULT_NOT_AFTER))
+
+
+def ca_path_to_root(lab: Lab, issuer: str) -> list[str]:
+    """Issuer names from ISSUER up to and including the self-signed root."""
+    by_name = {ca["name"]: ca for ca in lab.cas}
+    path = [issuer]
+    while by_name[path[-1]].get("issuer"):
+        path.append(by_name[path[-1]]["issuer"])
+    return path
+
+
+def make_leaf(lab: Lab, listener: dict) -> None:
+    """The listener's leaf, then its served chain: leaf + intermediates (+ root if asked)."""
+    cert = listener["cert"]
+    names = cert["names"]
+    sans = ", ".join(f"DNS:{n}" for n in names)
+    sign_cert(lab, listener["name"], cert["key"], names[0], cert["issuer"],
+              LEAF_EXTENSIONS.format(sans=sans), cert.get("not_before", DEFAULT_NOT_BEFORE),
+              cert.get("not_after", DEFAULT_NOT_AFTER))
+    issuers = ca_path_to_root(lab, cert["issuer"])
+    if not cert.get("serve_root", False):
+        issuers = issuers[:-1]
+    parts = [cert_path(lab, listener["name"])] + [cert_path(lab, i) for i in issuers]
+    chain_path(lab, listener["name"]).write_text("".join(p.read_text() for p in parts))
+
+
+def build_pki(lab: Lab) -> None:
+    for sub in ("keys", "certs", "chains", "ca", "work"):
+        lab.path("pki", sub).mkdir(parents=True, exist_ok=True)
+    for name in lab.key_names():
+        make_key(lab, name)
+    for ca in ca_order(lab):
+        make_ca(lab, ca)
+    for listener in lab.listeners:
+        if "cert" in listener:
+            make_leaf(lab, listener)
+
+
+def ca_order(lab: Lab) -> list[dict]:
+    """CAs sorted so that every issuer comes before what it signs."""
+    done: list[dict] = []
+    pending = list(lab.cas)
+    while pending:
+        ready = [ca for ca in pending
+                 if not ca.get("issuer") or ca["issuer"] in [d["name"] for d in done]]
+        if not ready:
+            raise LabError("CA issuer loop in scenarios file")
+        done += ready
+        pending = [ca for ca in pending if ca not in ready]
+    return done
+
+
+# ---------------------------------------------------------------------------------------------
+# TLSA: symbolic records -> presentation format, computed from the generated PKI
+
+
+def pem_body(pem: str, label: str) -> bytes:
+    m = re.search(rf"-----BEGIN {label}-----(.*?)-----END {label}-----", pem, re.S)
+    if not m:
+        raise LabError(f"no {label} block found")
+    return base64.b64decode("".join(m.group(1).split()))
+
+
+def spki_der(lab: Lab, kind: str, name: str) -> bytes:
+    if kind == "key":
+        pem = run(["openssl", "pkey", "-in", str(key_path(lab, name)), "-pubout"]).decode()
+    else:
+        pem = run(["openssl", "x509", "-in", str(cert_path(lab, name)), "-noout",
+                   "-pubkey"]).decode()
+    return pem_body(pem, "PUBLIC KEY")
+
+
+def tlsa_rdata(lab: Lab, record: str) -> str:
+    """'3 1 1 key:modern' -> '3 1 1 <sha256 of the SPKI of key modern>'."""
+    usage, selector, mtype, kind, name = parse_tlsa(record, lab)
+    if kind == "hex":
+        return f"{usage} {selector} {mtype} {name.lower()}"
+    if selector == 0:
+        data = pem_body(cert_path(lab, name).read_text(), "CERTIFICATE")
+    else:
+        data = spki_der(lab, kind, name)
+    digest = {0: lambda d: d, 1: lambda d: hashlib.sha256(d).digest(),
+              2: lambda d: hashlib.sha512(d).digest()}[mtype](data)
+    return f"{usage} {selector} {mtype} {digest.hex()}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Zones: root "." -> "test." -> one zone per scenario, signed with ldns
+
+
+def zone_file(lab: Lab, zone: str) -> Path:
+    return lab.path("dns", "zones", ("root" if zone == "." else zone.rstrip(".")) + ".zone")
+
+
+def apex_lines(lab: Lab, origin: str, ns: str = "ns.test.") -> list[str]:
+    ttl = lab.ttl
+    return [f"$TTL {ttl}",
+            f"{origin} IN SOA ns.lab. hostmaster.lab. 1 3600 600 86400 {ttl}",
+            f"{origin} IN NS {ns}"]
+
+
+def scenario_zone_lines(lab: Lab, sc: dict) -> list[str]:
+    origin = sc["domain"] + "."
+    lines = apex_lines(lab, origin)
+    for mx in sc.get("mx", []):
+        host = mx["host"]
+        target = "." if host == "." else host + "."
+        lines.append(f"{origin} IN MX {mx['preference']} {target}")
+        if host == ".":
+            continue
+        addresses = list(mx.get("addresses", []))
+        if mx.get("listener"):
+            addresses.insert(0, lab.listener(mx["listener"])["address"])
+        lines += [f"{target} IN A {a}" for a in dict.fromkeys(addresses)]
+        lines += [f"_25._tcp.{target} IN TLSA {tlsa_rdata(lab, t)}" for t in mx.get("tlsa", [])]
+    lines += [f"$ORIGIN {origin}"] + list(sc.get("records", []))
+    return lines
+
+
+def make_dnssec_key(lab: Lab, zone: str, label: str | None = None) -> tuple[Path, str]:
+    """A combined signing key (KSK flag) for ZONE; returns (key base path, DS record)."""
+    key_dir = lab.path("dns", "keys", label or zone_label(zone))
+    key_dir.mkdir(parents=True, exist_ok=True)
+    base = run(["ldns-keygen", "-a", DNSSEC_ALGORITHM, "-k", zone], cwd=key_dir).decode().strip()
+    ds = (key_dir / f"{base}.ds").read_text().strip()
+    return key_dir / base, ds
+
+
+def zone_label(zone: str) -> str:
+    return "root" if zone == "." else zone.rstrip(".")
+
+
+def sign_zone(lab: Lab, zone: str, key_base: Path) -> Path:
+    unsigned = zone_file(lab, zone)
+    signed = unsigned.with_suffix(".zone.signed")
+    inception = str(lab.spec["lab"].get("signature_inception", "20240101000000"))
+    expiration = str(lab.spec["lab"].get("signature_expiration", "20800101000000"))
+    run(["ldns-signzone", "-i", inception, "-e", expiration, "-o", zone, "-f", str(signed),
+         str(unsigned), str(key_base)])
+    return signed
+
+
+def write_zone(lab: Lab, zone: str, lines: list[str]) -> None:
+    zone_file(lab, zone).write_text("\n".join(lines) + "\n")
+
+
+def build_zones(lab: Lab) -> dict[str, Path]:
+    """Writes and signs all zones; returns zone name -> file nsd serves."""
+    lab.path("dns", "zones").mkdir(parents=True, exist_ok=True)
+    served: dict[str, Path] = {}
+    test_lines = apex_lines(lab, "test.") + [f"ns.test. IN A {lab.auth}"]
+    for sc in lab.scenarios:
+        zone = sc["domain"] + "."
+        write_zone(lab, zone, scenario_zone_lines(lab, sc))
+        test_lines.append(f"{zone} IN NS ns.test.")
+        if sc["zone"] == "unsigned":
+            served[zone] = zone_file(lab, zone)
+            continue
+        key, ds = make_dnssec_key(lab, zone)
+        served[zone] = sign_zone(lab, zone, key)
+        if sc["zone"] == "bogus":  # publish the DS of a key that never signs anything
+            _, ds = make_dnssec_key(lab, zone, label=zone_label(zone) + "-wrong-ds")
+        test_lines.append(ds)
+    write_zone(lab, "test.", test_lines)
+    test_key, test_ds = make_dnssec_key(lab, "test.")
+    served["test."] = sign_zone(lab, "test.", test_key)
+
+    root_lines = apex_lines(lab, ".", ns="ns.lab.") + [
+        f"ns.lab. IN A {lab.auth}", "test. IN NS ns.test.", f"ns.test. IN A {lab.auth}", test_ds]
+    write_zone(lab, ".", root_lines)
+    root_key, root_ds = make_dnssec_key(lab, ".")
+    served["."] = sign_zone(lab, ".", root_key)
+    lab.path("unbound").mkdir(parents=True, exist_ok=True)
+    trust_anchor_file(lab).write_text(root_ds + "\n")
+    return served
+
+
+# ---------------------------------------------------------------------------------------------
+# Process bookkeeping: pid files hold "PID STARTTIME" so a recycled PID is never killed
+
+
+def pid_file(lab: Lab, service: str) -> Path:
+    return lab.path("pids", f"{service}.pid")
+
+
+def proc_stat(pid: int) -> list[str] | None:
+    """Fields of /proc/PID/stat after the command name (index 0 = state), or None."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    return text[text.rindex(")") + 2:].split()
+
+
+def start_time(pid: int) -> str | None:
+    fields = proc_stat(pid)
+    return fields[19] if fields else None
+
+
+def alive(pid: int, started: str | None) -> bool:
+    fields = proc_stat(pid)
+    return bool(fields) and fields[0] not in ("Z", "X") and (started is None or
+                                                            fields[19] == started)
+
+
+def record_pid(lab: Lab, service: str, pid: int) -> None:
+    pid_file(lab, service).parent.mkdir(parents=True, exist_ok=True)
+    pid_file(lab, service).write_text(f"{pid} {start_time(pid)}\n")
+
+
+def read_pid(lab: Lab, service: str) -> tuple[int, str] | None:
+    try:
+        pid, started = pid_file(lab, service).read_text().split()
+        return int(pid), started
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def running(lab: Lab, service: str) -> int | None:
+    entry = read_pid(lab, service)
+    return entry[0] if entry and alive(*entry) else None
+
+
+def session_members(sid: int) -> list[int]:
+    """Processes in session SID (our daemons are session leaders: setsid at start)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = proc_stat(int(entry.name))
+            if fields and fields[3] == str(sid) and fields[0] not in ("Z", "X"):
+                members.append(int(entry.name))
+    return members
+
+
+def wait_gone(pids: list[int], timeout: float) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while True:
+        left = [p for p in pids if alive(p, None)]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)
+
+
+def signal_all(pids: list[int], sig: int) -> None:
+    for p in pids:
+        try:
+            os.kill(p, sig)
+        except ProcessLookupError:
+            pass
+
+
+def stop_pid(lab: Lab, service: str, timeout: float = 10.0, graceful: bool = True) -> None:
+    """SIGTERM the recorded PID (if still the same process), wait, then SIGKILL; the same for
+    anything left in its session (e.g. nsd's server children)."""
+    entry = read_pid(lab, service)
+    if entry:
+        pid, started = entry
+        if alive(pid, started):
+            is_leader = (proc_stat(pid) or [""] * 4)[3] == str(pid)
+            if graceful:
+                signal_all([pid], signal.SIGTERM)
+            if wait_gone([pid], timeout if graceful else 0):
+                signal_all([pid], signal.SIGKILL)
+                wait_gone([pid], 5)
+            if is_leader:
+                left = session_members(pid)
+                signal_all(left, signal.SIGTERM)
+                signal_all(wait_gone(left, 5), signal.SIGKILL)
+                wait_gone(left, 5)
+        pid_file(lab, service).unlink(missing_ok=True)
+
+
+def spawn(lab: Lab, service: str, cmd: list[str]) -> subprocess.Popen:
+    """Starts a foreground daemon in its own session, output to logs/SERVICE.out."""
+    out = open(lab.path("logs", f"{service}.out"), "ab")
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                            start_new_session=True, close_fds=True)
+    out.close()
+    record_pid(lab, service, proc.pid)
+    return proc
+
+
+# ---------------------------------------------------------------------------------------------
+# nsd: authoritative for every zone on AUTH:53
+
+
+def write_nsd_conf(lab: Lab, zones: dict[str, Path]) -> Path:
+    d = lab.path("nsd")
+    d.mkdir(parents=True, exist_ok=True)
+    conf = d / "nsd.conf"
+    lines = ["server:",
+             f"  ip-address: {lab.auth}", "  port: 53", "  do-ip6: no",
+             '  username: ""', '  chroot: ""', '  database: ""',
+             f'  zonelistfile: "{d}/zone.list"', f'  xfrdfile: "{d}/xfrd.state"',
+             f'  xfrdir: "{d}"', f'  pidfile: "{d}/nsd.pid"',
+             f'  logfile: "{lab.path("logs", "nsd.log")}"',
+             "  server-count: 1", "  verbosity: 1", "  hide-version: yes",
+             "  reuseport: no", "  refuse-any: yes",
+             "remote-control:", "  control-enable: no"]
+    for zone, path in zones.items():
+        lines += ["zone:", f'  name: "{zone}"', f'  zonefile: "{path}"']
+    conf.write_text("\n".join(lines) + "\n")
+    run(["nsd-checkconf", str(conf)])
+    return conf
+
+
+def start_nsd(lab: Lab, conf: Path) -> None:
+    spawn(lab, "nsd", ["nsd", "-d", "-c", str(conf)])
+
+
+# ---------------------------------------------------------------------------------------------
+# unbound: validating resolver on RESOLVER:53, the lab root as its only trust anchor
+
+
+def trust_anchor_file(lab: Lab) -> Path:
+    return lab.path("unbound", "root.ds")
+
+
+def write_unbound_conf(lab: Lab) -> Path:
+    d = lab.path("unbound")
+    d.mkdir(parents=True, exist_ok=True)
+    conf = d / "unbound.conf"
+    lines = ["server:",
+             f"  interface: {lab.resolver}", "  port: 53",
+             "  do-ip4: yes", "  do-ip6: no", "  do-udp: yes", "  do-tcp: yes",
+             "  access-control: 127.0.0.0/8 allow", "  access-control: ::1 allow",
+             '  username: ""', '  chroot: ""', f'  directory: "{d}"',
+             f'  pidfile: "{d}/unbound.pid"', f'  logfile: "{lab.path("logs", "unbound.log")}"',
+             "  use-syslog: no", "  log-time-ascii: yes", "  verbosity: 1", "  val-log-level: 2",
+             "  num-threads: 1", "  so-reuseport: no", "  outgoing-range: 64",
+             '  module-config: "validator iterator"',
+             f'  trust-anchor-file: "{trust_anchor_file(lab)}"',
+             "  do-not-query-localhost: no",
+             "  cache-max-ttl: 30", "  cache-max-negative-ttl: 10", "  val-bogus-ttl: 5",
+             "  infra-host-ttl: 30", "  harden-glue: yes", "  harden-dnssec-stripped: yes",
+             # unbound serves test. itself as a special-use name (RFC 6761) unless told not to
+             '  local-zone: "test." nodefault',
+             "remote-control:", "  control-enable: no",
+             "stub-zone:", '  name: "."', f"  stub-addr: {lab.auth}", "  stub-prime: no"]
+    conf.write_text("\n".join(lines) + "\n")
+    run(["unbound-checkconf", str(conf)])
+    return conf
+
+
+def start_unbound(lab: Lab, conf: Path) -> None:
+    spawn(lab, "unbound", ["unbound", "-d", "-c", str(conf)])
+
+
+# ---------------------------------------------------------------------------------------------
+# postfix: one instance (own config dir, queue, data, log), one smtpd per listener
+
+MASTER_CF_SERVICES = """\
+pickup     unix  n       -       n       60      1       pickup
+cleanup    unix  n       -       n       -       0       cleanup
+qmgr       unix  n       -       n       300     1       qmgr
+tlsmgr     unix  -       -       n       1000?   1       tlsmgr
+rewrite    unix  -       -       n       -       -       trivial-rewrite
+bounce     unix  -       -       n       -       0       bounce
+defer      unix  -       -       n       -       0       bounce
+trace      unix  -       -       n       -       0       bounce
+verify     unix  -       -       n       -       1       verify
+flush      unix  n       -       n       1000?   0       flush
+proxymap   unix  -       -       n       -       -       proxymap
+proxywrite unix  -       -       n       -       1       proxymap
+smtp       unix  -       -       n       -       -       smtp
+relay      unix  -       -       n       -       -       smtp
+showq      unix  n       -       n       -       -       showq
+error      unix  -       -       n       -       -       error
+retry      unix  -       -       n       -       -       error
+discard    unix  -       -       n       -       -       discard
+local      unix  -       n       n       -       -       local
+anvil      unix  -       -       n       -       1       anvil
+scache     unix  -       -       n       -       1       scache
+postlog    unix-dgram n  -       n       -       1       postlogd
+"""
+
+# Per tls mode: master.cf -o settings. OpenSSL 3 refuses TLS < 1.2 at the default security
+# level, hence @SECLEVEL=0 wherever TLS 1.0/1.1 must work.
+LEGACY_CIPHERS = ["smtpd_tls_ciphers=medium", "smtpd_tls_mandatory_ciphers=medium",
+                  "tls_medium_cipherlist=DEFAULT:@SECLEVEL=0"]
+TLS_SETTINGS = {
+    "modern": ["smtpd_tls_security_level=may", "smtpd_tls_protocols=>=TLSv1.2",
+               "smtpd_tls_mandatory_protocols=>=TLSv1.2"],
+    "legacy": ["smtpd_tls_security_level=may",
+               "smtpd_tls_protocols=!SSLv2,!SSLv3,!TLSv1.2,!TLSv1.3",
+               "smtpd_tls_mandatory_protocols=!SSLv2,!SSLv3,!TLSv1.2,!TLSv1.3"] + LEGACY_CIPHERS,
+    "legacy-enabled": ["smtpd_tls_security_level=may", "smtpd_tls_protocols=>=TLSv1",
+                       "smtpd_tls_mandatory_protocols=>=TLSv1"] + LEGACY_CIPHERS,
+    "none": ["smtpd_tls_security_level=none"],
+}
+
+
+def postfix_conf_dir(lab: Lab) -> Path:
+    return lab.path("postfix", "etc")
+
+
+def listener_hostname(listener: dict) -> str:
+    if listener.get("hostname"):
+        return listener["hostname"]
+    return listener["cert"]["names"][0] if "cert" in listener else "mx.lab.test"
+
+
+def main_cf(lab: Lab) -> str:
+    logs = lab.path("logs")
+    settings = {
+        "compatibility_level": "3.6",
+        "queue_directory": lab.path("postfix", "spool"),
+        "data_directory": lab.path("postfix", "data"),
+        "mail_owner": "postfix", "setgid_group": "postdrop",
+        "myhostname": "mx.lab.test", "mydomain": "lab.test", "myorigin": "$myhostname",
+        "mydestination": "", "relay_domains": "", "mynetworks": "127.0.0.1/32",
+        # the smtpd listeners bind their own 127.0.25.N (master.cf); inet_interfaces must name
+        # configured interface addresses only, and lo carries just 127.0.0.1
+        "inet_interfaces": "loopback-only", "inet_protocols": "ipv4",
+        # the lab never delivers or relays anything
+        "smtpd_relay_restrictions": "reject", "smtpd_recipient_restrictions": "reject",
+        "default_transport": "error:the danemon lab delivers no mail",
+        "relay_transport": "error:the danemon lab delivers no mail",
+        "local_transport": "error:the danemon lab delivers no mail",
+        "alias_maps": "", "alias_database": "", "biff": "no", "append_dot_mydomain": "no",
+        "smtpd_peername_lookup": "no", "smtpd_banner": "$myhostname ESMTP danemon-lab",
+        "smtpd_tls_security_level": "none", "smtpd_tls_loglevel": "1",
+        "smtpd_tls_session_cache_database": "",
+        "maillog_file": logs / "postfix.log", "maillog_file_prefixes": logs,
+    }
+    return "".join(f"{k} = {v}\n" for k, v in settings.items())
+
+
+def master_cf(lab: Lab) -> str:
+    out = []
+    for lst in lab.listeners:
+        opts = [f"syslog_name=postfix/{lst['name']}", f"myhostname={listener_hostname(lst)}"]
+        opts += TLS_SETTINGS[lst["tls"]]
+        if "cert" in lst:
+            opts += [f"smtpd_tls_cert_file={chain_path(lab, lst['name'])}",
+                     f"smtpd_tls_key_file={key_path(lab, lst['cert']['key'])}"]
+        out.append(f"# listener {lst['name']} ({lst['tls']})\n"
+                   f"{lst['address']}:25 inet n - n - - smtpd\n"
+                   + "".join(f"  -o {o}\n" for o in opts))
+    return "".join(out) + MASTER_CF_SERVICES
+
+
+def write_postfix_conf(lab: Lab) -> Path:
+    conf_dir = postfix_conf_dir(lab)
+    for d in (conf_dir, lab.path("postfix", "spool"), lab.path("postfix", "data")):
+        d.mkdir(parents=True, exist_ok=True)
+    shutil.chown(lab.path("postfix", "data"), "postfix", "postfix")
+    (conf_dir / "main.cf").write_text(main_cf(lab))
+    (conf_dir / "master.cf").write_text(master_cf(lab))
+    return conf_dir
+
+
+def postfix_cmd(lab: Lab, *args: str) -> int:
+    """postfix -c CONFDIR ARGS; output appended to logs/postfix.out (never to our pipes).
+    The postfix command reports errors on stderr only when it is a terminal (else to the
+    maillog, which needs a running postlogd), so it gets a pseudo-terminal."""
+    controller, terminal = pty.openpty()
+    try:
+        rc = subprocess.run([POSTFIX, "-c", str(postfix_conf_dir(lab)), *args],
+                            stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal).returncode
+        os.set_blocking(controller, False)
+        output = b""
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except (BlockingIOError, OSError):
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    with open(lab.path("logs", "postfix.out"), "ab") as out:
+        text = output.decode(errors="replace").replace("\r\n", "\n").rstrip("\n")
+        out.write(f"$ postfix {' '.join(args)} (exit {rc})\n{text}\n".encode())
+    return rc
+
+
+def start_postfix(lab: Lab) -> None:
+    # `postfix check` creates the missing queue directories (owned by postfix) and checks
+    if postfix_cmd(lab, "check"):
+        raise LabError(f"postfix config check failed, see {lab.path('logs', 'postfix.out')}")
+    if postfix_cmd(lab, "start"):
+        raise LabError(f"postfix start failed, see {lab.path('logs', 'postfix.out')} "
+                       f"and {lab.path('logs', 'postfix.log')}")
+    master_pid = lab.path("postfix", "spool", "pid", "master.pid")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            pid = int(master_pid.read_text().split()[0])
+            if alive(pid, None):
+                record_pid(lab, "postfix", pid)
+                return
+        except (FileNotFoundError, ValueError, IndexError):
+            pass
+        time.sleep(0.1)
+    raise LabError(f"postfix master did not start, see {lab.path('logs', 'postfix.log')}")
+
+
+def stop_postfix(lab: Lab) -> None:
+    if running(lab, "postfix"):
+        postfix_cmd(lab, "stop")  # asks master to stop its children and exit
+    stop_pid(lab, "postfix")
+
+
+# ---------------------------------------------------------------------------------------------
+# Health: a minimal DNS client and SMTP banner/STARTTLS probes
+
+QTYPES = {"A": 1, "NS": 2, "SOA": 6, "MX": 15, "DS": 43, "DNSKEY": 48, "TLSA": 52}
+RCODES = {0: "NOERROR", 2: "SERVFAIL", 3: "NXDOMAIN", 5: "REFUSED"}
+
+
+@dataclass
+class DnsAnswer:
+    rcode: str
+    ad: bool
+    aa: bool
+    answers: int
+
+
+def dns_query(server: str, name: str, qtype: str, cd: bool = False, rd: bool = True,
+              timeout: float = 2.0) -> DnsAnswer:
+    """One UDP query with EDNS0 DO and the AD bit set; returns the header facts."""
+    qid = random.randrange(1 << 16)
+    flags = (0x0100 if rd else 0) | 0x0020 | (0x0010 if cd else 0)
+    header = struct.pack("!HHHHHH", qid, flags, 1, 0, 0, 1)
+    labels = [l for l in name.rstrip(".").split(".") if l]
+    qname = b"".join(bytes([len(l)]) + l.encode() for l in labels) + b"\0"
+    opt = b"\0" + struct.pack("!HHIH", 41, 1232, 0x8000, 0)
+    packet = header + qname + struct.pack("!HH", QTYPES[qtype], 1) + opt
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(timeout)
+        s.sendto(packet, (server, 53))
+        while True:
+            data, _ = s.recvfrom(65535)
+            rid, rflags, _, ancount = struct.unpack("!HHHH", data[:8])
+            if rid == qid:
+                break
+    return DnsAnswer(RCODES.get(rflags & 0xF, str(rflags & 0xF)), bool(rflags & 0x20),
+                     bool(rflags & 0x400), ancount)
+
+
+def smtp_banner(address: str, timeout: float = 2.0) -> str:
+    """The 220 greeting of ADDRESS:25 (last line), or raises OSError."""
+    with socket.create_connection((address, 25), timeout=timeout) as s:
+        data = b""
+        while not re.search(rb"(^|\n)\d{3} [^\n]*\n", data):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        s.sendall(b"QUIT\r\n")
+    last = data.decode(errors="replace").strip().splitlines()[-1] if data else ""
+    if not last.startswith("220"):
+        raise OSError(f"unexpected greeting {last!r}")
+    return last
+
+
+def nsd_healthy(lab: Lab) -> str:
+    answer = dns_query(lab.auth, ".", "SOA", rd=False, timeout=1)
+    if answer.rcode != "NOERROR" or not answer.aa:
+        raise OSError(f"nsd answered {answer}")
+    return "answers . SOA authoritatively"
+
+
+def unbound_healthy(lab: Lab) -> str:
+    for name in (".", "test."):
+        answer = dns_query(lab.resolver, name, "SOA", timeout=1)
+        if answer.rcode != "NOERROR" or not answer.ad:
+            raise OSError(f"unbound answered {name} SOA with {answer}")
+    return "validates (AD on . SOA and test. SOA)"
+
+
+def wait_for(lab: Lab, service: str, what: str, probe, deadline: float, logfile: Path) -> str:
+    """Polls PROBE until it succeeds; fails early when our SERVICE process has exited (the
+    answer would then come from someone else's server)."""
+    last_error = "no answer"
+    while time.monotonic() < deadline:
+        if not running(lab, service):
+            raise LabError(f"{what}: the {service} process started by the lab has exited; "
+                           f"see {logfile} and {lab.path('logs', service + '.out')}")
+        try:
+            return probe()
+        except OSError as e:  # includes socket.timeout, ConnectionRefusedError
+            last_error = str(e) or type(e).__name__
+        time.sleep(0.2)
+    raise LabError(f"{what} not healthy in time ({last_error}); see {logfile}")
+
+
+def wait_healthy(lab: Lab, timeout: float) -> None:
+    """Prints one line per service once it answers; LabError (with a log path) otherwise."""
+    deadline = time.monotonic() + timeout
+    msg = wait_for(lab, "nsd", "nsd", lambda: nsd_healthy(lab), deadline,
+                   lab.path("logs", "nsd.log"))
+    log(f"nsd      {lab.auth}:53   pid {running(lab, 'nsd')}  {msg}")
+    msg = wait_for(lab, "unbound", "unbound", lambda: unbound_healthy(lab), deadline,
+                   lab.path("logs", "unbound.log"))
+    log(f"unbound  {lab.resolver}:53   pid {running(lab, 'unbound')}  {msg}")
+    log(f"postfix  master pid {running(lab, 'postfix')}  config {postfix_conf_dir(lab)}")
+    for lst in lab.listeners:
+        banner = wait_for(lab, "postfix", f"postfix listener {lst['name']} ({lst['address']}:25)",
+                          lambda: smtp_banner(lst["address"]), deadline,
+                          lab.path("logs", "postfix.log"))
+        log(f"smtp     {lst['address']}:25   {lst['name']:<15} tls={lst['tls']:<15} {banner}")
+
+
+def check_ports_free(lab: Lab) -> None:
+    """Every address the lab binds must be free: postfix binds with SO_REUSEPORT and would
+    silently share a port with another lab (say, one with a different --run-dir)."""
+    wanted = [(socket.SOCK_DGRAM, lab.auth, 53), (socket.SOCK_STREAM, lab.auth, 53),
+              (socket.SOCK_DGRAM, lab.resolver, 53), (socket.SOCK_STREAM, lab.resolver, 53)]
+    wanted += [(socket.SOCK_STREAM, lst["address"], 25) for lst in lab.listeners]
+    busy = []
+    for kind, address, port in wanted:
+        with socket.socket(socket.AF_INET, kind) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind((address, port))
+            except OSError as e:
+                busy.append(f"{address}:{port}/{'udp' if kind == socket.SOCK_DGRAM else 'tcp'}"
+                            f" ({e.strerror})")
+    if busy:
+        raise LabError("addresses in use: " + ", ".join(busy) + ". Is another lab up (e.g. "
+                       "with another --run-dir)? Stop it with `lab.py down --run-dir DIR`.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Watchdog: a detached process that stops the lab after its maximum lifetime
+
+
+def start_watchdog(lab: Lab, lifetime: int) -> float:
+    deadline = time.time() + lifetime
+    spawn(lab, "watchdog", [sys.executable, str(Path(__file__).resolve()), "_watchdog",
+                            "--run-dir", str(lab.run_dir), "--scenarios",
+                            str(lab.scenarios_file), "--deadline", str(deadline)])
+    return deadline
+
+
+def watchdog(lab: Lab, deadline: float) -> None:
+    """Sleeps until DEADLINE, then stops the lab. Exits early when the lab went down."""
+    while time.time() < deadline:
+        if not any(running(lab, s) for s in SERVICES):
+            return
+        time.sleep(min(5.0, max(0.0, deadline - time.time())))
+    log(f"{time.strftime('%F %T')} max lifetime reached, stopping the lab")
+    stop_all(lab, include_watchdog=False)
+    pid_file(lab, "watchdog").unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+
+
+def stop_all(lab: Lab, include_watchdog: bool = True) -> list[str]:
+    stopped = []
+    if include_watchdog and running(lab, "watchdog"):
+        stop_pid(lab, "watchdog", timeout=2)
+        stopped.append("watchdog")
+    for service in reversed(SERVICES):
+        if running(lab, service):
+            stopped.append(service)
+        if service == "postfix":
+            stop_postfix(lab)
+        else:
+            stop_pid(lab, service)
+    lab.path("state.json").unlink(missing_ok=True)
+    return stopped
+
+
+def prepare_run_dir(lab: Lab) -> None:
+    """Removes what a previous `up` generated (only our own subdirectories)."""
+    lab.run_dir.mkdir(parents=True, exist_ok=True)
+    marker = lab.path(MARKER)
+    if any(lab.run_dir.iterdir()) and not marker.exists():
+        raise LabError(f"{lab.run_dir} is not empty and not a lab run dir; refusing to use it")
+    marker.write_text("generated by tests/lab/lab.py; safe to delete when the lab is down\n")
+    for sub in GENERATED_DIRS:
+        shutil.rmtree(lab.path(sub), ignore_errors=True)
+    for sub in GENERATED_DIRS:
+        lab.path(sub).mkdir()
+    os.chmod(lab.run_dir, 0o755)  # postfix and nsd children may drop privileges
+
+
+def already_up(lab: Lab) -> bool:
+    """True when every service runs, the declaration is unchanged and everything answers."""
+    try:
+        state = json.loads(lab.path("state.json").read_text())
+    except (FileNotFoundError, ValueError):
+        return False
+    if state.get("fingerprint") != fingerprint(lab):
+        log("scenarios.toml or lab.py changed since the lab was started: rebuilding")
+        return False
+    if not all(running(lab, s) for s in SERVICES):
+        return False
+    try:
+        wait_healthy(lab, timeout=5)
+    except LabError as e:
+        log(f"lab unhealthy ({e}): restarting")
+        return False
+    return True
+
+
+def cmd_up(lab: Lab, args) -> int:
+    if os.geteuid() != 0:
+        raise LabError("the lab needs root (it binds ports 53 and 25 and runs postfix)")
+    if already_up(lab):
+        stop_pid(lab, "watchdog", timeout=2)
+        deadline = start_watchdog(lab, args.max_lifetime)
+        log(f"watchdog pid {running(lab, 'watchdog')}  stops the lab at "
+            f"{time.strftime('%F %T', time.localtime(deadline))}")
+        log(f"lab already up ({lab.run_dir})")
+        return 0
+    stop_all(lab)
+    try:
+        check_ports_free(lab)
+        prepare_run_dir(lab)
+        build_pki(lab)
+        zones = build_zones(lab)
+        nsd_conf = write_nsd_conf(lab, zones)
+        unbound_conf = write_unbound_conf(lab)
+        write_postfix_conf(lab)
+        start_nsd(lab, nsd_conf)
+        start_unbound(lab, unbound_conf)
+        start_postfix(lab)
+        deadline = start_watchdog(lab, args.max_lifetime)
+        wait_healthy(lab, args.timeout)
+    except LabError as e:
+        print(f"lab up failed: {e}", file=sys.stderr)
+        stop_all(lab)
+        return 1
+    lab.path("state.json").write_text(json.dumps(
+        {"fingerprint": fingerprint(lab), "started": time.time(), "deadline": deadline}) + "\n")
+    log(f"watchdog pid {running(lab, 'watchdog')}  stops the lab at "
+        f"{time.strftime('%F %T', time.localtime(deadline))}")
+    log(f"lab up ({lab.run_dir}); resolver {lab.resolver}")
+    return 0
+
+
+def cmd_down(lab: Lab, args) -> int:
+    if not lab.run_dir.exists():
+        log("lab not running")
+        return 0
+    stopped = stop_all(lab)
+    log(f"stopped: {', '.join(stopped)}" if stopped else "lab not running")
+    return 0
+
+
+def cmd_status(lab: Lab, args) -> int:
+    all_up = True
+    for service in SERVICES + ("watchdog",):
+        pid = running(lab, service)
+        all_up &= bool(pid) or service == "watchdog"
+        log(f"{service:<9} {'running, pid ' + str(pid) if pid else 'stopped'}")
+    return 0 if all_up else 1
+
+
+def cmd_domains(lab: Lab, args) -> int:
+    for sc in lab.scenarios:
+        log(sc["domain"])
+    return 0
+
+
+def cmd_expect(lab: Lab, args) -> int:
+    sc = lab.scenario(args.domain)
+    if sc is None:
+        print(f"unknown scenario domain {args.domain}", file=sys.stderr)
+        return 2
+    log(json.dumps({"status": sc["status"], "codes": list(sc.get("codes", []))}))
+    return 0
+
+
+def cmd_env(lab: Lab, args) -> int:
+    values = {"LAB_RESOLVER": lab.resolver, "LAB_AUTH": lab.auth,
+              "LAB_RUN_DIR": str(lab.run_dir),
+              "LAB_TRUST_ANCHOR": str(trust_anchor_file(lab)),
+              "LAB_SCENARIOS": str(lab.scenarios_file)}
+    for key, value in values.items():
+        log(f"{key}={shlex.quote(value)}")
+    return 0
+
+
+def cmd_describe(lab: Lab, args) -> int:
+    """Per scenario: MX hosts, addresses and TLSA records (computed when the lab is up)."""
+    have_pki = lab.path("pki", "certs").exists()
+    for sc in lab.scenarios:
+        log(f"{sc['domain']}  zone={sc['zone']}  expect {sc['status']} {sc.get('codes', [])}")
+        for mx in sc.get("mx", []):
+            addrs = ([lab.listener(mx["listener"])["address"]] if mx.get("listener") else [])
+            addrs += mx.get("addresses", [])
+            via = f" listener={mx['listener']}" if mx.get("listener") else ""
+            log(f"  MX {mx['preference']} {mx['host']}  A {' '.join(addrs) or '-'}{via}")
+            for t in mx.get("tlsa", []):
+                log(f"    TLSA {t:<32} {tlsa_rdata(lab, t) if have_pki else ''}")
+    return 0
+
+
+def tls_probe(address: str, hostname: str, version: str) -> tuple[bool, bytes | str]:
+    """STARTTLS at ADDRESS:25 with exactly TLS VERSION; (True, leaf DER) or (False, error)."""
+    v = getattr(ssl.TLSVersion, version)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = ctx.maximum_version = v
+    ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    try:
+        with smtplib.SMTP(address, 25, local_hostname="probe.lab.test", timeout=5) as smtp:
+            smtp.starttls(context=ctx)
+            return True, smtp.sock.getpeercert(binary_form=True)
+    except (OSError, smtplib.SMTPException, ssl.SSLError) as e:
+        return False, str(e)
+
+
+def check_listener(lab: Lab, lst: dict) -> list[str]:
+    """Failures of one listener against its declaration (STARTTLS, versions, leaf served)."""
+    failures = []
+    with smtplib.SMTP(lst["address"], 25, local_hostname="probe.lab.test", timeout=5) as smtp:
+        smtp.ehlo()
+        offers = smtp.has_extn("starttls")
+    if offers != (lst["tls"] != "none"):
+        failures.append(f"STARTTLS offered={offers}")
+    if lst["tls"] == "none":
+        return failures
+    expected_leaf = pem_body(cert_path(lab, lst["name"]).read_text(), "CERTIFICATE")
+    works = {"modern": {"TLSv1_2": True, "TLSv1_3": True, "TLSv1": False},
+             "legacy": {"TLSv1": True, "TLSv1_1": True, "TLSv1_2": False, "TLSv1_3": False},
+             "legacy-enabled": {"TLSv1": True, "TLSv1_2": True, "TLSv1_3": True}}[lst["tls"]]
+    for version, should_work in works.items():
+        ok, result = tls_probe(lst["address"], listener_hostname(lst), version)
+        if ok != should_work:
+            failures.append(f"{version} handshake {'worked' if ok else 'failed: ' + result}")
+        elif ok and result != expected_leaf:
+            failures.append(f"{version}: served leaf is not {cert_path(lab, lst['name'])}")
+    return failures
+
+
+def check_scenario_dns(lab: Lab, sc: dict) -> list[str]:
+    """Failures of one scenario's DNS answers against its zone mode."""
+    failures = []
+    names = [(sc["domain"], "MX")]
+    for mx in sc.get("mx", []):
+        if mx["host"] != ".":
+            names.append((mx["host"], "A"))
+        if mx.get("tlsa"):
+            names.append(("_25._tcp." + mx["host"], "TLSA"))
+    for name, qtype in names:
+        a = dns_query(lab.resolver, name, qtype)
+        if sc["zone"] == "bogus":
+            cd = dns_query(lab.resolver, name, qtype, cd=True)
+            if a.rcode != "SERVFAIL" or cd.rcode != "NOERROR" or not cd.answers:
+                failures.append(f"{name} {qtype}: want SERVFAIL, NOERROR with CD; got "
+                                f"{a.rcode}, {cd.rcode}/{cd.answers} answers")
+            continue
+        want_ad = sc["zone"] == "signed"
+        if a.rcode != "NOERROR" or a.ad != want_ad or not a.answers:
+            failures.append(f"{name} {qtype}: want NOERROR ad={want_ad} with answers, got {a}")
+    return failures
+
+
+def cmd_check(lab: Lab, args) -> int:
+    """Self-test of a running lab: every scenario's DNS and every listener's TLS behaviour."""
+    bad = 0
+    for sc in lab.scenarios:
+        failures = check_scenario_dns(lab, sc)
+        bad += bool(failures)
+        log(f"dns  {sc['domain']:<22} {'FAIL: ' + '; '.join(failures) if failures else 'ok'}")
+    for lst in lab.listeners:
+        try:
+            failures = check_listener(lab, lst)
+        except (OSError, smtplib.SMTPException) as e:
+            failures = [f"SMTP: {e}"]
+        bad += bool(failures)
+        log(f"smtp {lst['name']:<22} {'FAIL: ' + '; '.join(failures) if failures else 'ok'}")
+    return 1 if bad else 0
+
+
+def cmd_watchdog(lab: Lab, args) -> int:
+    watchdog(lab, args.deadline)
+    return 0
+
+
+def parse_args(argv: list[str]):
+    p = argparse.ArgumentParser(description="danemon lab: DNS + SMTP servers on loopback")
+    p.add_argument("--scenarios", type=Path, default=DEFAULT_SCENARIOS, help=argparse.SUPPRESS)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def command(name, func, help_text, run_dir=True):
+        c = sub.add_parser(name, help=help_text)
+        if run_dir:
+            c.add_argument("--run-dir", type=Path, default=DEFAULT_RUN_DIR,
+                           help="where generated material, pids and logs go (default: .lab/)")
+        c.add_argument("--scenarios", type=Path, default=argparse.SUPPRESS,
+                       help=argparse.SUPPRESS)
+        c.set_defaults(func=func)
+        return c
+
+    up = command("up", cmd_up, "generate everything and start the servers (idempotent)")
+    up.add_argument("--max-lifetime", type=int, default=3600,
+                    help="seconds after which a watchdog stops the lab (default 3600)")
+    up.add_argument("--timeout", type=float, default=30,
+                    help="seconds to wait for all services to answer (default 30)")
+    command("down", cmd_down, "stop what `up` started (no-op when nothing runs)")
+    command("status", cmd_status, "show which services run")
+    command("check", cmd_check, "self-test a running lab (DNS answers, TLS per listener)")
+    command("describe", cmd_describe, "print scenarios with MX, addresses and TLSA data")
+    command("env", cmd_env, "print shell variables (LAB_RESOLVER, LAB_RUN_DIR, ...)")
+    command("domains", cmd_domains, "print the scenario domains, one per line")
+    expect = command("expect", cmd_expect, "print the expected result of one scenario as JSON")
+    expect.add_argument("domain")
+    wd = command("_watchdog", cmd_watchdog, argparse.SUPPRESS)
+    wd.add_argument("--deadline", type=float, required=True)
+    return p.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    try:
+        lab = load_lab(args.scenarios, getattr(args, "run_dir", DEFAULT_RUN_DIR))
+        return args.func(lab, args)
+    except LabError as e:
+        print(f"lab: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
