@@ -314,8 +314,11 @@ void check_tlsa_lookup(MxVerdict& m, const MxHostFacts& host, const HostDane& d,
     }
     if (d.secure_rrset && d.usable.empty()) {
         std::vector<std::string> reasons;
-        for (const auto& record : tlsa.records)
-            reasons.push_back(dane::assess_for_smtp(record).why);
+        for (const auto& record : tlsa.records) {
+            std::string why = dane::assess_for_smtp(record).why;
+            if (!why.empty() && why.back() == '.') why.pop_back(); // embedded in our sentence
+            reasons.push_back(std::move(why));
+        }
         std::sort(reasons.begin(), reasons.end());
         reasons.erase(std::unique(reasons.begin(), reasons.end()), reasons.end());
         std::string text = "Every TLSA record at " + owner + " is unusable for SMTP (" +
