@@ -115,6 +115,26 @@ void check_expiry(EndpointVerdict& e, const std::string& host, const Policy& pol
     }
 }
 
+// OpenSSL, like RFC 5280 for trust anchors, does not check the validity of a DANE-TA
+// anchor that is not self-signed, so an expired intermediate can pass DANE; senders that
+// verify the PKIX way refuse the chain all the same.
+void check_issuer_expiry(EndpointVerdict& e, const std::string& host, std::time_t now) {
+    if (e.dane == DaneState::fail) return;
+    for (std::size_t depth = 1; depth < e.chain.size(); ++depth) {
+        const auto& cert = e.chain[depth];
+        if (cert.not_after >= now) continue;
+        e.problems.push_back(
+            problem(code::cert_expired, Severity::warning,
+                    "The issuer certificate at depth " + std::to_string(depth) + " (" +
+                        cert.subject + ") that " + host + " serves at " +
+                        endpoint_text(e.probe.endpoint) + " expired on " + date_of(cert.not_after) +
+                        ". Senders that verify the chain the PKIX way refuse it. Serve the current "
+                        "intermediate certificate from your CA with the leaf.",
+                    host, e.probe.endpoint.address));
+        return;
+    }
+}
+
 void check_dane(EndpointVerdict& e, const MxHostFacts& host, std::time_t now) {
     const std::string where = host.mx.host + " at " + endpoint_text(e.probe.endpoint);
     const std::string& address = e.probe.endpoint.address;
@@ -249,6 +269,7 @@ EndpointVerdict evaluate_endpoint(const smtp::ProbeResult& probe, const MxHostFa
     }
     if (!d.usable.empty()) check_dane(e, host, now);
     check_expiry(e, name, policy, now);
+    check_issuer_expiry(e, name, now);
     return e;
 }
 

@@ -310,3 +310,15 @@ TEST_CASE("a stale SHA-512 record hides a matching SHA-256 one (RFC 7671 section
     CHECK(codes(v) == std::vector<std::string>{"tlsa-mismatch"});
     CHECK_THAT(first(v, "tlsa-mismatch").message, Catch::Contains("RFC 7671 section 9"));
 }
+
+TEST_CASE(
+    "an expired intermediate that DANE-TA accepts as anchor is still a cert-expired warning") {
+    auto chain = dane::test::load_chain("chain-expired-intermediate.pem");
+    auto anchor = record(2, 1, 1, *dane::association_data(chain.der[1], 1, 1));
+    auto v = run(
+        domain({host("mx.example.test", {anchor}, {served("chain-expired-intermediate.pem")})}));
+    CHECK(v.mx[0].endpoints[0].dane == check::DaneState::pass);
+    CHECK(codes(v) == std::vector<std::string>{"cert-expired"});
+    CHECK(v.status == Status::warning);
+    CHECK_THAT(first(v, "cert-expired").message, Catch::Contains("depth 1"));
+}
