@@ -1,0 +1,145 @@
+// The metric families danemon exports; names and labels are part of the documented
+// interface (README.md, contrib/prometheus/alerts.yml).
+#include "danemon/metrics/metrics.hpp"
+
+#include <map>
+#include <sstream>
+
+namespace danemon::metrics {
+namespace {
+
+std::string escape(const std::string& value) {
+    std::string out;
+    for (char c : value) {
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '"')
+            out += "\\\"";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
+    }
+    return out;
+}
+
+class Family {
+public:
+    Family(std::ostringstream& out, const char* name, const char* type, const char* help)
+        : out_(out)
+        , name_(name) {
+        out_ << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+    }
+    void sample(const std::vector<std::pair<const char*, std::string>>& labels, double value) {
+        out_ << name_;
+        if (!labels.empty()) {
+            out_ << '{';
+            bool first = true;
+            for (const auto& [key, label] : labels) {
+                out_ << (first ? "" : ",") << key << "=\"" << escape(label) << '"';
+                first = false;
+            }
+            out_ << '}';
+        }
+        out_ << ' ' << value << '\n';
+    }
+
+private:
+    std::ostringstream& out_;
+    const char* name_;
+};
+
+int status_number(check::Status s) {
+    return check::exit_code(s);
+}
+
+} // namespace
+
+std::string render(const std::vector<DomainSample>& samples) {
+    std::ostringstream out;
+    out.precision(15);
+    {
+        Family f(out, "danemon_domain_status", "gauge",
+                 "Worst severity of the domain: 0 ok, 1 warning, 2 critical, 3 unknown.");
+        for (const auto& s : samples)
+            f.sample({{"domain", s.verdict.domain}}, status_number(s.verdict.status));
+    }
+    {
+        Family f(out, "danemon_last_check_timestamp_seconds", "gauge",
+                 "Unix time of the domain's last completed check.");
+        for (const auto& s : samples)
+            f.sample({{"domain", s.verdict.domain}}, static_cast<double>(s.checked_at));
+    }
+    {
+        Family f(out, "danemon_check_duration_seconds", "gauge",
+                 "Wall time of the domain's last check.");
+        for (const auto& s : samples)
+            f.sample({{"domain", s.verdict.domain}}, s.duration_seconds);
+    }
+    {
+        Family f(out, "danemon_problems", "gauge", "Problems found in the last check, by code.");
+        for (const auto& s : samples) {
+            std::map<std::pair<std::string, std::string>, int> counts;
+            for (const auto& p : s.verdict.all_problems())
+                ++counts[{p.code, check::to_string(p.severity)}];
+            for (const auto& [key, n] : counts)
+                f.sample(
+                    {{"domain", s.verdict.domain}, {"code", key.first}, {"severity", key.second}},
+                    n);
+        }
+    }
+    auto for_endpoints = [&](auto&& emit) {
+        for (const auto& s : samples)
+            for (const auto& mx : s.verdict.mx)
+                for (const auto& e : mx.endpoints)
+                    emit(s, mx, e,
+                         std::vector<std::pair<const char*, std::string>>{
+                             {"domain", s.verdict.domain},
+                             {"mx", mx.host},
+                             {"address", e.probe.endpoint.address},
+                             {"port", std::to_string(e.probe.endpoint.port)}});
+    };
+    {
+        Family f(out, "danemon_dane_pass", "gauge",
+                 "1 when the served chain passes DANE verification, 0 when it fails; absent "
+                 "where DANE does not apply.");
+        for_endpoints([&](const auto&, const auto&, const auto& e, auto labels) {
+            if (e.dane != check::DaneState::not_applicable)
+                f.sample(labels, e.dane == check::DaneState::pass ? 1 : 0);
+        });
+    }
+    {
+        Family f(out, "danemon_tls_version_info", "gauge",
+                 "The TLS version negotiated with a sender's preferences (value always 1).");
+        for_endpoints([&](const auto&, const auto&, const auto& e, auto labels) {
+            if (e.probe.tls_version.empty()) return;
+            labels.emplace_back("version", e.probe.tls_version);
+            f.sample(labels, 1);
+        });
+    }
+    {
+        Family f(out, "danemon_tls_legacy_accepted", "gauge",
+                 "1 when TLS 1.0 or 1.1 is still accepted by the address.");
+        for_endpoints([&](const auto&, const auto&, const auto& e, auto labels) {
+            if (e.probe.tls_version.empty()) return;
+            f.sample(labels, e.probe.legacy_tls.empty() ? 0 : 1);
+        });
+    }
+    {
+        Family f(out, "danemon_cert_not_after_timestamp_seconds", "gauge",
+                 "Expiry (Unix time) of the leaf certificate the address serves.");
+        for_endpoints([&](const auto&, const auto&, const auto& e, auto labels) {
+            if (!e.chain.empty()) f.sample(labels, static_cast<double>(e.chain.front().not_after));
+        });
+    }
+    {
+        Family f(out, "danemon_probe_duration_seconds", "gauge",
+                 "Wall time of the address's probe (SMTP, STARTTLS, TLS version probes).");
+        for_endpoints([&](const auto&, const auto&, const auto& e, auto labels) {
+            f.sample(labels, static_cast<double>(e.probe.elapsed.count()) / 1000.0);
+        });
+    }
+    return out.str();
+}
+
+} // namespace danemon::metrics

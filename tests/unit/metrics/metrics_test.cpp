@@ -1,0 +1,121 @@
+// What Prometheus and node_exporter read: exposition lines, label escaping, an atomic
+// textfile, and the HTTP endpoint on loopback.
+#include "danemon/metrics/metrics.hpp"
+
+#include <arpa/inet.h>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace danemon;
+
+namespace {
+
+metrics::DomainSample sample() {
+    metrics::DomainSample s;
+    s.checked_at = 1795000000;
+    s.duration_seconds = 1.5;
+    s.verdict.domain = "stale.test";
+    s.verdict.status = check::Status::critical;
+    check::MxVerdict mx;
+    mx.host = "mx.stale.test";
+    check::EndpointVerdict e;
+    e.probe.endpoint = {"mx.stale.test", "127.0.25.8", 25};
+    e.probe.tls_version = "TLSv1.3";
+    e.probe.elapsed = std::chrono::milliseconds(250);
+    e.dane = check::DaneState::fail;
+    dane::CertificateSummary leaf;
+    leaf.not_after = 4102444799;
+    e.chain.push_back(leaf);
+    e.problems.push_back(
+        {"tlsa-mismatch", check::Severity::critical, "m", "mx.stale.test", "127.0.25.8"});
+    mx.endpoints.push_back(e);
+    s.verdict.mx.push_back(mx);
+    return s;
+}
+
+std::string http_get(std::uint16_t port, const std::string& path) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    std::string request = "GET " + path + " HTTP/1.0\r\nHost: x\r\n\r\n";
+    REQUIRE(::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
+    std::string response;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0)
+        response.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    return response;
+}
+
+} // namespace
+
+TEST_CASE("exposition has one line per endpoint and problem code") {
+    std::string text = metrics::render({sample()});
+    CHECK_THAT(text, Catch::Contains("danemon_domain_status{domain=\"stale.test\"} 2\n"));
+    CHECK_THAT(text,
+               Catch::Contains(
+                   "danemon_last_check_timestamp_seconds{domain=\"stale.test\"} 1795000000\n"));
+    CHECK_THAT(text, Catch::Contains("danemon_problems{domain=\"stale.test\",code=\"tlsa-"
+                                     "mismatch\",severity=\"critical\"} 1\n"));
+    CHECK_THAT(text, Catch::Contains("danemon_dane_pass{domain=\"stale.test\",mx=\"mx.stale.test\","
+                                     "address=\"127.0.25.8\",port=\"25\"} 0\n"));
+    CHECK_THAT(text, Catch::Contains("version=\"TLSv1.3\"} 1\n"));
+    CHECK_THAT(text, Catch::Contains(
+                         "danemon_cert_not_after_timestamp_seconds{domain=\"stale.test\","
+                         "mx=\"mx.stale.test\",address=\"127.0.25.8\",port=\"25\"} 4102444799\n"));
+    CHECK_THAT(
+        text,
+        Catch::Contains("danemon_probe_duration_seconds{domain=\"stale.test\",mx=\"mx.stale.test\","
+                        "address=\"127.0.25.8\",port=\"25\"} 0.25\n"));
+    CHECK_THAT(text, Catch::Contains("# TYPE danemon_dane_pass gauge\n"));
+}
+
+TEST_CASE("label values from DNS are escaped") {
+    auto s = sample();
+    s.verdict.domain = "evil\"\\\n.test";
+    std::string text = metrics::render({s});
+    CHECK_THAT(text, Catch::Contains("domain=\"evil\\\"\\\\\\n.test\""));
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);)
+        CHECK((line.rfind("danemon_", 0) == 0 || line.rfind("# ", 0) == 0));
+}
+
+TEST_CASE("the textfile is replaced whole") {
+    char dir[] = "/tmp/danemon-metrics-XXXXXX";
+    REQUIRE(::mkdtemp(dir));
+    std::string path = std::string(dir) + "/danemon.prom";
+    metrics::write_textfile(path, "a 1\n");
+    metrics::write_textfile(path, "b 2\n");
+    std::ifstream in(path);
+    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(content == "b 2\n");
+    CHECK(::access((path + ".tmp").c_str(), F_OK) != 0);
+    std::remove(path.c_str());
+    ::rmdir(dir);
+    CHECK_THROWS_WITH(metrics::write_textfile("/nonexistent-dir/x.prom", "x"),
+                      Catch::Contains("/nonexistent-dir/x.prom.tmp"));
+}
+
+TEST_CASE("the HTTP endpoint serves /metrics on loopback and nothing else") {
+    metrics::HttpEndpoint endpoint("127.0.0.1:0");
+    REQUIRE(endpoint.port() != 0);
+    endpoint.publish("danemon_domain_status{domain=\"a.test\"} 0\n");
+    std::string ok = http_get(endpoint.port(), "/metrics");
+    CHECK(ok.rfind("HTTP/1.0 200 OK\r\n", 0) == 0);
+    CHECK_THAT(ok, Catch::EndsWith("\r\n\r\ndanemon_domain_status{domain=\"a.test\"} 0\n"));
+    CHECK(http_get(endpoint.port(), "/").rfind("HTTP/1.0 404", 0) == 0);
+}
+
+TEST_CASE("an address the endpoint cannot use is one clear error") {
+    CHECK_THROWS_WITH(metrics::HttpEndpoint("localhost:9100"),
+                      Catch::Contains("not a numeric address"));
+    CHECK_THROWS_WITH(metrics::HttpEndpoint("9100x"), Catch::Contains("not ADDR:PORT"));
+}
