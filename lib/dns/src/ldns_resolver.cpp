@@ -1,6 +1,7 @@
 // The real Resolver: ldns queries to one validating recursive resolver. DNSSEC status is
 // taken from the AD bit (the resolver validates, danemon trusts the path to it, as Postfix
 // does); SERVFAIL is re-asked with CD to tell bogus data from a broken server.
+#include "answer.hpp"
 #include "danemon/dns/resolver.hpp"
 #include "ldns_cxx.hpp"
 
@@ -15,38 +16,13 @@ namespace {
 struct LdnsResolverFree {
     void operator()(ldns_resolver* r) const { ldns_resolver_deep_free(r); }
 };
-struct LdnsPktFree {
-    void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
-};
 struct LdnsRdfFree {
     void operator()(ldns_rdf* r) const { ldns_rdf_deep_free(r); }
 };
 using ResolverPtr = std::unique_ptr<ldns_resolver, LdnsResolverFree>;
-using PktPtr = std::unique_ptr<ldns_pkt, LdnsPktFree>;
 using RdfPtr = std::unique_ptr<ldns_rdf, LdnsRdfFree>;
-
-std::string rdf_text(const ldns_rdf* rdf) {
-    char* text = ldns_rdf2str(rdf);
-    if (text == nullptr) return {};
-    std::string result(text);
-    free(text); // NOLINT: ldns allocates with malloc
-    return result;
-}
-
-std::string owner_name(const ldns_rr* rr) {
-    return normalize_name(rdf_text(ldns_rr_owner(rr)));
-}
-
-// The result of one question, before it is turned into a typed Lookup.
-struct Answer {
-    LookupStatus status = LookupStatus::error;
-    bool authenticated = false;
-    std::uint32_t ttl = 0;
-    std::vector<const ldns_rr*> records; // of the asked type, at the end of the CNAME chain
-    std::vector<std::string> cname_chain;
-    std::string why;
-    PktPtr packet; // owns the records
-};
+using detail::Answer;
+using detail::PktPtr;
 
 class LdnsResolver final : public Resolver {
 public:
@@ -95,58 +71,19 @@ public:
     }
 
     Lookup<MxRecord> lookup_mx(const std::string& domain) override {
-        Answer answer = ask(domain, LDNS_RR_TYPE_MX);
-        Lookup<MxRecord> result = shell<MxRecord>(answer);
-        for (const ldns_rr* rr : answer.records) {
-            if (ldns_rr_rd_count(rr) < 2) continue;
-            MxRecord mx;
-            mx.preference = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
-            mx.host = normalize_name(rdf_text(ldns_rr_rdf(rr, 1)));
-            result.records.push_back(std::move(mx));
-        }
-        std::sort(result.records.begin(), result.records.end(), [](const auto& a, const auto& b) {
-            return a.preference != b.preference ? a.preference < b.preference : a.host < b.host;
-        });
-        return result;
+        return detail::to_mx(ask(domain, LDNS_RR_TYPE_MX));
     }
 
     Lookup<std::string> lookup_addresses(const std::string& host, AddressFamily family) override {
-        Answer answer =
-            ask(host, family == AddressFamily::ipv4 ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA);
-        Lookup<std::string> result = shell<std::string>(answer);
-        for (const ldns_rr* rr : answer.records)
-            if (ldns_rr_rd_count(rr) >= 1) result.records.push_back(rdf_text(ldns_rr_rdf(rr, 0)));
-        return result;
+        return detail::to_addresses(
+            ask(host, family == AddressFamily::ipv4 ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA));
     }
 
     Lookup<dane::TlsaRecord> lookup_tlsa(const std::string& owner) override {
-        Answer answer = ask(owner, LDNS_RR_TYPE_TLSA);
-        Lookup<dane::TlsaRecord> result = shell<dane::TlsaRecord>(answer);
-        for (const ldns_rr* rr : answer.records) {
-            if (ldns_rr_rd_count(rr) < 4) continue;
-            dane::TlsaRecord record;
-            record.usage = ldns_rdf2native_int8(ldns_rr_rdf(rr, 0));
-            record.selector = ldns_rdf2native_int8(ldns_rr_rdf(rr, 1));
-            record.matching = ldns_rdf2native_int8(ldns_rr_rdf(rr, 2));
-            const ldns_rdf* data = ldns_rr_rdf(rr, 3);
-            const std::uint8_t* bytes = ldns_rdf_data(data);
-            record.data.assign(bytes, bytes + ldns_rdf_size(data));
-            result.records.push_back(std::move(record));
-        }
-        return result;
+        return detail::to_tlsa(ask(owner, LDNS_RR_TYPE_TLSA));
     }
 
 private:
-    template <typename T> static Lookup<T> shell(const Answer& answer) {
-        Lookup<T> result;
-        result.status = answer.status;
-        result.authenticated = answer.authenticated;
-        result.ttl = answer.ttl;
-        result.cname_chain = answer.cname_chain;
-        result.why = answer.why;
-        return result;
-    }
-
     PktPtr send(const std::string& name, ldns_rr_type type, bool checking_disabled,
                 ldns_status& status) {
         std::string absolute = name.empty() ? "." : name + ".";
@@ -198,60 +135,8 @@ private:
             free(rc); // NOLINT: ldns allocates with malloc
             return answer;
         }
-        answer.authenticated = ldns_pkt_ad(packet.get());
-        follow_answer(packet.get(), normalize_name(name), type, answer);
-        if (rcode == LDNS_RCODE_NXDOMAIN && answer.records.empty()) {
-            answer.status = LookupStatus::nxdomain;
-        } else if (answer.records.empty()) {
-            answer.status = LookupStatus::nodata;
-        } else {
-            answer.status = answer.authenticated ? LookupStatus::secure : LookupStatus::insecure;
-        }
-        if (answer.records.empty()) answer.ttl = negative_ttl(packet.get());
-        answer.packet = std::move(packet);
+        detail::read_answer(std::move(packet), name, type, answer);
         return answer;
-    }
-
-    // Follows the CNAME chain from the question name and collects the RRset at its end.
-    static void follow_answer(ldns_pkt* packet, std::string current, ldns_rr_type type,
-                              Answer& answer) {
-        const ldns_rr_list* rrs = ldns_pkt_answer(packet);
-        std::size_t count = rrs ? ldns_rr_list_rr_count(rrs) : 0;
-        for (std::size_t hops = 0; hops < 16; ++hops) {
-            bool aliased = false;
-            for (std::size_t i = 0; i < count; ++i) {
-                const ldns_rr* rr = ldns_rr_list_rr(rrs, i);
-                if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME && type != LDNS_RR_TYPE_CNAME &&
-                    owner_name(rr) == current && ldns_rr_rd_count(rr) >= 1) {
-                    current = normalize_name(rdf_text(ldns_rr_rdf(rr, 0)));
-                    answer.cname_chain.push_back(current);
-                    aliased = true;
-                    break;
-                }
-            }
-            if (!aliased) break;
-        }
-        std::uint32_t ttl = std::numeric_limits<std::uint32_t>::max();
-        for (std::size_t i = 0; i < count; ++i) {
-            const ldns_rr* rr = ldns_rr_list_rr(rrs, i);
-            if (ldns_rr_get_type(rr) == type && owner_name(rr) == current) {
-                answer.records.push_back(rr);
-                ttl = std::min(ttl, ldns_rr_ttl(rr));
-            }
-        }
-        if (!answer.records.empty()) answer.ttl = ttl;
-    }
-
-    // RFC 2308 section 5: a negative answer lives min(SOA TTL, SOA MINIMUM).
-    static std::uint32_t negative_ttl(ldns_pkt* packet) {
-        const ldns_rr_list* auth = ldns_pkt_authority(packet);
-        std::size_t count = auth ? ldns_rr_list_rr_count(auth) : 0;
-        for (std::size_t i = 0; i < count; ++i) {
-            const ldns_rr* rr = ldns_rr_list_rr(auth, i);
-            if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(rr) >= 7)
-                return std::min(ldns_rr_ttl(rr), ldns_rdf2native_int32(ldns_rr_rdf(rr, 6)));
-        }
-        return 0;
     }
 
     ResolverPtr resolver_;
