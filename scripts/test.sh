@@ -1,21 +1,30 @@
 #!/usr/bin/env bash
 # README command 2: installs what is needed, builds with warnings as errors, and runs the
-# whole test suite (unit + integration against the lab) through ctest.
-#   scripts/test.sh               the normal build (build-test/)
-#   scripts/test.sh --sanitize    the same suite built with ASan+UBSan (build-asan/)
+# whole test suite (unit + integration against the lab) through ctest, twice:
+#   1. g++ build (build-test/)
+#   2. clang build with AddressSanitizer + UndefinedBehaviorSanitizer and the libFuzzer
+#      targets, each fuzzed for a short bounded time (build-fuzz/, the "fuzz" preset)
+# Options: --fast (pass 1 only), --sanitize (pass 2 only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${1:-}" = "--sanitize" ]; then
-    scripts/install-deps.sh --with-sanitizers
-    build_dir=build-asan
-    extra=(-DDANEMON_SANITIZE="address;undefined" -DCMAKE_BUILD_TYPE=Debug)
+mode=${1:-all}
+case "$mode" in all | --fast | --sanitize) ;; *)
+    echo "usage: scripts/test.sh [--fast | --sanitize]" >&2
+    exit 2
+    ;;
+esac
+
+scripts/install-deps.sh --with-sanitizers
+
+if [ "$mode" != --sanitize ]; then
+    scripts/build.sh build-test -DDANEMON_WERROR=ON -DDANEMON_BUILD_TESTS=ON
+    (cd build-test && ctest --output-on-failure --timeout 300 -j 2)
+fi
+if [ "$mode" != --fast ]; then
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-else
-    scripts/install-deps.sh
-    build_dir=build-test
-    extra=()
+    mkdir -p build-fuzz
+    cmake --preset fuzz >build-fuzz/configure.log 2>&1 || { cat build-fuzz/configure.log >&2; exit 1; }
+    cmake --build build-fuzz -j "$(nproc)"
+    (cd build-fuzz && ctest --output-on-failure --timeout 300 -j 2)
 fi
-scripts/build.sh "$build_dir" -DDANEMON_WERROR=ON -DDANEMON_BUILD_TESTS=ON "${extra[@]}"
-cd "$build_dir"
-ctest --output-on-failure --timeout 300 -j 2
