@@ -9,5 +9,7 @@ namespace danemon::cli {
 
 // Adds "check" to app; *run is set to the function to call when it was chosen.
 void add_check_command(CLI::App& app, std::function<int()>& run);
+// Adds "tlsa": print the TLSA records to publish for a certificate file.
+void add_tlsa_command(CLI::App& app, std::function<int()>& run);
 
 } // namespace danemon::cli

@@ -12,13 +12,14 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     std::function<int()> run;
     danemon::cli::add_check_command(app, run);
+    danemon::cli::add_tlsa_command(app, run);
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {
         return app.exit(e); // --help, --version
     } catch (const CLI::ParseError& e) {
         std::cerr << "danemon: " << e.what()
-                  << "\nRun 'danemon --help' (or 'danemon check --help') "
+                  << "\nRun 'danemon --help' (or 'danemon COMMAND --help') "
                      "for usage.\n";
         return 3;
     }

@@ -89,6 +89,8 @@ issue root "danemon Test Root CA" root_ext self 20200101000000Z 21991231235959Z
 issue intermediate "danemon Test Intermediate CA" intermediate_ext root \
     20200101000000Z 21991231235959Z
 issue leaf "mx.example.test" mx_ext intermediate 20200101000000Z 20991231235959Z
+# The next key of the same host, for rollover tests (current + next, RFC 7671 section 8.1).
+issue leaf-next "mx.example.test" mx_ext intermediate 20200101000000Z 20991231235959Z
 issue leaf-wrong-name "wrong.example.test" wrong_name_ext intermediate \
     20200101000000Z 20991231235959Z
 issue leaf-expired "mx.example.test" mx_ext intermediate 20000101000000Z 20010101000000Z
@@ -102,6 +104,7 @@ issue leaf-under-expired "mx.example.test" mx_ext intermediate-expired \
 # Served chains, leaf first, as a server would send them.
 cat leaf.pem intermediate.pem > "$out/chain.pem"
 cat leaf.pem intermediate.pem root.pem > "$out/chain-with-root.pem"
+cat leaf-next.pem intermediate.pem > "$out/chain-next.pem"
 cat leaf-wrong-name.pem intermediate.pem > "$out/chain-wrong-name.pem"
 cat leaf-expired.pem intermediate.pem > "$out/chain-expired-leaf.pem"
 cat leaf-never-valid.pem intermediate.pem > "$out/chain-never-valid-leaf.pem"
@@ -111,7 +114,7 @@ cat leaf-under-expired.pem intermediate-expired.pem root.pem > "$out/chain-expir
 # "<certificate> <selector> <matching> <hex>", selector 0 = certificate, 1 = public key.
 digests="$out/expected-digests.txt"
 echo "# Written by make-chains.sh: <certificate> <selector> <matching type> <hex>" > "$digests"
-for name in root intermediate leaf leaf-wrong-name leaf-expired leaf-never-valid; do
+for name in root intermediate leaf leaf-next leaf-wrong-name leaf-expired leaf-never-valid; do
     openssl x509 -in "$name.pem" -outform DER -out "$name.der"
     openssl x509 -in "$name.pem" -noout -pubkey | openssl pkey -pubin -outform DER -out "$name.spki"
     for sel in 0 1; do

@@ -1,0 +1,42 @@
+// The TLSA record to publish for a certificate (or chain) file, in zone-file syntax: what
+// `danemon tlsa` prints and what the rollover gate asks for. Pure: parsing and hashing only.
+#pragma once
+
+#include "danemon/dane/tlsa.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace danemon::rollover {
+
+// The certificates of a PEM (or single DER) file, leaf first, or one sentence saying why
+// there are none ("holds a private key, not a certificate", ...), without the file name.
+struct CertificateFile {
+    std::vector<dane::Bytes> chain;
+    std::string error; // empty when chain is not empty
+};
+CertificateFile read_certificate_file(const std::string& contents);
+
+// The record for `chain` with these parameters: DANE-EE(3) names the leaf; DANE-TA(2) names
+// the top certificate of the chain (the last one in the file, as `ldns-dane -o 0` selects it),
+// which must be a CA certificate. Only the digests SHA-256(1) and SHA-512(2) are offered:
+// Full(0) records are large and change with every reissue of the certificate.
+struct RecordChoice {
+    std::optional<dane::TlsaRecord> record;
+    std::string error; // one sentence when record is empty
+};
+RecordChoice record_for_chain(const std::vector<dane::Bytes>& chain, std::uint8_t usage,
+                              std::uint8_t selector, std::uint8_t matching);
+
+// The DNS names a leaf certificate is valid for that can own a TLSA record (subjectAltName
+// DNS names, else the subject CN), lower case, without wildcard names, in certificate order.
+std::vector<std::string> publishable_host_names(const dane::Bytes& leaf_der);
+
+// "_25._tcp.mx.example.org." for the MX host "mx.example.org" (RFC 7672 section 2.2.3).
+std::string tlsa_owner(const std::string& mx_host);
+// "_25._tcp.mx.example.org. IN TLSA 3 1 1 HEX" (upper-case hex, as ldns prints it).
+std::string zone_file_line(const std::string& mx_host, const dane::TlsaRecord& record);
+
+} // namespace danemon::rollover

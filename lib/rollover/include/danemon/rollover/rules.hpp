@@ -1,0 +1,45 @@
+// Check-time rollover rules for `danemon check` and the daemon. Pure. They return plain
+// findings with the fields of check::Problem (code, severity, message) so that lib/check can
+// adopt them without lib/rollover depending on lib/check.
+#pragma once
+
+#include "danemon/dane/tlsa.hpp"
+#include "danemon/dane/verify.hpp"
+#include "danemon/dns/lookup.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace danemon::rollover {
+
+namespace code {
+inline constexpr const char* tlsa_rollover_missing = "tlsa-rollover-missing";
+inline constexpr const char* tlsa_digest_stale = "tlsa-digest-stale";
+} // namespace code
+
+enum class FindingSeverity { warning, critical }; // maps onto check::Severity
+
+struct Finding {
+    std::string code;
+    FindingSeverity severity = FindingSeverity::warning;
+    std::string message; // what is wrong, then the fix
+};
+
+// tlsa-rollover-missing (warning): a found, DNSSEC-secure RRset with exactly one usable
+// record. No next key (or next CA) can be pre-published beside it, so the next renewal with
+// a new key breaks delivery for DANE senders (RFC 7671 section 8.1). Nothing otherwise.
+std::optional<Finding> rollover_missing(const std::string& mx_host,
+                                        const dns::Lookup<dane::TlsaRecord>& tlsa);
+
+// tlsa-digest-stale: for one usage and selector, a stronger-digest record that matches
+// nothing in the chain beside a weaker-digest record that matches it: senders use only the
+// strongest digest (RFC 7671 section 9), so the matching one is ignored. Critical when the
+// verification fails because of it (verdict.outcome == fail), warning when another record
+// still authenticates the chain. `verdict` is dane::verify's result for `records` on one
+// served chain; `where` names the endpoint ("mx.example.org at 192.0.2.1:25").
+std::optional<Finding> digest_stale(const std::string& mx_host, const std::string& where,
+                                    const std::vector<dane::TlsaRecord>& records,
+                                    const dane::DaneVerdict& verdict);
+
+} // namespace danemon::rollover

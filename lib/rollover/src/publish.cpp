@@ -1,0 +1,117 @@
+// Reading certificate files and choosing the certificate a TLSA record names: the leaf for
+// DANE-EE(3), the top of the chain for DANE-TA(2) (RFC 7671 sections 5.1 and 5.2).
+#include "danemon/rollover/publish.hpp"
+
+#include "danemon/dane/certificate.hpp"
+#include "danemon/dns/resolver.hpp"
+
+#include <memory>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+namespace danemon::rollover {
+namespace {
+
+struct X509Free {
+    void operator()(X509* cert) const { X509_free(cert); }
+};
+using X509Ptr = std::unique_ptr<X509, X509Free>;
+
+X509Ptr parse(const dane::Bytes& der) {
+    const unsigned char* cursor = der.data();
+    return X509Ptr(d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
+}
+
+bool is_ca_certificate(const dane::Bytes& der) {
+    const X509Ptr cert = parse(der);
+    return cert && X509_check_ca(cert.get()) > 0;
+}
+
+bool contains(const std::string& text, const char* what) {
+    return text.find(what) != std::string::npos;
+}
+
+} // namespace
+
+CertificateFile read_certificate_file(const std::string& contents) {
+    CertificateFile file;
+    file.chain = dane::load_certificates(contents);
+    if (!file.chain.empty()) return file;
+    if (contents.find_first_not_of(" \t\r\n") == std::string::npos)
+        file.error = "the file is empty";
+    else if (contains(contents, "PRIVATE KEY-----"))
+        file.error = "the file holds a private key, not a certificate: give the certificate or "
+                     "full chain file (fullchain.pem)";
+    else if (contains(contents, "-----BEGIN"))
+        file.error = "the file holds no PEM certificate (no readable 'BEGIN CERTIFICATE' block)";
+    else
+        file.error = "the file is neither a PEM nor a DER certificate";
+    return file;
+}
+
+RecordChoice record_for_chain(const std::vector<dane::Bytes>& chain, std::uint8_t usage,
+                              std::uint8_t selector, std::uint8_t matching) {
+    RecordChoice choice;
+    if (chain.empty()) {
+        choice.error = "no certificate was given";
+        return choice;
+    }
+    if (usage != dane::usage_dane_ee && usage != dane::usage_dane_ta) {
+        choice.error = "only usages 3 (DANE-EE) and 2 (DANE-TA) are usable for SMTP (RFC 7672 "
+                       "section 3.1.3)";
+        return choice;
+    }
+    if (selector != dane::selector_cert && selector != dane::selector_spki) {
+        choice.error = "the selector must be 1 (public key) or 0 (whole certificate)";
+        return choice;
+    }
+    if (matching != dane::matching_sha256 && matching != dane::matching_sha512) {
+        choice.error = "the matching type must be 1 (SHA-256) or 2 (SHA-512)";
+        return choice;
+    }
+    const dane::Bytes* named = &chain.front();
+    if (usage == dane::usage_dane_ta) {
+        // The issuing CA: the last certificate of the file (a full chain ends with it, a
+        // certbot chain.pem holds only it). A leaf alone cannot be a trust anchor.
+        named = &chain.back();
+        if (!is_ca_certificate(*named)) {
+            choice.error = "usage 2 (DANE-TA) names the issuing CA, but the last certificate "
+                           "in the file is not a CA certificate: give the full chain file "
+                           "(fullchain.pem)";
+            return choice;
+        }
+    }
+    auto data = dane::association_data(*named, selector, matching);
+    if (!data) {
+        choice.error = "the certificate could not be parsed";
+        return choice;
+    }
+    choice.record = dane::TlsaRecord{usage, selector, matching, std::move(*data)};
+    return choice;
+}
+
+std::vector<std::string> publishable_host_names(const dane::Bytes& leaf_der) {
+    std::vector<std::string> hosts;
+    const auto summary = dane::summarize(leaf_der);
+    if (!summary) return hosts;
+    for (const auto& name : summary->names) {
+        // A TLSA owner cannot be a wildcard: each MX host needs its own record.
+        if (name.empty() || name.find('*') != std::string::npos) continue;
+        std::string host = dns::normalize_name(name);
+        bool seen = false;
+        for (const auto& h : hosts)
+            seen = seen || h == host;
+        if (!seen) hosts.push_back(std::move(host));
+    }
+    return hosts;
+}
+
+std::string tlsa_owner(const std::string& mx_host) {
+    return "_25._tcp." + dns::normalize_name(mx_host) + ".";
+}
+
+std::string zone_file_line(const std::string& mx_host, const dane::TlsaRecord& record) {
+    return tlsa_owner(mx_host) + " IN TLSA " + dane::to_presentation(record);
+}
+
+} // namespace danemon::rollover

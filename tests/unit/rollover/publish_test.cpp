@@ -1,0 +1,76 @@
+// The record `danemon tlsa` prints: which certificate it names, its data (checked against
+// digests computed independently by openssl in make-chains.sh), and bad input.
+#include "../dane/test_data.hpp"
+#include "danemon/rollover/publish.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace danemon;
+using namespace danemon::rollover;
+using dane::test::expected_digest;
+using dane::test::read_data_file;
+
+TEST_CASE("DANE-EE records name the leaf for every selector and digest") {
+    const auto file = read_certificate_file(read_data_file("chain.pem"));
+    REQUIRE(file.error.empty());
+    REQUIRE(file.chain.size() == 2);
+    for (const std::uint8_t selector : {dane::selector_cert, dane::selector_spki}) {
+        for (const std::uint8_t matching : {dane::matching_sha256, dane::matching_sha512}) {
+            const auto choice = record_for_chain(file.chain, 3, selector, matching);
+            REQUIRE(choice.record);
+            CHECK(choice.record->usage == 3);
+            CHECK(choice.record->data == expected_digest("leaf", selector, matching));
+        }
+    }
+}
+
+TEST_CASE("DANE-TA records name the last certificate of the file, which must be a CA") {
+    const auto chain = read_certificate_file(read_data_file("chain.pem")).chain;
+    CHECK(record_for_chain(chain, 2, 1, 1).record->data == expected_digest("intermediate", 1, 1));
+    const auto with_root = read_certificate_file(read_data_file("chain-with-root.pem")).chain;
+    CHECK(record_for_chain(with_root, 2, 1, 1).record->data == expected_digest("root", 1, 1));
+
+    const auto leaf_only = record_for_chain({chain.front()}, 2, 1, 1);
+    CHECK_FALSE(leaf_only.record);
+    CHECK(leaf_only.error.find("not a CA certificate") != std::string::npos);
+    // certbot's chain.pem holds only the issuing CA: that is fine for usage 2.
+    CHECK(record_for_chain({chain.back()}, 2, 1, 1).record);
+}
+
+TEST_CASE("unusable parameters are refused with a sentence") {
+    const auto chain = read_certificate_file(read_data_file("chain.pem")).chain;
+    CHECK_FALSE(record_for_chain(chain, 1, 1, 1).record);
+    CHECK_FALSE(record_for_chain(chain, 3, 2, 1).record);
+    CHECK_FALSE(record_for_chain(chain, 3, 1, 0).record);
+    CHECK_FALSE(record_for_chain({}, 3, 1, 1).error.empty());
+}
+
+TEST_CASE("certificate files: DER accepted, empty, key and garbage explained") {
+    const auto chain = read_certificate_file(read_data_file("chain.pem")).chain;
+    const std::string der(chain.front().begin(), chain.front().end());
+    const auto from_der = read_certificate_file(der);
+    REQUIRE(from_der.chain.size() == 1);
+    CHECK(from_der.chain.front() == chain.front());
+
+    CHECK(read_certificate_file("").error == "the file is empty");
+    CHECK(read_certificate_file("\n \n").error == "the file is empty");
+    CHECK(read_certificate_file("-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END "
+                                "PRIVATE KEY-----\n")
+              .error.find("private key") != std::string::npos);
+    CHECK(read_certificate_file("-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE "
+                                "KEY-----\n")
+              .error.find("private key") != std::string::npos);
+    CHECK(read_certificate_file("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n")
+              .error.find("no PEM certificate") != std::string::npos);
+    CHECK(read_certificate_file("hello world").error ==
+          "the file is neither a PEM nor a DER certificate");
+}
+
+TEST_CASE("owners and zone-file lines") {
+    const auto chain = read_certificate_file(read_data_file("chain.pem")).chain;
+    CHECK(publishable_host_names(chain.front()) == std::vector<std::string>{"mx.example.test"});
+    CHECK(tlsa_owner("MX.Example.test.") == "_25._tcp.mx.example.test.");
+    const dane::TlsaRecord record{3, 1, 1, {0xab, 0x01}};
+    CHECK(zone_file_line("mx.example.test", record) ==
+          "_25._tcp.mx.example.test. IN TLSA 3 1 1 AB01");
+}

@@ -1,0 +1,108 @@
+// tlsa-rollover-missing and tlsa-digest-stale: code, severity and the fix in the message.
+#include "../dane/test_data.hpp"
+#include "danemon/rollover/rules.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace danemon;
+using namespace danemon::rollover;
+using dane::test::load_chain;
+
+namespace {
+
+dane::TlsaRecord record_for(const char* chain_file, std::size_t depth, std::uint8_t usage,
+                            std::uint8_t matching) {
+    return {usage, 1, matching,
+            *dane::association_data(load_chain(chain_file).der.at(depth), 1, matching)};
+}
+
+dns::Lookup<dane::TlsaRecord> secure(std::vector<dane::TlsaRecord> records) {
+    dns::Lookup<dane::TlsaRecord> lookup;
+    lookup.status = dns::LookupStatus::secure;
+    lookup.authenticated = true;
+    lookup.ttl = 3600;
+    lookup.records = std::move(records);
+    return lookup;
+}
+
+dane::DaneVerdict verify_chain(const std::vector<dane::TlsaRecord>& records) {
+    return dane::verify({records, {"mx.example.test"}, load_chain("chain.pem"), 1748736000});
+}
+
+} // namespace
+
+TEST_CASE("tlsa-rollover-missing: a single usable DANE-EE record") {
+    const auto finding =
+        rollover_missing("mx.example.test", secure({record_for("chain.pem", 0, 3, 1)}));
+    REQUIRE(finding);
+    CHECK(finding->code == "tlsa-rollover-missing");
+    CHECK(finding->severity == FindingSeverity::warning);
+    CHECK(finding->message.rfind(
+              "_25._tcp.mx.example.test. has a single usable TLSA record (3 1 1 ", 0) == 0);
+    CHECK(finding->message.find("--reuse-key") != std::string::npos);
+    CHECK(finding->message.find("next key's record beside it") != std::string::npos);
+}
+
+TEST_CASE("tlsa-rollover-missing: unusable records do not count as a next key") {
+    const dane::TlsaRecord pkix{1, 1, 1, dane::Bytes(32, 0x11)};
+    CHECK(rollover_missing("mx.example.test", secure({record_for("chain.pem", 0, 3, 1), pkix})));
+}
+
+TEST_CASE("tlsa-rollover-missing: a single DANE-TA record names the CA change") {
+    const auto finding =
+        rollover_missing("mx.example.test", secure({record_for("chain.pem", 1, 2, 1)}));
+    REQUIRE(finding);
+    CHECK(finding->message.find("issuing CA changes") != std::string::npos);
+}
+
+TEST_CASE("tlsa-rollover-missing: silent for current + next, insecure or absent RRsets") {
+    CHECK_FALSE(rollover_missing(
+        "mx.example.test",
+        secure({record_for("chain.pem", 0, 3, 1), record_for("chain-next.pem", 0, 3, 1)})));
+    auto insecure = secure({record_for("chain.pem", 0, 3, 1)});
+    insecure.status = dns::LookupStatus::insecure;
+    insecure.authenticated = false;
+    CHECK_FALSE(rollover_missing("mx.example.test", insecure));
+    dns::Lookup<dane::TlsaRecord> nodata;
+    nodata.status = dns::LookupStatus::nodata;
+    nodata.authenticated = true;
+    CHECK_FALSE(rollover_missing("mx.example.test", nodata));
+}
+
+TEST_CASE("tlsa-digest-stale: critical when the stale SHA-512 record breaks verification") {
+    const std::vector<dane::TlsaRecord> records{record_for("chain.pem", 0, 3, 1),
+                                                {3, 1, 2, dane::Bytes(64, 0x5A)}};
+    const auto verdict = verify_chain(records);
+    REQUIRE(verdict.outcome == dane::DaneOutcome::fail);
+    const auto finding =
+        digest_stale("mx.example.test", "mx.example.test at 192.0.2.25:25", records, verdict);
+    REQUIRE(finding);
+    CHECK(finding->code == "tlsa-digest-stale");
+    CHECK(finding->severity == FindingSeverity::critical);
+    CHECK(finding->message.find("RFC 7671 section 9") != std::string::npos);
+    CHECK(finding->message.find("DANE senders refuse delivery") != std::string::npos);
+}
+
+TEST_CASE("tlsa-digest-stale: warning when another record still authenticates the chain") {
+    const std::vector<dane::TlsaRecord> records{record_for("chain.pem", 0, 3, 1),
+                                                {3, 1, 2, dane::Bytes(64, 0x5A)},
+                                                record_for("chain.pem", 1, 2, 1)};
+    const auto verdict = verify_chain(records);
+    REQUIRE(verdict.outcome == dane::DaneOutcome::pass);
+    const auto finding =
+        digest_stale("mx.example.test", "mx.example.test at 192.0.2.25:25", records, verdict);
+    REQUIRE(finding);
+    CHECK(finding->severity == FindingSeverity::warning);
+}
+
+TEST_CASE("tlsa-digest-stale: silent when the strongest digest matches") {
+    const std::vector<dane::TlsaRecord> records{record_for("chain.pem", 0, 3, 1),
+                                                record_for("chain.pem", 0, 3, 2)};
+    CHECK_FALSE(digest_stale("mx.example.test", "mx.example.test at 192.0.2.25:25", records,
+                             verify_chain(records)));
+    // a stale SHA-256 beside a matching SHA-512 is not hidden: nothing to report here
+    const std::vector<dane::TlsaRecord> weak_stale{{3, 1, 1, dane::Bytes(32, 0x5A)},
+                                                   record_for("chain.pem", 0, 3, 2)};
+    CHECK_FALSE(digest_stale("mx.example.test", "mx.example.test at 192.0.2.25:25", weak_stale,
+                             verify_chain(weak_stale)));
+}
