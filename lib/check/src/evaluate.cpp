@@ -2,7 +2,10 @@
 // sender (RFC 7672) and a sender that requires TLS 1.2 would do with each MX host.
 #include "danemon/check/evaluate.hpp"
 
+#include "danemon/rollover/rules.hpp"
+
 #include <algorithm>
+#include <optional>
 #include <set>
 
 namespace danemon::check {
@@ -13,6 +16,14 @@ using dns::LookupStatus;
 Problem problem(const char* code, Severity severity, std::string message, std::string mx = {},
                 std::string address = {}) {
     return Problem{code, severity, std::move(message), std::move(mx), std::move(address)};
+}
+
+// lib/rollover's check-time rules return findings of the same shape as problems.
+Problem adopt(const rollover::Finding& finding, std::string mx, std::string address = {}) {
+    return problem(finding.code.c_str(),
+                   finding.severity == rollover::FindingSeverity::critical ? Severity::critical
+                                                                           : Severity::warning,
+                   finding.message, std::move(mx), std::move(address));
 }
 
 template <typename T> std::string dnssec_word(const dns::Lookup<T>& lookup) {
@@ -141,6 +152,11 @@ void check_dane(EndpointVerdict& e, const MxHostFacts& host, std::time_t now) {
     const std::string owner = tlsa_owner(host.tlsa_base);
     dane::DaneInput input{host.tlsa.records, host.reference_names, e.probe.chain, now};
     dane::DaneVerdict verdict = dane::verify(input);
+    // RFC 7671 section 9: a stale stronger digest hides a matching weaker one. Critical when
+    // that is why verification fails; then it replaces the generic tlsa-mismatch below.
+    std::optional<rollover::Finding> stale_digest =
+        rollover::digest_stale(host.mx.host, where, host.tlsa.records, verdict);
+    if (stale_digest) e.problems.push_back(adopt(*stale_digest, host.mx.host, address));
     switch (verdict.outcome) {
     case dane::DaneOutcome::pass:
         e.dane = DaneState::pass;
@@ -192,14 +208,9 @@ void check_dane(EndpointVerdict& e, const MxHostFacts& host, std::time_t now) {
     default:
         break;
     }
+    if (stale_digest && stale_digest->severity == rollover::FindingSeverity::critical) return;
     std::string text = "No usable TLSA record at " + owner + " matches the certificate " + where +
                        ": DANE senders refuse delivery (their logs say 'bad certificate').";
-    bool hidden = std::any_of(verdict.records.begin(), verdict.records.end(), [](const auto& r) {
-        return r.hidden_by_agility && r.matched_depth.has_value();
-    });
-    if (hidden)
-        text += " A record with a stronger digest that matches nothing hides a matching weaker one "
-                "(RFC 7671 section 9): update or remove the stale record.";
     if (!publish.empty())
         text += " Publish " + publish + " (and drop the stale record once it is live).";
     e.problems.push_back(
@@ -396,6 +407,10 @@ MxVerdict evaluate_host(const MxHostFacts& host, const HostDane& d, bool domain_
         m.tlsa.push_back(TlsaVerdict{record, dane::assess_for_smtp(record)});
     check_address_lookups(m, host);
     check_tlsa_lookup(m, host, d, domain_has_dane, validating);
+    // RFC 7671 section 8.1: with a single usable record no next key can be pre-published.
+    if (d.secure_rrset)
+        if (auto finding = rollover::rollover_missing(host.mx.host, host.tlsa))
+            m.problems.push_back(adopt(*finding, host.mx.host));
     for (const auto& probe : host.endpoints)
         m.endpoints.push_back(evaluate_endpoint(probe, host, d, policy, now));
     check_consistency(m);

@@ -39,8 +39,25 @@ dane::TlsaRecord record(std::uint8_t u, std::uint8_t s, std::uint8_t m, const da
     return dane::TlsaRecord{u, s, m, data};
 }
 
+dane::TlsaRecord issuer_211() {
+    return record(2, 1, 1, dane::test::expected_digest("intermediate", 1, 1));
+}
+
+// The recommended RRset: the served key plus the issuing CA, so a renewal with a new key
+// stays valid and no tlsa-rollover-missing warning applies.
+std::vector<dane::TlsaRecord> current_and_issuer();
+
 dane::TlsaRecord leaf_311() {
     return record(3, 1, 1, dane::test::expected_digest("leaf", 1, 1));
+}
+
+// A pre-published record for the next key (RFC 7671 section 8.1), never served here.
+dane::TlsaRecord next_key_311() {
+    return record(3, 1, 1, dane::test::expected_digest("leaf-next", 1, 1));
+}
+
+std::vector<dane::TlsaRecord> current_and_issuer() {
+    return {leaf_311(), issuer_211()};
 }
 
 smtp::ProbeResult served(const std::string& chain_file, const std::string& address = "192.0.2.25",
@@ -114,7 +131,7 @@ std::string upper_hex(const dane::Bytes& b) {
 } // namespace
 
 TEST_CASE("a 3 1 1 record of the served key is ok") {
-    auto v = run(domain({host("mx.example.test", {leaf_311()}, {served("chain.pem")})}));
+    auto v = run(domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})}));
     CHECK(v.status == Status::ok);
     CHECK(codes(v).empty());
     const auto& e = v.mx.at(0).endpoints.at(0);
@@ -128,7 +145,7 @@ TEST_CASE("stale TLSA after a renewal (the Comcast case) is critical with the re
     auto old_key = record(3, 1, 1, dane::Bytes(32, 0x5a));
     auto v = run(domain({host("mx.example.test", {old_key}, {served("chain.pem")})}));
     CHECK(v.status == Status::critical);
-    CHECK(codes(v) == std::vector<std::string>{"tlsa-mismatch"});
+    CHECK(codes(v) == std::vector<std::string>{"tlsa-mismatch", "tlsa-rollover-missing"});
     const auto& p = first(v, "tlsa-mismatch");
     CHECK(p.severity == Severity::critical);
     CHECK(p.mx == "mx.example.test");
@@ -142,9 +159,9 @@ TEST_CASE(
     "a primary MX that speaks only TLS 1.1 (the NASA case) is critical despite a good backup") {
     auto legacy = served("chain.pem", "192.0.2.25", "TLSv1.1");
     legacy.legacy_tls = {"TLSv1", "TLSv1.1"};
-    auto v = run(
-        domain({host("mx1.example.test", {leaf_311()}, {legacy}, 10),
-                host("mx2.example.test", {leaf_311()}, {served("chain.pem", "192.0.2.26")}, 20)}));
+    auto v = run(domain(
+        {host("mx1.example.test", current_and_issuer(), {legacy}, 10),
+         host("mx2.example.test", current_and_issuer(), {served("chain.pem", "192.0.2.26")}, 20)}));
     CHECK(v.status == Status::critical);
     CHECK(codes(v) == std::vector<std::string>{"tls-legacy-only"});
     CHECK(first(v, "tls-legacy-only").mx == "mx1.example.test");
@@ -154,7 +171,7 @@ TEST_CASE(
 TEST_CASE("TLS 1.0 and 1.1 accepted beside TLS 1.2+ is a warning") {
     auto p = served("chain.pem");
     p.legacy_tls = {"TLSv1", "TLSv1.1"};
-    auto v = run(domain({host("mx.example.test", {leaf_311()}, {p})}));
+    auto v = run(domain({host("mx.example.test", current_and_issuer(), {p})}));
     CHECK(v.status == Status::warning);
     CHECK(codes(v) == std::vector<std::string>{"tls-legacy-enabled"});
 }
@@ -169,7 +186,7 @@ TEST_CASE("a null MX is reported as info and the domain is ok") {
 }
 
 TEST_CASE("a resolver that does not validate is never ok") {
-    auto f = domain({host("mx.example.test", {leaf_311()}, {served("chain.pem")})});
+    auto f = domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})});
     f.resolver = {false, "the resolver at 192.0.2.53 does not validate DNSSEC"};
     auto v = run(f);
     CHECK(v.status == Status::critical);
@@ -218,7 +235,7 @@ TEST_CASE("TLSA behind insecure addresses is a warning and is not enforced") {
 }
 
 TEST_CASE("a secure backup MX without TLSA while the primary has it is tlsa-missing") {
-    auto v = run(domain({host("mx1.example.test", {leaf_311()}, {served("chain.pem")}, 10),
+    auto v = run(domain({host("mx1.example.test", current_and_issuer(), {served("chain.pem")}, 10),
                          host("mx2.example.test", {}, {served("chain.pem", "192.0.2.26")}, 20)}));
     CHECK(v.status == Status::warning);
     CHECK(codes(v) == std::vector<std::string>{"tlsa-missing"});
@@ -246,7 +263,7 @@ TEST_CASE("no STARTTLS: critical with TLSA published, a warning without") {
     auto plain = served("chain.pem");
     plain.failure = smtp::ProbeFailure::starttls_missing;
     plain.chain = {};
-    auto with = run(domain({host("mx.example.test", {leaf_311()}, {plain})}));
+    auto with = run(domain({host("mx.example.test", current_and_issuer(), {plain})}));
     CHECK(with.status == Status::critical);
     CHECK(codes(with) == std::vector<std::string>{"starttls-missing"});
     auto without = run(domain({host("mx.example.test", {}, {plain})}));
@@ -256,7 +273,8 @@ TEST_CASE("no STARTTLS: critical with TLSA published, a warning without") {
 
 TEST_CASE("an expired leaf under DANE-EE still passes, with a cert-expired warning") {
     auto expired = record(3, 1, 1, dane::test::expected_digest("leaf-expired", 1, 1));
-    auto v = run(domain({host("mx.example.test", {expired}, {served("chain-expired-leaf.pem")})}));
+    auto v = run(domain(
+        {host("mx.example.test", {expired, next_key_311()}, {served("chain-expired-leaf.pem")})}));
     CHECK(v.mx[0].endpoints[0].dane == check::DaneState::pass);
     CHECK(v.status == Status::warning);
     CHECK(codes(v) == std::vector<std::string>{"cert-expired"});
@@ -264,7 +282,7 @@ TEST_CASE("an expired leaf under DANE-EE still passes, with a cert-expired warni
 }
 
 TEST_CASE("a certificate that expires within the warning window is cert-expiring") {
-    auto f = domain({host("mx.example.test", {leaf_311()}, {served("chain.pem")})});
+    auto f = domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})});
     auto not_after = dane::summarize(f.hosts[0].endpoints[0].chain.der[0])->not_after;
     auto soon = run(f, not_after - 5 * 86400);
     CHECK(codes(soon) == std::vector<std::string>{"cert-expiring"});
@@ -282,12 +300,13 @@ TEST_CASE("addresses of one MX host that serve different keys are endpoint-incon
 }
 
 TEST_CASE("DANE-TA with a leaf that carries none of the reference names is tlsa-name-mismatch") {
-    auto issuer = record(2, 1, 1, dane::test::expected_digest("intermediate", 1, 1));
-    auto v = run(domain({host("mx.example.test", {issuer}, {served("chain-wrong-name.pem")})}));
+    auto root = record(2, 1, 1, dane::test::expected_digest("root", 1, 1));
+    auto v = run(
+        domain({host("mx.example.test", {issuer_211(), root}, {served("chain-wrong-name.pem")})}));
     CHECK(v.status == Status::critical);
     CHECK(codes(v) == std::vector<std::string>{"tlsa-name-mismatch"});
     CHECK_THAT(first(v, "tlsa-name-mismatch").message, Catch::Contains("wrong.example.test"));
-    auto ok = run(domain({host("mx.example.test", {issuer}, {served("chain.pem")})}));
+    auto ok = run(domain({host("mx.example.test", {issuer_211(), root}, {served("chain.pem")})}));
     CHECK(ok.status == Status::ok);
     CHECK(ok.mx[0].endpoints[0].matched_depth == 1);
 }
@@ -298,7 +317,7 @@ TEST_CASE("an unreachable MX address is critical mx-unreachable") {
     down.phase = "connect";
     down.detail = "connection refused";
     down.chain = {};
-    auto v = run(domain({host("mx.example.test", {leaf_311()}, {down})}));
+    auto v = run(domain({host("mx.example.test", current_and_issuer(), {down})}));
     CHECK(codes(v) == std::vector<std::string>{"mx-unreachable"});
     CHECK_THAT(first(v, "mx-unreachable").message, Catch::Contains("connection refused"));
 }
@@ -307,18 +326,36 @@ TEST_CASE("a stale SHA-512 record hides a matching SHA-256 one (RFC 7671 section
     auto stale512 = record(3, 1, 2, dane::Bytes(64, 0x11));
     auto v = run(domain({host("mx.example.test", {leaf_311(), stale512}, {served("chain.pem")})}));
     CHECK(v.status == Status::critical);
-    CHECK(codes(v) == std::vector<std::string>{"tlsa-mismatch"});
-    CHECK_THAT(first(v, "tlsa-mismatch").message, Catch::Contains("RFC 7671 section 9"));
+    CHECK(codes(v) == std::vector<std::string>{"tlsa-digest-stale"});
+    CHECK(first(v, "tlsa-digest-stale").severity == Severity::critical);
+    CHECK_THAT(first(v, "tlsa-digest-stale").message, Catch::Contains("RFC 7671 section 9"));
 }
 
 TEST_CASE(
     "an expired intermediate that DANE-TA accepts as anchor is still a cert-expired warning") {
     auto chain = dane::test::load_chain("chain-expired-intermediate.pem");
     auto anchor = record(2, 1, 1, *dane::association_data(chain.der[1], 1, 1));
-    auto v = run(
-        domain({host("mx.example.test", {anchor}, {served("chain-expired-intermediate.pem")})}));
+    auto v = run(domain({host("mx.example.test", {anchor, next_key_311()},
+                              {served("chain-expired-intermediate.pem")})}));
     CHECK(v.mx[0].endpoints[0].dane == check::DaneState::pass);
     CHECK(codes(v) == std::vector<std::string>{"cert-expired"});
     CHECK(v.status == Status::warning);
     CHECK_THAT(first(v, "cert-expired").message, Catch::Contains("depth 1"));
+}
+
+TEST_CASE("a single usable record leaves no room for the next key: tlsa-rollover-missing") {
+    auto v = run(domain({host("mx.example.test", {leaf_311()}, {served("chain.pem")})}));
+    CHECK(v.status == Status::warning);
+    CHECK(codes(v) == std::vector<std::string>{"tlsa-rollover-missing"});
+    CHECK(first(v, "tlsa-rollover-missing").mx == "mx.example.test");
+    CHECK(v.mx[0].endpoints[0].dane == check::DaneState::pass);
+}
+
+TEST_CASE("a stale SHA-512 record that another record covers is a tlsa-digest-stale warning") {
+    auto stale512 = record(3, 1, 2, dane::Bytes(64, 0x11));
+    auto v = run(domain(
+        {host("mx.example.test", {leaf_311(), stale512, issuer_211()}, {served("chain.pem")})}));
+    CHECK(v.mx[0].endpoints[0].dane == check::DaneState::pass);
+    CHECK(codes(v) == std::vector<std::string>{"tlsa-digest-stale"});
+    CHECK(first(v, "tlsa-digest-stale").severity == Severity::warning);
 }

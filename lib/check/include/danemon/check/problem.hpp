@@ -38,6 +38,9 @@ inline constexpr const char* tlsa_unusable = "tlsa-unusable";
 inline constexpr const char* tls_legacy_enabled = "tls-legacy-enabled";
 inline constexpr const char* cert_expiring = "cert-expiring";
 inline constexpr const char* endpoint_inconsistent = "endpoint-inconsistent";
+inline constexpr const char* tlsa_rollover_missing = "tlsa-rollover-missing"; // one usable record
+inline constexpr const char* tlsa_digest_stale =
+    "tlsa-digest-stale"; // critical when it breaks DANE
 // info
 inline constexpr const char* null_mx = "null-mx";
 // the check could not be completed (status unknown)
