@@ -128,6 +128,14 @@ Lookup<dane::TlsaRecord> to_tlsa(const Answer& answer) {
     return result;
 }
 
+Lookup<std::string> to_names(const Answer& answer) {
+    Lookup<std::string> result = shell<std::string>(answer);
+    for (const ldns_rr* rr : answer.records)
+        if (ldns_rr_rd_count(rr) >= 1)
+            result.records.push_back(normalize_name(rdf_text(ldns_rr_rdf(rr, 0))));
+    return result;
+}
+
 Lookup<dane::TlsaRecord> decode_tlsa_response(const std::uint8_t* wire, std::size_t size,
                                               const std::string& qname) {
     Answer answer;

@@ -37,6 +37,7 @@ void read_answer(PktPtr packet, const std::string& qname, ldns_rr_type type, Ans
 Lookup<MxRecord> to_mx(const Answer& answer);
 Lookup<std::string> to_addresses(const Answer& answer);
 Lookup<dane::TlsaRecord> to_tlsa(const Answer& answer);
+Lookup<std::string> to_names(const Answer& answer); // NS (or CNAME) targets, normalized
 
 // A whole TLSA response in wire format, read as the resolver reads it (without the CD
 // re-query of a SERVFAIL). Malformed input gives status error, never a crash.

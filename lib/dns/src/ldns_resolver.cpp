@@ -39,7 +39,8 @@ public:
         if (ldns_resolver_push_nameserver(resolver_.get(), ns.get()) != LDNS_STATUS_OK)
             throw std::runtime_error("cannot use resolver address " + options.server.address);
         ldns_resolver_set_port(resolver_.get(), options.server.port);
-        ldns_resolver_set_recursive(resolver_.get(), true);
+        ldns_resolver_set_recursive(resolver_.get(), options.recursion_desired);
+        query_flags_ = options.recursion_desired ? LDNS_RD : 0;
         ldns_resolver_set_dnssec(resolver_.get(), true);   // DO: ask for the AD bit
         ldns_resolver_set_fallback(resolver_.get(), true); // TCP when truncated
         ldns_resolver_set_edns_udp_size(resolver_.get(), 1232);
@@ -83,6 +84,10 @@ public:
         return detail::to_tlsa(ask(owner, LDNS_RR_TYPE_TLSA));
     }
 
+    Lookup<std::string> lookup_ns(const std::string& name) override {
+        return detail::to_names(ask(name, LDNS_RR_TYPE_NS));
+    }
+
 private:
     PktPtr send(const std::string& name, ldns_rr_type type, bool checking_disabled,
                 ldns_status& status) {
@@ -95,7 +100,7 @@ private:
         ldns_resolver_set_dnssec_cd(resolver_.get(), checking_disabled);
         ldns_pkt* raw = nullptr;
         status = ldns_resolver_query_status(&raw, resolver_.get(), qname.get(), type,
-                                            LDNS_RR_CLASS_IN, LDNS_RD);
+                                            LDNS_RR_CLASS_IN, query_flags_);
         ldns_resolver_set_dnssec_cd(resolver_.get(), false);
         return PktPtr(raw);
     }
@@ -141,6 +146,7 @@ private:
 
     ResolverPtr resolver_;
     std::string server_text_;
+    std::uint16_t query_flags_ = LDNS_RD;
 };
 
 } // namespace

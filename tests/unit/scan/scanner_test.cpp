@@ -44,6 +44,9 @@ public:
         auto it = a.find(h);
         return it == a.end() ? answer<std::string>(LookupStatus::nxdomain) : it->second;
     }
+    dns::Lookup<std::string> lookup_ns(const std::string&) override {
+        return answer<std::string>(LookupStatus::nodata);
+    }
     dns::Lookup<dane::TlsaRecord> lookup_tlsa(const std::string& owner) override {
         tlsa_asked.push_back(owner);
         auto it = tlsa.find(owner);

@@ -20,6 +20,8 @@ public:
     // Records are textual addresses ("192.0.2.1", "2001:db8::1").
     virtual Lookup<std::string> lookup_addresses(const std::string& host, AddressFamily family) = 0;
     virtual Lookup<dane::TlsaRecord> lookup_tlsa(const std::string& owner) = 0;
+    // Name server host names of exactly this name (non-empty only at a zone apex).
+    virtual Lookup<std::string> lookup_ns(const std::string& name) = 0;
 };
 
 struct ResolverAddress {
@@ -36,9 +38,26 @@ struct ResolverOptions {
     ResolverAddress server;
     std::chrono::milliseconds timeout{5000}; // per query
     int retries = 1;
+    bool recursion_desired = true; // false: ask an authoritative server about its own data
 };
 
 std::unique_ptr<Resolver> make_ldns_resolver(const ResolverOptions& options);
+
+// What one authoritative server of a zone answers itself (RD=0) for a TLSA name: used to
+// tell that a new record has reached every server before a key is rolled.
+struct AuthoritativeTlsa {
+    std::string server;            // name server host name as in the NS RRset
+    std::string address;           // the address asked
+    Lookup<dane::TlsaRecord> tlsa; // status secure/insecure mean "records present"
+};
+
+// Finds the zone of `owner` (walking up with NS queries through `resolver`), resolves each
+// name server's addresses, and asks every address directly. A server that cannot be asked
+// appears with status error and the reason. Empty when no zone cut was found.
+std::vector<AuthoritativeTlsa> ask_authoritative_servers(Resolver& resolver,
+                                                         const std::string& owner,
+                                                         std::chrono::milliseconds timeout,
+                                                         std::uint16_t port = 53);
 
 // Lower case, no trailing dot.
 std::string normalize_name(std::string name);
