@@ -48,9 +48,9 @@ class Lab:
         print("$ " + " ".join(cmd) + f"   # exit {proc.returncode}, {proc.elapsed:.1f} s")
         return proc
 
-    def check_json(self, *domains, extra=(), resolver=None):
+    def check_json(self, *domains, extra=(), resolver=None, timeout=10):
         proc = self.danemon("check", "--json", "--resolver", resolver or self.resolver,
-                            "--timeout", "10", *extra, *domains)
+                            "--timeout", str(timeout), *extra, *domains)
         expect(proc.stderr.find("Traceback") < 0 and proc.stderr.find("terminate") < 0,
                "danemon crashed: " + proc.stderr)
         try:
@@ -137,6 +137,19 @@ def case_resolver_not_validating(lab):
     d = doc["domains"][0]
     expect("resolver-not-validating" in codes_of(d), "resolver-not-validating not reported")
     expect(d["status"] == "critical" and proc.returncode == 2, f"status {d['status']}, exit {proc.returncode}")
+
+
+def case_hostile_peers_bounded(lab):
+    # Silent, trickling and endless servers cost at most the probe timeout, run beside the
+    # others, and leave the other domains' verdicts untouched.
+    timeout = 3
+    domains = ["silent.test", "trickle.test", "endless.test", "dane-ok.test", "stale.test"]
+    proc, doc = lab.check_json(*domains, timeout=timeout)
+    for d in doc["domains"]:
+        assert_domain(d, lab.expected(d["domain"]))
+    expect(proc.returncode == 2, f"exit status {proc.returncode}, expected 2")
+    # Several hostile hosts run in parallel: the whole run stays near one timeout.
+    expect(proc.elapsed < timeout + 4, f"took {proc.elapsed:.1f} s with --timeout {timeout}")
 
 
 def case_bad_arguments(lab):

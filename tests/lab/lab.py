@@ -8,8 +8,9 @@
 
 `up` generates everything under the run dir (default: .lab/ at the repository root): a PKI
 (openssl), keys and signed zones (ldns-keygen, ldns-signzone), an authoritative nsd, a
-validating unbound and one postfix instance with an smtpd per listener. It returns once every
-service answers, and leaves a watchdog that stops the lab after --max-lifetime seconds.
+validating unbound, one postfix instance with an smtpd per postfix listener and one
+hostile_smtp.py process for the hostile listeners (silent, trickle, endless-continuation). It
+returns once every service answers, and leaves a watchdog that stops the lab after --max-lifetime seconds.
 `down` stops only what `up` started, by the PIDs recorded in the run dir.
 
 Python standard library only. See README.md in this folder.
@@ -47,8 +48,11 @@ DEFAULT_RUN_DIR = REPO_ROOT / ".lab"
 DEFAULT_SCENARIOS = LAB_DIR / "scenarios.toml"
 MARKER = ".danemon-lab"
 GENERATED_DIRS = ("pki", "dns", "nsd", "unbound", "postfix", "logs", "pids")
-SERVICES = ("nsd", "unbound", "postfix")  # started in this order, stopped in reverse
+SERVICES = ("nsd", "unbound", "postfix", "hostile")  # started in this order, stopped in reverse
 TLS_MODES = ("modern", "legacy", "legacy-enabled", "none")
+HOSTILE_KINDS = ("silent", "trickle", "endless-continuation")  # served by hostile_smtp.py
+LISTENER_KINDS = ("postfix",) + HOSTILE_KINDS
+HOSTILE_SERVER = LAB_DIR / "hostile_smtp.py"
 ZONE_MODES = ("signed", "unsigned", "bogus")
 STATUSES = ("ok", "warning", "critical")
 DEFAULT_NOT_BEFORE = "20240101000000Z"
@@ -110,6 +114,18 @@ class Lab:
     def scenarios(self) -> list[dict]:
         return self.spec.get("scenario", [])
 
+    @property
+    def postfix_listeners(self) -> list[dict]:
+        return [lst for lst in self.listeners if listener_kind(lst) == "postfix"]
+
+    @property
+    def hostile_listeners(self) -> list[dict]:
+        return [lst for lst in self.listeners if listener_kind(lst) != "postfix"]
+
+    def services(self) -> tuple[str, ...]:
+        """The services this declaration needs (hostile only with hostile listeners)."""
+        return tuple(s for s in SERVICES if s != "hostile" or self.hostile_listeners)
+
     def listener(self, name: str) -> dict:
         return next(lst for lst in self.listeners if lst["name"] == name)
 
@@ -130,6 +146,10 @@ class Lab:
         return self.run_dir.joinpath(*parts)
 
 
+def listener_kind(listener: dict) -> str:
+    return listener.get("kind", "postfix")
+
+
 def load_lab(scenarios_file: Path, run_dir: Path) -> Lab:
     with open(scenarios_file, "rb") as f:
         spec = tomllib.load(f)
@@ -148,11 +168,19 @@ def validate(lab: Lab) -> None:
             errors.append(f"ca {ca['name']}: unknown issuer {ca['issuer']}")
     addresses = set()
     for lst in lab.listeners:
-        if lst.get("tls") not in TLS_MODES:
-            errors.append(f"listener {lst['name']}: tls must be one of {TLS_MODES}")
         if lst["address"] in addresses:
             errors.append(f"listener {lst['name']}: address {lst['address']} used twice")
         addresses.add(lst["address"])
+        if listener_kind(lst) not in LISTENER_KINDS:
+            errors.append(f"listener {lst['name']}: kind must be one of {LISTENER_KINDS}")
+            continue
+        if listener_kind(lst) != "postfix":
+            if "tls" in lst or "cert" in lst:
+                errors.append(f"listener {lst['name']}: a {lst['kind']} listener takes no "
+                              f"tls or cert")
+            continue
+        if lst.get("tls") not in TLS_MODES:
+            errors.append(f"listener {lst['name']}: tls must be one of {TLS_MODES}")
         if lst.get("tls") != "none" and "cert" not in lst:
             errors.append(f"listener {lst['name']}: a TLS listener needs a cert")
         if "cert" in lst and lst["cert"].get("issuer") not in ca_names:
@@ -225,6 +253,7 @@ def fingerprint(lab: Lab) -> str:
     digest = hashlib.sha256()
     digest.update(lab.scenarios_file.read_bytes())
     digest.update(Path(__file__).resolve().read_bytes())
+    digest.update(HOSTILE_SERVER.read_bytes())
     return digest.hexdigest()
 
 
@@ -753,7 +782,7 @@ def main_cf(lab: Lab) -> str:
 
 def master_cf(lab: Lab) -> str:
     out = []
-    for lst in lab.listeners:
+    for lst in lab.postfix_listeners:
         opts = [f"syslog_name=postfix/{lst['name']}", f"myhostname={listener_hostname(lst)}"]
         opts += TLS_SETTINGS[lst["tls"]]
         if "cert" in lst:
@@ -827,6 +856,30 @@ def stop_postfix(lab: Lab) -> None:
     if running(lab, "postfix"):
         postfix_cmd(lab, "stop")  # asks master to stop its children and exit
     stop_pid(lab, "postfix")
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile listeners: hostile_smtp.py, one detached process serving all of them
+
+
+def start_hostile(lab: Lab) -> None:
+    """Starts hostile_smtp.py for the hostile listeners (nothing when there are none)."""
+    if not lab.hostile_listeners:
+        return
+    cfg = lab.spec["lab"]
+    cmd = [sys.executable, str(HOSTILE_SERVER),
+           "--connection-cap", str(cfg.get("hostile_connection_cap", 120)),
+           "--max-connections", str(cfg.get("hostile_max_connections", 32)),
+           "--user", "nobody"]
+    cmd += [f"{lst['name']}={lst['kind']}@{lst['address']}:25" for lst in lab.hostile_listeners]
+    spawn(lab, "hostile", cmd)
+
+
+def tcp_accepts(address: str, timeout: float = 2.0) -> str:
+    """Connects to ADDRESS:25 and closes again; raises OSError when nobody accepts."""
+    with socket.create_connection((address, 25), timeout=timeout):
+        pass
+    return "accepts TCP"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -923,11 +976,18 @@ def wait_healthy(lab: Lab, timeout: float) -> None:
                    lab.path("logs", "unbound.log"))
     log(f"unbound  {lab.resolver}:53   pid {running(lab, 'unbound')}  {msg}")
     log(f"postfix  master pid {running(lab, 'postfix')}  config {postfix_conf_dir(lab)}")
-    for lst in lab.listeners:
+    for lst in lab.postfix_listeners:
         banner = wait_for(lab, "postfix", f"postfix listener {lst['name']} ({lst['address']}:25)",
                           lambda: smtp_banner(lst["address"]), deadline,
                           lab.path("logs", "postfix.log"))
-        log(f"smtp     {lst['address']}:25   {lst['name']:<15} tls={lst['tls']:<15} {banner}")
+        log(f"smtp     {lst['address'] + ':25':<16}{lst['name']:<15} tls={lst['tls']:<15} {banner}")
+    if lab.hostile_listeners:
+        log(f"hostile  pid {running(lab, 'hostile')}  {HOSTILE_SERVER.name}")
+    for lst in lab.hostile_listeners:
+        msg = wait_for(lab, "hostile", f"hostile listener {lst['name']} ({lst['address']}:25)",
+                       lambda: tcp_accepts(lst["address"]), deadline,
+                       lab.path("logs", "hostile.out"))
+        log(f"smtp     {lst['address'] + ':25':<16}{lst['name']:<15} kind={lst['kind']} {msg}")
 
 
 def check_ports_free(lab: Lab) -> None:
@@ -1016,7 +1076,7 @@ def already_up(lab: Lab) -> bool:
     if state.get("fingerprint") != fingerprint(lab):
         log("scenarios.toml or lab.py changed since the lab was started: rebuilding")
         return False
-    if not all(running(lab, s) for s in SERVICES):
+    if not all(running(lab, s) for s in lab.services()):
         return False
     try:
         wait_healthy(lab, timeout=5)
@@ -1048,6 +1108,7 @@ def cmd_up(lab: Lab, args) -> int:
         start_nsd(lab, nsd_conf)
         start_unbound(lab, unbound_conf)
         start_postfix(lab)
+        start_hostile(lab)
         deadline = start_watchdog(lab, args.max_lifetime)
         wait_healthy(lab, args.timeout)
     except LabError as e:
@@ -1073,7 +1134,7 @@ def cmd_down(lab: Lab, args) -> int:
 
 def cmd_status(lab: Lab, args) -> int:
     all_up = True
-    for service in SERVICES + ("watchdog",):
+    for service in lab.services() + ("watchdog",):
         pid = running(lab, service)
         all_up &= bool(pid) or service == "watchdog"
         log(f"{service:<9} {'running, pid ' + str(pid) if pid else 'stopped'}")
@@ -1138,8 +1199,56 @@ def tls_probe(address: str, hostname: str, version: str) -> tuple[bool, bytes | 
         return False, str(e)
 
 
+def check_hostile(lst: dict) -> list[str]:
+    """Failures of one hostile listener: it must accept TCP and misbehave as declared."""
+    failures = []
+    with socket.create_connection((lst["address"], 25), timeout=2) as s:
+        if lst["kind"] == "silent":
+            s.settimeout(1.0)
+            try:
+                data = s.recv(1)
+                failures.append(f"sent {data!r} within 1 s" if data else "closed within 1 s")
+            except socket.timeout:
+                pass
+        elif lst["kind"] == "trickle":  # "2" now, "2" after 2 s, "0" after 4 s
+            s.settimeout(3.0)
+            data, start = b"", time.monotonic()
+            while len(data) < 2:
+                chunk = s.recv(1)
+                if not chunk:
+                    break
+                data += chunk
+            took = time.monotonic() - start
+            if data != b"22" or not 1.5 <= took <= 3.0:
+                failures.append(f"first 2 bytes {data!r} after {took:.1f} s (want b'22', ~2 s)")
+        elif lst["kind"] == "endless-continuation":
+            s.settimeout(3.0)
+            data = b""
+            while b"\n" not in data:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            if not data.startswith(b"220 "):
+                failures.append(f"banner {data[:60]!r}")
+            s.sendall(b"EHLO probe.lab.test\r\n")
+            data, deadline = b"", time.monotonic() + 2.0
+            while data.count(b"\n") < 100 and time.monotonic() < deadline:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            lines = data.split(b"\r\n")[:-1]
+            if len(lines) < 100 or not all(l.startswith(b"250-") for l in lines):
+                failures.append(f"want >= 100 '250-' lines within 2 s, got {len(lines)}: "
+                                f"{data[:60]!r}")
+    return failures
+
+
 def check_listener(lab: Lab, lst: dict) -> list[str]:
     """Failures of one listener against its declaration (STARTTLS, versions, leaf served)."""
+    if listener_kind(lst) != "postfix":
+        return check_hostile(lst)
     failures = []
     with smtplib.SMTP(lst["address"], 25, local_hostname="probe.lab.test", timeout=5) as smtp:
         smtp.ehlo()
@@ -1185,7 +1294,8 @@ def check_scenario_dns(lab: Lab, sc: dict) -> list[str]:
 
 
 def cmd_check(lab: Lab, args) -> int:
-    """Self-test of a running lab: every scenario's DNS and every listener's TLS behaviour."""
+    """Self-test of a running lab: every scenario's DNS and every listener's behaviour (TLS for
+    postfix listeners; accepting TCP and misbehaving as declared for hostile ones)."""
     bad = 0
     for sc in lab.scenarios:
         failures = check_scenario_dns(lab, sc)
