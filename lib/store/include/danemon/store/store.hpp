@@ -1,0 +1,100 @@
+// The durable state of danemon in one SQLite database (WAL) in the state directory: check
+// history, the first time each TLSA record was seen (the rollover gate's clock), the alert
+// state per (domain, MX, address, code), and the alert outbox. Every method that changes
+// state commits before it returns: what it returned survives a crash or power cut.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "danemon/check/verdict.hpp"
+#include "danemon/dane/tlsa.hpp"
+
+namespace danemon::store {
+
+// One sentence naming the database file: corrupt, foreign, locked, unwritable, full.
+class StoreError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct StoredProblem {
+    std::string code;
+    std::string severity; // info | warning | critical
+    std::string message;
+    std::string mx;
+    std::string address;
+};
+
+struct DomainStatus {
+    std::string domain;
+    check::Status status = check::Status::ok;
+    std::time_t checked_at = 0;
+    std::vector<StoredProblem> problems;
+};
+
+// The alert state of one (domain, mx, address, code): what was last announced.
+struct AlertKey {
+    std::string domain;
+    std::string mx;      // empty for domain-level problems
+    std::string address; // empty above endpoint level
+    std::string code;
+    friend auto operator<=>(const AlertKey&, const AlertKey&) = default;
+};
+
+struct AlertState {
+    AlertKey key;
+    std::string severity;         // as last announced
+    std::string message;          // as last announced
+    std::time_t first_seen = 0;   // when the problem appeared
+    std::time_t last_alerted = 0; // when it was last announced (new, worse or reminder)
+};
+
+// An alert waiting for delivery on one channel ("syslog", "email", "exec").
+struct OutboxEntry {
+    std::int64_t id = 0;
+    std::string channel;
+    std::string payload; // JSON of the event, as the channel sends it
+    int attempts = 0;
+    std::time_t next_attempt = 0;
+    std::string last_error;
+};
+
+class Store {
+public:
+    // Opens (creating if missing) DIRECTORY/danemon.db. Throws StoreError.
+    static std::unique_ptr<Store> open(const std::string& directory);
+    virtual ~Store() = default;
+
+    // One transaction: the cycle's verdicts become the latest status and history of their
+    // domains, every TLSA record in them is noted as seen (first time kept), the alert
+    // states are replaced by `states` for these domains, and `outbox` entries are queued.
+    virtual void record_cycle(const std::vector<check::DomainVerdict>& verdicts,
+                              std::time_t checked_at, const std::vector<AlertState>& states,
+                              const std::vector<OutboxEntry>& outbox) = 0;
+
+    // Notes records as seen at `now` unless seen before; returns nothing. One transaction.
+    virtual void note_tlsa_seen(const std::string& owner,
+                                const std::vector<dane::TlsaRecord>& records,
+                                std::time_t now) = 0;
+    // When the record was first seen at owner (e.g. "_25._tcp.mx.example.org"), if ever.
+    virtual std::optional<std::time_t> tlsa_first_seen(const std::string& owner,
+                                                       const dane::TlsaRecord& record) = 0;
+
+    virtual std::vector<DomainStatus> latest() = 0; // by domain name
+    virtual std::vector<AlertState> alert_states() = 0;
+
+    // Outbox entries of a channel due at `now` (next_attempt <= now), oldest first.
+    virtual std::vector<OutboxEntry> due(const std::string& channel, std::time_t now) = 0;
+    virtual void mark_sent(std::int64_t id) = 0; // removes the entry
+    virtual void mark_failed(std::int64_t id, const std::string& error,
+                             std::time_t next_attempt) = 0;
+    virtual std::size_t pending() = 0;
+};
+
+} // namespace danemon::store
