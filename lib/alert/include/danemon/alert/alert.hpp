@@ -1,0 +1,82 @@
+// Alerts: which changes of state to announce (a pure decision over the stored alert states
+// and the new verdicts), how an event is written for each channel, and the channels
+// themselves behind one small interface.
+#pragma once
+
+#include "danemon/check/verdict.hpp"
+#include "danemon/store/store.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace danemon::alert {
+
+enum class EventKind { new_problem, worse, reminder, recovered };
+const char* to_string(EventKind kind); // "new", "worse", "reminder", "recovered"
+
+struct AlertEvent {
+    EventKind kind = EventKind::new_problem;
+    store::AlertKey key;
+    std::string severity; // warning | critical; for recovered: the severity it had
+    std::string message;  // the problem's sentence, with its fix
+    std::time_t at = 0;
+};
+
+struct Decision {
+    std::vector<AlertEvent> events;
+    std::vector<store::AlertState> states; // the new states of the verdicts' domains
+};
+
+// Announce a problem when it appears, when its severity rises, again every `reminder` while
+// it persists, and once when it is gone; never once per cycle. Info problems are not
+// announced. States of domains that are not in `verdicts` are left out of the result.
+Decision decide(const std::vector<store::AlertState>& previous,
+                const std::vector<check::DomainVerdict>& verdicts, std::time_t now,
+                std::chrono::seconds reminder);
+
+// The outbox payload (JSON) of an event, and back. from_json throws std::runtime_error.
+std::string to_json(const AlertEvent& event);
+AlertEvent from_json(const std::string& payload);
+
+struct MailHeaders {
+    std::string from;
+    std::vector<std::string> to;
+    std::string host_name; // for Message-ID
+};
+// An RFC 5322 message: Subject "[danemon] CRITICAL stale.test: tlsa-mismatch", Auto-Submitted:
+// auto-generated, Date, Message-ID. Header values from DNS or certificates cannot inject
+// headers: control characters are removed and the values folded; body lines stay under 998.
+std::string compose_mail(const AlertEvent& event, const MailHeaders& headers);
+
+// One channel. deliver returns "" when the channel took the event, else one phrase.
+class AlertSink {
+public:
+    virtual ~AlertSink() = default;
+    virtual std::string channel() const = 0; // "syslog", "email", "exec"
+    virtual std::string deliver(const AlertEvent& event) = 0;
+};
+
+// journald with fields DOMAIN, MX, ADDRESS, CODE, SEVERITY, EVENT when it runs, else
+// syslog(3) with the same text as one line.
+std::unique_ptr<AlertSink> make_syslog_sink(const std::string& identity,
+                                            const std::string& facility);
+struct EmailOptions {
+    MailHeaders headers;
+    std::string server = "127.0.0.1";
+    std::uint16_t port = 25;
+    std::string min_severity = "warning"; // events below are taken and dropped
+};
+std::unique_ptr<AlertSink> make_email_sink(const EmailOptions& options);
+// Runs argv (no shell) with the event as JSON on stdin; killed after timeout. Exit 0 = taken.
+std::unique_ptr<AlertSink> make_exec_sink(const std::vector<std::string>& argv,
+                                          std::chrono::seconds timeout);
+
+// Delivers every due outbox entry of each sink's channel; a failure is retried later with
+// exponential backoff (1 min doubling to 1 h). Returns how many were delivered.
+std::size_t deliver_outbox(store::Store& store, const std::vector<AlertSink*>& sinks,
+                           std::time_t now);
+
+} // namespace danemon::alert

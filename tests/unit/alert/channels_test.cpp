@@ -1,0 +1,252 @@
+// The channels as a user sees them: the mail that arrives (headers, no injection), what the
+// exec hook receives, and the outbox retrying a failed channel exactly once more.
+#include "danemon/alert/alert.hpp"
+
+#include <arpa/inet.h>
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <map>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sstream>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace danemon;
+using alert::EventKind;
+
+namespace {
+
+alert::AlertEvent hostile_event() {
+    return {
+        EventKind::new_problem,
+        {"stale.test", "mx.stale.test\r\nBcc: victim@example.org", "127.0.25.8", "tlsa-mismatch"},
+        "critical",
+        "No usable TLSA record matches.\r\nBcc: victim@example.org\r\n.\r\nPublish "
+        "_25._tcp.mx.stale.test. IN TLSA 3 1 1 ABCD",
+        1795000000};
+}
+
+// A one-shot SMTP receiver on 127.0.0.1: accepts one message, bounded to five seconds.
+class SmtpReceiver {
+public:
+    SmtpReceiver() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        REQUIRE(::listen(fd_, 1) == 0);
+        socklen_t len = sizeof a;
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+        port_ = ntohs(a.sin_port);
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~SmtpReceiver() {
+        thread_.join();
+        ::close(fd_);
+    }
+    std::uint16_t port() const { return port_; }
+    std::string transcript() {
+        thread_.join();
+        thread_ = std::thread([] {});
+        return transcript_;
+    }
+
+private:
+    void serve() {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, 5000) <= 0) return;
+        int c = ::accept(fd_, nullptr, nullptr);
+        timeval tv{5, 0};
+        ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        auto say = [&](const std::string& s) { ::send(c, s.data(), s.size(), MSG_NOSIGNAL); };
+        say("220 receiver ESMTP\r\n");
+        std::string buffer;
+        bool in_data = false;
+        char chunk[4096];
+        for (;;) {
+            auto eol = buffer.find("\r\n");
+            if (eol == std::string::npos) {
+                ssize_t n = ::recv(c, chunk, sizeof chunk, 0);
+                if (n <= 0) break;
+                buffer.append(chunk, static_cast<std::size_t>(n));
+                continue;
+            }
+            std::string line = buffer.substr(0, eol);
+            buffer.erase(0, eol + 2);
+            transcript_ += line + "\n";
+            if (in_data) {
+                if (line == ".") {
+                    in_data = false;
+                    say("250 queued\r\n");
+                }
+            } else if (line.rfind("DATA", 0) == 0) {
+                in_data = true;
+                say("354 go ahead\r\n");
+            } else if (line.rfind("QUIT", 0) == 0) {
+                say("221 bye\r\n");
+                break;
+            } else {
+                say("250 ok\r\n");
+            }
+        }
+        ::close(c);
+    }
+
+    int fd_ = -1;
+    std::uint16_t port_ = 0;
+    std::thread thread_;
+    std::string transcript_;
+};
+
+// An in-memory outbox, enough for deliver_outbox.
+class MemoryStore : public store::Store {
+public:
+    std::map<std::int64_t, store::OutboxEntry> entries;
+    void record_cycle(const std::vector<check::DomainVerdict>&, std::time_t,
+                      const std::vector<store::AlertState>&,
+                      const std::vector<store::OutboxEntry>& outbox) override {
+        for (auto e : outbox) {
+            e.id = next_++;
+            entries[e.id] = e;
+        }
+    }
+    void note_tlsa_seen(const std::string&, const std::vector<dane::TlsaRecord>&,
+                        std::time_t) override {}
+    std::optional<std::time_t> tlsa_first_seen(const std::string&,
+                                               const dane::TlsaRecord&) override {
+        return std::nullopt;
+    }
+    std::vector<store::DomainStatus> latest() override { return {}; }
+    std::vector<store::AlertState> alert_states() override { return {}; }
+    std::vector<store::OutboxEntry> due(const std::string& channel, std::time_t now) override {
+        std::vector<store::OutboxEntry> out;
+        for (const auto& [id, e] : entries)
+            if (e.channel == channel && e.next_attempt <= now) out.push_back(e);
+        return out;
+    }
+    void mark_sent(std::int64_t id) override { entries.erase(id); }
+    void mark_failed(std::int64_t id, const std::string& error, std::time_t next) override {
+        auto& e = entries.at(id);
+        ++e.attempts;
+        e.last_error = error;
+        e.next_attempt = next;
+    }
+    std::size_t pending() override { return entries.size(); }
+
+private:
+    std::int64_t next_ = 1;
+};
+
+class FlakySink : public alert::AlertSink {
+public:
+    bool up = false;
+    std::vector<alert::AlertEvent> taken;
+    std::string channel() const override { return "email"; }
+    std::string deliver(const alert::AlertEvent& e) override {
+        if (!up) return "connection refused";
+        taken.push_back(e);
+        return {};
+    }
+};
+
+} // namespace
+
+TEST_CASE("alert mail: headers say what is wrong and cannot be injected") {
+    std::string mail = alert::compose_mail(
+        hostile_event(),
+        {"danemon@mail.example.org", {"postmaster@example.org"}, "mail.example.org"});
+    std::string headers = mail.substr(0, mail.find("\r\n\r\n"));
+    CHECK_THAT(headers, Catch::Contains("Subject: [danemon] CRITICAL stale.test: tlsa-mismatch "
+                                        "mx.stale.test  Bcc: victim@example.org\r\n"));
+    CHECK_THAT(headers, Catch::Contains("Auto-Submitted: auto-generated\r\n"));
+    CHECK_THAT(headers, Catch::Contains("From: danemon <danemon@mail.example.org>\r\n"));
+    CHECK_THAT(headers, Catch::Contains("To: postmaster@example.org\r\n"));
+    CHECK_THAT(headers, Catch::Contains("Date: Wed, 18 Nov 2026 11:06:40 +0000\r\n"));
+    // No header line starts with Bcc:, in the header block or anywhere in the message.
+    CHECK(mail.find("\r\nBcc:") == std::string::npos);
+    CHECK(mail.find("\nBcc:") == std::string::npos);
+    CHECK_THAT(mail, Catch::Contains("Publish _25._tcp.mx.stale.test. IN TLSA 3 1 1 ABCD"));
+    CHECK_THAT(mail, Catch::Contains("defer or refuse mail"));
+    std::istringstream lines(mail);
+    for (std::string line; std::getline(lines, line);)
+        CHECK(line.size() < 998);
+}
+
+TEST_CASE("the email channel submits one message to the MTA with the envelope given") {
+    SmtpReceiver mta;
+    alert::EmailOptions options;
+    options.headers = {"danemon@mail.example.org",
+                       {"postmaster@example.org", "ops@example.org"},
+                       "mail.example.org"};
+    options.port = mta.port();
+    auto sink = alert::make_email_sink(options);
+    CHECK(sink->deliver(hostile_event()) == "");
+    std::string t = mta.transcript();
+    CHECK_THAT(t, Catch::Contains("MAIL FROM:<danemon@mail.example.org>\n"));
+    CHECK_THAT(t, Catch::Contains("RCPT TO:<postmaster@example.org>\nRCPT TO:<ops@example.org>\n"));
+    CHECK_THAT(t, Catch::Contains("Auto-Submitted: auto-generated\n"));
+    CHECK(t.find("\nBcc:") == std::string::npos);
+    // A lone "." from the message text must not end DATA early: it is doubled.
+    CHECK(t.find("\n.\nPublish") == std::string::npos);
+}
+
+TEST_CASE("the email channel reports a refused connection as one phrase") {
+    alert::EmailOptions options;
+    options.headers = {"danemon@mail.example.org", {"postmaster@example.org"}, "h"};
+    options.port = 1; // nothing listens on port 1 of loopback
+    std::string error = alert::make_email_sink(options)->deliver(hostile_event());
+    CHECK_THAT(error, Catch::StartsWith("mail to the MTA at 127.0.0.1 failed: cannot connect"));
+}
+
+TEST_CASE("the exec channel passes the event as JSON on stdin, never in argv") {
+    char dir[] = "/tmp/danemon-exec-XXXXXX";
+    REQUIRE(::mkdtemp(dir));
+    std::string out = std::string(dir) + "/event.json";
+    std::string args = std::string(dir) + "/args";
+    auto sink =
+        alert::make_exec_sink({"/bin/sh", "-c", "cat > \"$0\"; echo \"$@\" > \"$0.args\"", out},
+                              std::chrono::seconds(10));
+    CHECK(sink->deliver(hostile_event()) == "");
+    std::ifstream in(out);
+    std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK_THAT(json, Catch::Contains("\"code\":\"tlsa-mismatch\""));
+    CHECK_THAT(json, Catch::Contains("\"event\":\"new\""));
+    std::ifstream a(out + ".args");
+    std::string argv((std::istreambuf_iterator<char>(a)), std::istreambuf_iterator<char>());
+    CHECK(argv.find("stale.test") == std::string::npos);
+    std::remove(out.c_str());
+    std::remove((out + ".args").c_str());
+    ::rmdir(dir);
+}
+
+TEST_CASE("the exec channel kills a hook that hangs and reports a failing one") {
+    auto slow = alert::make_exec_sink({"/bin/sleep", "30"}, std::chrono::seconds(1));
+    auto start = std::chrono::steady_clock::now();
+    CHECK_THAT(slow->deliver(hostile_event()), Catch::Contains("was killed"));
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+    CHECK_THAT(
+        alert::make_exec_sink({"/bin/false"}, std::chrono::seconds(5))->deliver(hostile_event()),
+        Catch::Contains("exited with status 1"));
+    CHECK_THAT(alert::make_exec_sink({"/nonexistent/hook"}, std::chrono::seconds(5))
+                   ->deliver(hostile_event()),
+               Catch::Contains("could not be run"));
+}
+
+TEST_CASE("a failed channel keeps the alert in the outbox; it is sent exactly once later") {
+    MemoryStore store;
+    store.record_cycle({}, 0, {}, {{0, "email", alert::to_json(hostile_event()), 0, 0, ""}});
+    FlakySink sink;
+    CHECK(alert::deliver_outbox(store, {&sink}, 100) == 0);
+    REQUIRE(store.pending() == 1);
+    CHECK(store.entries.begin()->second.last_error == "connection refused");
+    CHECK(store.entries.begin()->second.next_attempt == 160);
+    sink.up = true;
+    CHECK(alert::deliver_outbox(store, {&sink}, 120) == 0); // backoff not over
+    CHECK(alert::deliver_outbox(store, {&sink}, 160) == 1);
+    CHECK(alert::deliver_outbox(store, {&sink}, 1000) == 0);
+    CHECK(sink.taken.size() == 1);
+    CHECK(store.pending() == 0);
+}

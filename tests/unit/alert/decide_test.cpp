@@ -1,0 +1,117 @@
+// When alerts go out: on a change of state, with reminders, never once per cycle.
+#include "danemon/alert/alert.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace danemon;
+using alert::EventKind;
+
+namespace {
+
+check::DomainVerdict verdict(const std::string& domain,
+                             std::vector<std::pair<std::string, check::Severity>> problems) {
+    check::DomainVerdict v;
+    v.domain = domain;
+    check::MxVerdict mx;
+    mx.host = "mx." + domain;
+    check::EndpointVerdict e;
+    for (const auto& [code, severity] : problems)
+        e.problems.push_back({code, severity, code + " sentence", mx.host, "192.0.2.1"});
+    mx.endpoints.push_back(e);
+    v.mx.push_back(mx);
+    return v;
+}
+
+const std::chrono::seconds day{86400};
+
+} // namespace
+
+TEST_CASE("a new problem is announced once, not again on the next cycle") {
+    auto first = alert::decide(
+        {}, {verdict("a.test", {{"tlsa-mismatch", check::Severity::critical}})}, 1000, day);
+    REQUIRE(first.events.size() == 1);
+    CHECK(first.events[0].kind == EventKind::new_problem);
+    CHECK(first.events[0].key.code == "tlsa-mismatch");
+    CHECK(first.events[0].key.mx == "mx.a.test");
+    CHECK(first.events[0].key.address == "192.0.2.1");
+    auto second = alert::decide(first.states,
+                                {verdict("a.test", {{"tlsa-mismatch", check::Severity::critical}})},
+                                1600, day);
+    CHECK(second.events.empty());
+    REQUIRE(second.states.size() == 1);
+    CHECK(second.states[0].first_seen == 1000);
+    CHECK(second.states[0].last_alerted == 1000);
+}
+
+TEST_CASE("a worse severity is announced, a better one is remembered silently") {
+    auto a = alert::decide({}, {verdict("a.test", {{"cert-expired", check::Severity::warning}})},
+                           1000, day);
+    auto worse = alert::decide(
+        a.states, {verdict("a.test", {{"cert-expired", check::Severity::critical}})}, 2000, day);
+    REQUIRE(worse.events.size() == 1);
+    CHECK(worse.events[0].kind == EventKind::worse);
+    auto better = alert::decide(
+        worse.states, {verdict("a.test", {{"cert-expired", check::Severity::warning}})}, 3000, day);
+    CHECK(better.events.empty());
+    CHECK(better.states[0].severity == "warning");
+    auto again = alert::decide(better.states,
+                               {verdict("a.test", {{"cert-expired", check::Severity::critical}})},
+                               4000, day);
+    REQUIRE(again.events.size() == 1);
+    CHECK(again.events[0].kind == EventKind::worse);
+}
+
+TEST_CASE("a persisting problem is reminded after the interval, then the clock restarts") {
+    auto v = verdict("a.test", {{"tls-legacy-only", check::Severity::critical}});
+    auto a = alert::decide({}, {v}, 0, day);
+    CHECK(alert::decide(a.states, {v}, 86399, day).events.empty());
+    auto r = alert::decide(a.states, {v}, 86400, day);
+    REQUIRE(r.events.size() == 1);
+    CHECK(r.events[0].kind == EventKind::reminder);
+    CHECK(r.states[0].last_alerted == 86400);
+    CHECK(alert::decide(r.states, {v}, 86400 + 3600, day).events.empty());
+}
+
+TEST_CASE("a problem that is gone is announced once as recovered") {
+    auto a = alert::decide({}, {verdict("a.test", {{"tlsa-mismatch", check::Severity::critical}})},
+                           0, day);
+    auto fixed = alert::decide(a.states, {verdict("a.test", {})}, 100, day);
+    REQUIRE(fixed.events.size() == 1);
+    CHECK(fixed.events[0].kind == EventKind::recovered);
+    CHECK(fixed.events[0].severity == "critical");
+    CHECK(fixed.states.empty());
+    CHECK(alert::decide(fixed.states, {verdict("a.test", {})}, 200, day).events.empty());
+}
+
+TEST_CASE("info problems are not announced, and other domains' states are left alone") {
+    auto a = alert::decide({},
+                           {verdict("a.test", {{"tlsa-mismatch", check::Severity::critical}}),
+                            verdict("b.test", {{"null-mx", check::Severity::info}})},
+                           0, day);
+    CHECK(a.events.size() == 1);
+    // Only b.test is checked in this cycle: a.test's problem is neither recovered nor dropped.
+    auto b = alert::decide(a.states, {verdict("b.test", {})}, 100, day);
+    CHECK(b.events.empty());
+    CHECK(b.states.empty());
+}
+
+TEST_CASE("problems at domain, MX and endpoint level are separate alerts") {
+    auto v = verdict("a.test", {{"tls-legacy-only", check::Severity::critical}});
+    v.problems.push_back({"resolver-not-validating", check::Severity::critical, "s", "", ""});
+    v.mx[0].problems.push_back({"tlsa-missing", check::Severity::warning, "s", "mx.a.test", ""});
+    auto d = alert::decide({}, {v}, 0, day);
+    CHECK(d.events.size() == 3);
+}
+
+TEST_CASE("the outbox payload keeps the event") {
+    alert::AlertEvent e{EventKind::worse,
+                        {"a.test", "mx.a.test", "192.0.2.1", "tlsa-mismatch"},
+                        "critical",
+                        "No usable TLSA record\r\nBcc: x",
+                        1795000000};
+    auto back = alert::from_json(alert::to_json(e));
+    CHECK(back.kind == EventKind::worse);
+    CHECK(back.key == e.key);
+    CHECK(back.message == "No usable TLSA record??Bcc: x");
+    CHECK_THROWS_WITH(alert::from_json("{"), Catch::Contains("unreadable alert"));
+}
