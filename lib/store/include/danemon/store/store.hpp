@@ -4,6 +4,10 @@
 // state commits before it returns: what it returned survives a crash or power cut.
 #pragma once
 
+#include "danemon/check/verdict.hpp"
+#include "danemon/dane/tlsa.hpp"
+
+#include <chrono>
 #include <cstdint>
 #include <ctime>
 #include <memory>
@@ -11,9 +15,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include "danemon/check/verdict.hpp"
-#include "danemon/dane/tlsa.hpp"
 
 namespace danemon::store {
 
@@ -67,8 +68,14 @@ struct OutboxEntry {
 
 class Store {
 public:
-    // Opens (creating if missing) DIRECTORY/danemon.db. Throws StoreError.
-    static std::unique_ptr<Store> open(const std::string& directory);
+    // Opens (creating if missing) DIRECTORY/danemon.db. Throws StoreError. busy_timeout: how
+    // long to wait for a lock held by another process before giving up (tests shorten it).
+    static std::unique_ptr<Store>
+    open(const std::string& directory,
+         std::chrono::milliseconds busy_timeout = default_busy_timeout);
+    static constexpr std::chrono::milliseconds default_busy_timeout{5000};
+    // The database file inside a state directory: DIRECTORY/danemon.db.
+    static std::string database_path(const std::string& directory);
     virtual ~Store() = default;
 
     // One transaction: the cycle's verdicts become the latest status and history of their
@@ -80,8 +87,7 @@ public:
 
     // Notes records as seen at `now` unless seen before; returns nothing. One transaction.
     virtual void note_tlsa_seen(const std::string& owner,
-                                const std::vector<dane::TlsaRecord>& records,
-                                std::time_t now) = 0;
+                                const std::vector<dane::TlsaRecord>& records, std::time_t now) = 0;
     // When the record was first seen at owner (e.g. "_25._tcp.mx.example.org"), if ever.
     virtual std::optional<std::time_t> tlsa_first_seen(const std::string& owner,
                                                        const dane::TlsaRecord& record) = 0;
