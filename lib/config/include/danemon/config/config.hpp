@@ -14,10 +14,13 @@
 
 namespace danemon::config {
 
-// "alerts.email.to[1]: not an address (line 23)". what() is that whole sentence.
+// "alerts.email.to[1]: 'bob' is not an address (line 23)". what() is that whole sentence:
+// "PATH: MESSAGE (line N); HINT", without "PATH: " when path is empty (file errors), without
+// the line when it is 0 and without the hint when it is empty.
 class ConfigError : public std::runtime_error {
 public:
-    ConfigError(std::string path, int line, const std::string& message);
+    ConfigError(std::string path, int line, const std::string& message,
+                const std::string& hint = "");
     const std::string& path() const { return path_; }
     int line() const { return line_; } // 0 when unknown (e.g. file errors)
 
@@ -27,8 +30,8 @@ private:
 };
 
 struct DomainConfig {
-    std::string name;                            // normalized: lower case, no trailing dot
-    std::optional<std::uint16_t> port;           // SMTP port instead of 25
+    std::string name;                             // normalized: lower case, no trailing dot
+    std::optional<std::uint16_t> port;            // SMTP port instead of 25
     std::optional<std::chrono::seconds> interval; // instead of the global interval
     // MX host name -> certificate files the MTA loads for it (local-cert-mismatch checks).
     std::map<std::string, std::vector<std::string>> local_certs;
@@ -66,7 +69,7 @@ struct Config {
     std::chrono::seconds jitter{300};
     std::size_t concurrency = 8;
     std::chrono::seconds timeout{30};
-    std::string resolver; // "" = first nameserver of /etc/resolv.conf
+    std::string resolver;  // "" = first nameserver of /etc/resolv.conf
     std::string helo_name; // "" = host name
     int expiry_warning_days = 21;
     std::string state_directory = "/var/lib/danemon";

@@ -1,0 +1,523 @@
+// Reading danemon.yaml: walks the YAML tree, looks every key up in the settings table,
+// checks type and bounds and stores the value. Every problem becomes one ConfigError
+// sentence naming the YAML path and line.
+#include "danemon/config/config.hpp"
+#include "danemon/dns/resolver.hpp"
+#include "settings.hpp"
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fcntl.h>
+#include <set>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+namespace danemon::config {
+namespace {
+
+std::string compose(const std::string& path, int line, const std::string& message,
+                    const std::string& hint) {
+    std::string out = path.empty() ? message : path + ": " + message;
+    if (line > 0) out += " (line " + std::to_string(line) + ")";
+    if (!hint.empty()) out += "; " + hint;
+    return out;
+}
+
+} // namespace
+
+ConfigError::ConfigError(std::string path, int line, const std::string& message,
+                         const std::string& hint)
+    : std::runtime_error(compose(path, line, message, hint))
+    , path_(std::move(path))
+    , line_(line) {}
+
+namespace {
+
+using detail::Kind;
+using detail::Setting;
+using detail::Value;
+
+int line_of(const YAML::Node& node) {
+    const YAML::Mark mark = node.Mark();
+    return mark.is_null() ? 0 : mark.line + 1;
+}
+
+// "a list", "a map", "nothing" or the scalar in quotes: what the user wrote instead.
+std::string describe(const YAML::Node& node) {
+    switch (node.Type()) {
+    case YAML::NodeType::Sequence:
+        return "a list";
+    case YAML::NodeType::Map:
+        return "a map";
+    case YAML::NodeType::Scalar:
+        return "'" + node.Scalar() + "'";
+    default:
+        return "nothing";
+    }
+}
+
+// Optimal string alignment distance (edits, adjacent swaps count as one).
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i)
+        d[i][0] = i;
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        d[0][j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    }
+    return d[a.size()][b.size()];
+}
+
+std::string suggestion(std::string_view key, const std::vector<std::string>& candidates) {
+    std::string best;
+    std::size_t best_distance = std::string::npos;
+    for (const auto& candidate : candidates) {
+        const std::size_t distance = edit_distance(key, candidate);
+        if (distance < best_distance) {
+            best_distance = distance;
+            best = candidate;
+        }
+    }
+    if (best.empty() || best_distance > std::max<std::size_t>(1, best.size() / 3)) return "";
+    return "did you mean '" + best + "'?";
+}
+
+bool is_label_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+// Lower case, no trailing dot; "" when text is not a DNS name.
+std::string normalize_domain(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(), [](char c) {
+        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    });
+    if (!text.empty() && text.back() == '.') text.pop_back();
+    if (text.empty() || text.size() > 253) return "";
+    std::size_t label = 0;
+    for (std::size_t i = 0; i <= text.size(); ++i) {
+        if (i == text.size() || text[i] == '.') {
+            if (label == 0 || label > 63) return "";
+            if (text[i - 1] == '-' || text[i - label] == '-') return "";
+            label = 0;
+        } else if (!is_label_char(text[i])) {
+            return "";
+        } else {
+            ++label;
+        }
+    }
+    return text;
+}
+
+bool is_address(const std::string& text) {
+    const auto at = text.find('@');
+    if (at == 0 || at == std::string::npos || text.find('@', at + 1) != std::string::npos)
+        return false;
+    for (std::size_t i = 0; i < at; ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c <= ' ' || c >= 0x7f || std::strchr("<>()[]\\,;:\"", c) != nullptr) return false;
+    }
+    const std::string domain = normalize_domain(text.substr(at + 1));
+    return !domain.empty() && domain.find('.') != std::string::npos;
+}
+
+bool parse_port_text(const std::string& text) {
+    if (text.empty() || text.size() > 5 ||
+        text.find_first_not_of("0123456789") != std::string::npos)
+        return false;
+    const int port = std::stoi(text);
+    return port >= 1 && port <= 65535;
+}
+
+bool is_listen_address(const std::string& text) {
+    unsigned char buf[16];
+    if (parse_port_text(text)) return true;
+    if (!text.empty() && text.front() == '[') {
+        const auto close = text.find("]:");
+        if (close == std::string::npos) return false;
+        return inet_pton(AF_INET6, text.substr(1, close - 1).c_str(), buf) == 1 &&
+               parse_port_text(text.substr(close + 2));
+    }
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos) return false;
+    return inet_pton(AF_INET, text.substr(0, colon).c_str(), buf) == 1 &&
+           parse_port_text(text.substr(colon + 1));
+}
+
+class Loader {
+public:
+    explicit Loader(std::string source)
+        : source_(std::move(source)) {}
+
+    Config run(const YAML::Node& root) {
+        if (root.IsNull()) throw ConfigError("domains", 0, "at least one domain is required");
+        if (!root.IsMap())
+            throw ConfigError(source_, line_of(root),
+                              "expected a map of settings, got " + describe(root));
+        for (const Setting& s : detail::settings()) {
+            if (s.kind == Kind::boolean) flags_[std::string(s.key)] = s.default_text == "true";
+        }
+        DomainConfig unused;
+        walk(root, "", "", unused);
+        if (config_.domains.empty())
+            throw ConfigError("domains", lines_.count("domains") ? lines_["domains"] : 0,
+                              "at least one domain is required");
+        for (const Setting& s : detail::settings()) {
+            if (s.required_when.empty()) continue;
+            const std::string key(s.key), when(s.required_when);
+            if (!flags_[when] || filled_[key]) continue;
+            const int line = lines_.count(key) ? lines_[key] : lines_[when];
+            throw ConfigError(key, line, "required when " + when + " is true");
+        }
+        return std::move(config_);
+    }
+
+private:
+    // The keys the table allows in a map whose settings start with table_prefix.
+    static std::vector<std::string> children(std::string_view table_prefix) {
+        std::vector<std::string> names;
+        for (const Setting& s : detail::settings()) {
+            if (!s.key.starts_with(table_prefix)) continue;
+            std::string_view rest = s.key.substr(table_prefix.size());
+            if (rest.find("[]") != std::string_view::npos) continue;
+            std::string name(rest.substr(0, rest.find('.')));
+            if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+        }
+        return names;
+    }
+
+    static const Setting* find_setting(std::string_view key) {
+        for (const Setting& s : detail::settings()) {
+            if (s.key == key) return &s;
+        }
+        return nullptr;
+    }
+
+    // One YAML map: path_prefix names it in messages ("alerts.", "domains[2]."),
+    // table_prefix in the table ("alerts.", "domains[].").
+    void walk(const YAML::Node& map, const std::string& table_prefix,
+              const std::string& path_prefix, DomainConfig& domain) {
+        const std::vector<std::string> names = children(table_prefix);
+        std::set<std::string> seen;
+        for (const auto& entry : map) {
+            const YAML::Node& key_node = entry.first;
+            const YAML::Node& value = entry.second;
+            const int line = line_of(key_node);
+            if (!key_node.IsScalar())
+                throw ConfigError(
+                    path_prefix.empty() ? source_ : path_prefix.substr(0, path_prefix.size() - 1),
+                    line, "keys must be names, got " + describe(key_node));
+            const std::string name = key_node.Scalar();
+            const std::string path = path_prefix + name;
+            if (std::find(names.begin(), names.end(), name) == names.end())
+                throw ConfigError(path, line, "unknown key", suggestion(name, names));
+            if (!seen.insert(name).second) throw ConfigError(path, line, "given twice");
+            const std::string table_key = table_prefix + name;
+            if (const Setting* s = find_setting(table_key)) {
+                lines_[table_key] = line;
+                Value v = read(*s, value, path, line);
+                if (s->kind == Kind::boolean) flags_[table_key] = v.flag;
+                filled_[table_key] = !v.list.empty();
+                s->apply(config_, domain, std::move(v));
+            } else if (value.IsMap()) {
+                walk(value, table_key + ".", path + ".", domain);
+            } else if (!value.IsNull()) {
+                throw ConfigError(path, line, "expected a map, got " + describe(value));
+            }
+        }
+    }
+
+    static std::string scalar(const YAML::Node& node, const std::string& path, int line,
+                              const char* expected) {
+        if (!node.IsScalar())
+            throw ConfigError(path, line,
+                              std::string("expected ") + expected + ", got " + describe(node));
+        return node.Scalar();
+    }
+
+    // Text or "" for a missing value ("key:" with nothing after it).
+    static std::string optional_scalar(const YAML::Node& node, const std::string& path, int line,
+                                       const char* expected) {
+        if (node.IsNull()) return "";
+        return scalar(node, path, line, expected);
+    }
+
+    static std::int64_t number(const Setting& s, const YAML::Node& node, const std::string& path,
+                               int line) {
+        const std::string text = scalar(node, path, line, "an integer");
+        std::int64_t n = 0;
+        const char* end = text.data() + text.size();
+        auto [ptr, ec] = std::from_chars(text.data(), end, n);
+        if (ptr != end || text.empty()) {
+            throw ConfigError(path, line, "expected an integer, got " + describe(node));
+        }
+        if (ec == std::errc::result_out_of_range)
+            throw ConfigError(path, line,
+                              text + " is " +
+                                  (text[0] == '-' ? "below the minimum " + std::to_string(s.min)
+                                                  : "above the maximum " + std::to_string(s.max)));
+        if (n < s.min)
+            throw ConfigError(path, line, text + " is below the minimum " + std::to_string(s.min));
+        if (n > s.max)
+            throw ConfigError(path, line, text + " is above the maximum " + std::to_string(s.max));
+        return n;
+    }
+
+    static std::int64_t duration(const Setting& s, const YAML::Node& node, const std::string& path,
+                                 int line) {
+        const char* expected = "a duration like 90s, 15m, 1h or 2d";
+        const std::string text = scalar(node, path, line, expected);
+        std::int64_t n = 0;
+        const char* begin = text.data();
+        const char* end = text.data() + text.size();
+        auto [ptr, ec] = std::from_chars(begin, end, n);
+        std::int64_t unit = 1;
+        if (ptr == end - 1) {
+            switch (*ptr) {
+            case 's':
+                unit = 1;
+                break;
+            case 'm':
+                unit = 60;
+                break;
+            case 'h':
+                unit = 3600;
+                break;
+            case 'd':
+                unit = 86400;
+                break;
+            default:
+                ptr = begin;
+                break;
+            }
+            if (ptr != begin) ++ptr;
+        }
+        if (ptr != end || ptr == begin || text[0] == '-' || text[0] == '+')
+            throw ConfigError(path, line,
+                              std::string("expected ") + expected + ", got " + describe(node));
+        if (ec == std::errc::result_out_of_range || n > s.max / unit)
+            throw ConfigError(path, line,
+                              text + " is above the maximum " + detail::format_duration(s.max));
+        const std::int64_t seconds = n * unit;
+        if (seconds < s.min)
+            throw ConfigError(path, line,
+                              text + " is below the minimum " + detail::format_duration(s.min));
+        return seconds;
+    }
+
+    static std::vector<std::pair<std::string, int>>
+    string_list(const YAML::Node& node, const std::string& path, int line, const char* what) {
+        std::vector<std::pair<std::string, int>> out;
+        if (node.IsNull()) return out;
+        if (!node.IsSequence())
+            throw ConfigError(
+                path, line, std::string("expected a list of ") + what + ", got " + describe(node));
+        std::size_t i = 0;
+        for (const auto& item : node) {
+            const std::string item_path = path + "[" + std::to_string(i++) + "]";
+            const int item_line = line_of(item) ? line_of(item) : line;
+            out.emplace_back(scalar(item, item_path, item_line, "a string"), item_line);
+        }
+        return out;
+    }
+
+    Value read(const Setting& s, const YAML::Node& node, const std::string& path, int line) {
+        Value v;
+        switch (s.kind) {
+        case Kind::boolean: {
+            const std::string text = scalar(node, path, line, "true or false");
+            if (!YAML::convert<bool>::decode(node, v.flag))
+                throw ConfigError(path, line, "expected true or false, got " + describe(node));
+            (void)text;
+            break;
+        }
+        case Kind::integer:
+        case Kind::port:
+            v.number = number(s, node, path, line);
+            break;
+        case Kind::duration:
+            v.number = duration(s, node, path, line);
+            break;
+        case Kind::string:
+            v.text = optional_scalar(node, path, line, "a string");
+            break;
+        case Kind::choice: {
+            v.text = scalar(node, path, line, "a string");
+            const std::string choices = "|" + std::string(s.choices) + "|";
+            if (v.text.empty() || choices.find("|" + v.text + "|") == std::string::npos)
+                throw ConfigError(path, line,
+                                  "'" + v.text + "' is not one of " + detail::bounds_text(s));
+            break;
+        }
+        case Kind::address:
+            v.text = optional_scalar(node, path, line, "an address");
+            if (!v.text.empty() && !is_address(v.text))
+                throw ConfigError(path, line, "'" + v.text + "' is not an address");
+            break;
+        case Kind::address_list: {
+            std::size_t i = 0;
+            for (auto& [text, item_line] : string_list(node, path, line, "addresses")) {
+                if (!is_address(text))
+                    throw ConfigError(path + "[" + std::to_string(i) + "]", item_line,
+                                      "'" + text + "' is not an address");
+                v.list.push_back(text);
+                ++i;
+            }
+            break;
+        }
+        case Kind::command: {
+            for (auto& [text, item_line] : string_list(node, path, line, "strings")) {
+                if (v.list.empty() && (text.empty() || text.front() != '/'))
+                    throw ConfigError(path + "[0]", item_line,
+                                      "'" + text + "' is not an absolute path");
+                v.list.push_back(text);
+            }
+            break;
+        }
+        case Kind::absolute_path:
+        case Kind::optional_path:
+            v.text = optional_scalar(node, path, line, "a path");
+            if (v.text.empty() && s.kind == Kind::absolute_path)
+                throw ConfigError(path, line, "an absolute path is required");
+            if (!v.text.empty() && v.text.front() != '/')
+                throw ConfigError(path, line, "'" + v.text + "' is not an absolute path");
+            break;
+        case Kind::resolver:
+            v.text = optional_scalar(node, path, line, "ADDR[:PORT]");
+            if (!v.text.empty()) {
+                try {
+                    (void)dns::parse_resolver_address(v.text);
+                } catch (const std::exception& e) {
+                    throw ConfigError(path, line, e.what());
+                }
+            }
+            break;
+        case Kind::listen:
+            v.text = optional_scalar(node, path, line, "PORT, ADDR:PORT or [V6]:PORT");
+            if (!v.text.empty() && !is_listen_address(v.text))
+                throw ConfigError(path, line,
+                                  "'" + v.text + "' is not PORT, ADDR:PORT or [V6]:PORT");
+            break;
+        case Kind::domain_name: {
+            const std::string text = scalar(node, path, line, "a domain name");
+            v.text = normalize_domain(text);
+            if (v.text.empty())
+                throw ConfigError(path, line, "'" + text + "' is not a domain name");
+            break;
+        }
+        case Kind::domain_list:
+            read_domains(node, path, line, v);
+            break;
+        case Kind::cert_map:
+            read_certs(node, path, line, v);
+            break;
+        }
+        return v;
+    }
+
+    void read_domains(const YAML::Node& node, const std::string& path, int line, Value& v) {
+        if (node.IsNull()) return;
+        if (!node.IsSequence())
+            throw ConfigError(path, line, "expected a list of domains, got " + describe(node));
+        const Setting* name_setting = find_setting("domains[].name");
+        std::size_t i = 0;
+        for (const auto& item : node) {
+            const std::string item_path = path + "[" + std::to_string(i++) + "]";
+            const int item_line = line_of(item) ? line_of(item) : line;
+            DomainConfig domain;
+            if (item.IsScalar()) {
+                domain.name = read(*name_setting, item, item_path, item_line).text;
+            } else if (item.IsMap()) {
+                walk(item, std::string(detail::domain_prefix), item_path + ".", domain);
+                if (domain.name.empty())
+                    throw ConfigError(item_path + ".name", item_line, "required");
+            } else {
+                throw ConfigError(item_path, item_line,
+                                  "expected a domain name or a map, got " + describe(item));
+            }
+            for (const auto& earlier : v.domains) {
+                if (earlier.name == domain.name)
+                    throw ConfigError(item_path, item_line, domain.name + " is listed twice");
+            }
+            v.domains.push_back(std::move(domain));
+        }
+    }
+
+    static void read_certs(const YAML::Node& node, const std::string& path, int line, Value& v) {
+        if (node.IsNull()) return;
+        if (!node.IsMap())
+            throw ConfigError(path, line,
+                              "expected a map of MX host -> certificate files, got " +
+                                  describe(node));
+        for (const auto& entry : node) {
+            const int key_line = line_of(entry.first) ? line_of(entry.first) : line;
+            const std::string host_text =
+                scalar(entry.first, path, key_line, "an MX host name as key");
+            const std::string host_path = path + "." + host_text;
+            const std::string host = normalize_domain(host_text);
+            if (host.empty())
+                throw ConfigError(host_path, key_line, "'" + host_text + "' is not a host name");
+            if (v.certs.count(host))
+                throw ConfigError(host_path, key_line, host + " is listed twice");
+            auto files = string_list(entry.second, host_path, key_line, "certificate files");
+            if (files.empty())
+                throw ConfigError(host_path, key_line, "at least one certificate file is required");
+            auto& list = v.certs[host];
+            for (auto& [file, file_line] : files) {
+                if (file.empty()) throw ConfigError(host_path, file_line, "empty file name");
+                list.push_back(file);
+            }
+        }
+    }
+
+    std::string source_;
+    Config config_;
+    std::map<std::string, bool> flags_;  // boolean settings: default, then as given
+    std::map<std::string, int> lines_;   // line of each given setting
+    std::map<std::string, bool> filled_; // list settings given with at least one item
+};
+
+} // namespace
+
+Config parse_config(std::string_view yaml, const std::string& source) {
+    try {
+        const YAML::Node root = YAML::Load(std::string(yaml));
+        return Loader(source).run(root);
+    } catch (const ConfigError&) {
+        throw;
+    } catch (const YAML::Exception& e) {
+        throw ConfigError(source, e.mark.is_null() ? 0 : e.mark.line + 1, e.msg);
+    } catch (const std::exception& e) {
+        throw ConfigError(source, 0, e.what());
+    }
+}
+
+Config load_config(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw ConfigError("", 0, "cannot read " + path + ": " + std::strerror(errno));
+    std::string text;
+    char buf[65536];
+    for (;;) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            const int saved = errno;
+            ::close(fd);
+            throw ConfigError("", 0, "cannot read " + path + ": " + std::strerror(saved));
+        }
+        if (n == 0) break;
+        text.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return parse_config(text, path);
+}
+
+} // namespace danemon::config
