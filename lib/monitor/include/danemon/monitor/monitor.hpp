@@ -1,0 +1,77 @@
+// The daemon's work: a schedule of domains with jittered intervals, one check cycle over the
+// domains that are due (resolve, probe, evaluate, decide alerts, store, deliver, metrics),
+// and the service loop around it (signals, sd_notify, reload). The cycle takes its I/O as
+// parameters so that it runs the same way against fakes in tests.
+#pragma once
+
+#include "danemon/alert/alert.hpp"
+#include "danemon/config/config.hpp"
+#include "danemon/dns/resolver.hpp"
+#include "danemon/metrics/metrics.hpp"
+#include "danemon/smtp/prober.hpp"
+#include "danemon/store/store.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <functional>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace danemon::monitor {
+
+// When each configured domain is due next: its interval (per domain or global) plus a
+// random jitter in [0, jitter], so that a fleet does not probe in lock step.
+class Schedule {
+public:
+    explicit Schedule(std::uint64_t seed = std::random_device{}());
+    // Keeps due times of domains that stay configured; new domains are due at `now`.
+    void configure(const config::Config& config, std::time_t now);
+    std::vector<std::string> due(std::time_t now) const;
+    void checked(const std::vector<std::string>& domains, std::time_t now);
+    std::time_t next_due() const; // the earliest due time; 0 without domains
+
+private:
+    struct Entry {
+        std::chrono::seconds interval{0};
+        std::time_t due = 0;
+    };
+    std::map<std::string, Entry> entries_;
+    std::chrono::seconds jitter_{0};
+    std::mt19937_64 random_;
+};
+
+struct CycleSummary {
+    std::size_t domains = 0;
+    std::size_t ok = 0, warning = 0, critical = 0, unknown = 0;
+    std::size_t alerts_queued = 0;
+    std::size_t alerts_delivered = 0;
+    std::size_t alerts_pending = 0;
+    double seconds = 0;
+    std::string status_line() const; // for sd_notify STATUS= and the log
+};
+
+struct CycleIo {
+    dns::Resolver& resolver;
+    smtp::Prober& prober;
+    store::Store& store;
+    std::vector<alert::AlertSink*> sinks;
+    std::function<std::time_t()> clock;
+};
+
+// Runs one cycle over `domains`. Alerts are queued in the same transaction as the new state
+// and delivered after it commits. `samples` holds the latest sample per domain (metrics).
+CycleSummary run_cycle(const config::Config& config, const std::vector<std::string>& domains,
+                       CycleIo& io, std::map<std::string, metrics::DomainSample>& samples);
+
+// Alert channels from the configuration (the email sender defaults to danemon@HOST).
+std::vector<std::unique_ptr<alert::AlertSink>> make_sinks(const config::Config& config,
+                                                          const std::string& host_name);
+
+// The service: returns the process exit code. Loads `config_path`, runs until SIGTERM or
+// SIGINT, reloads on SIGHUP (keeping the old configuration when the new one is invalid),
+// and talks to systemd through sd_notify when NOTIFY_SOCKET is set.
+int run_service(const std::string& config_path);
+
+} // namespace danemon::monitor

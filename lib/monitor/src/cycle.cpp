@@ -1,0 +1,115 @@
+// One check cycle: the same resolve/probe/evaluate path as `danemon check`, then alert
+// decisions and the new state committed together, then delivery from the outbox.
+#include "danemon/check/evaluate.hpp"
+#include "danemon/monitor/monitor.hpp"
+#include "danemon/scan/scanner.hpp"
+
+#include <chrono>
+#include <map>
+#include <spdlog/spdlog.h>
+
+namespace danemon::monitor {
+
+std::string CycleSummary::status_line() const {
+    return std::to_string(domains) + " domains checked in " +
+           std::to_string(static_cast<long>(seconds)) + " s: " + std::to_string(ok) + " ok, " +
+           std::to_string(warning) + " warning, " + std::to_string(critical) + " critical" +
+           (unknown ? ", " + std::to_string(unknown) + " unknown" : "") + "; " +
+           std::to_string(alerts_pending) + " alerts pending";
+}
+
+CycleSummary run_cycle(const config::Config& config, const std::vector<std::string>& domains,
+                       CycleIo& io, std::map<std::string, metrics::DomainSample>& samples) {
+    const auto started = std::chrono::steady_clock::now();
+    CycleSummary summary;
+    // Domains with their own SMTP port are scanned in a group per port.
+    std::map<std::uint16_t, std::vector<std::string>> by_port;
+    for (const auto& name : domains) {
+        std::uint16_t port = 25;
+        for (const auto& d : config.domains)
+            if (d.name == name && d.port) port = *d.port;
+        by_port[port].push_back(name);
+    }
+    check::Policy policy;
+    policy.expiry_warning_days = config.expiry_warning_days;
+    std::vector<check::DomainVerdict> verdicts;
+    for (const auto& [port, group] : by_port) {
+        scan::ScanOptions options;
+        if (port != 25) options.port = port;
+        options.concurrency = config.concurrency;
+        options.helo_name = config.helo_name.empty() ? "localhost" : config.helo_name;
+        auto total = std::chrono::duration_cast<std::chrono::milliseconds>(config.timeout);
+        options.limits.total = total;
+        for (auto* limit : {&options.limits.connect, &options.limits.banner,
+                            &options.limits.command, &options.limits.handshake})
+            *limit = std::min(*limit, total);
+        scan::Scanner scanner(io.resolver, io.prober, options);
+        auto facts = scanner.scan(group);
+        const std::time_t now = io.clock();
+        for (const auto& f : facts)
+            verdicts.push_back(check::evaluate(f, policy, now));
+    }
+    const std::time_t now = io.clock();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+    alert::Decision decision =
+        alert::decide(io.store.alert_states(), verdicts, now, config.reminder_interval);
+    std::vector<store::OutboxEntry> outbox;
+    for (const auto& event : decision.events) {
+        spdlog::info("alert event={} domain={} mx={} addr={} code={} severity={}",
+                     alert::to_string(event.kind), event.key.domain, event.key.mx,
+                     event.key.address, event.key.code, event.severity);
+        for (auto* sink : io.sinks)
+            outbox.push_back({0, sink->channel(), alert::to_json(event), 0, now, ""});
+    }
+    io.store.record_cycle(verdicts, now, decision.states, outbox);
+    summary.alerts_queued = outbox.size();
+    summary.alerts_delivered = alert::deliver_outbox(io.store, io.sinks, now);
+    summary.alerts_pending = io.store.pending();
+
+    for (const auto& v : verdicts) {
+        switch (v.status) {
+        case check::Status::ok:
+            ++summary.ok;
+            break;
+        case check::Status::warning:
+            ++summary.warning;
+            break;
+        case check::Status::critical:
+            ++summary.critical;
+            break;
+        case check::Status::unknown:
+            ++summary.unknown;
+            break;
+        }
+        spdlog::debug("checked domain={} status={}", v.domain, check::to_string(v.status));
+        samples[v.domain] = metrics::DomainSample{v, now, seconds};
+    }
+    summary.domains = verdicts.size();
+    summary.seconds = seconds;
+    return summary;
+}
+
+std::vector<std::unique_ptr<alert::AlertSink>> make_sinks(const config::Config& config,
+                                                          const std::string& host_name) {
+    std::vector<std::unique_ptr<alert::AlertSink>> sinks;
+    if (config.syslog.enabled)
+        sinks.push_back(alert::make_syslog_sink(config.syslog.identity, config.syslog.facility));
+    if (config.email.enabled) {
+        alert::EmailOptions options;
+        options.headers.from =
+            config.email.from.empty() ? "danemon@" + host_name : config.email.from;
+        options.headers.to = config.email.to;
+        options.headers.host_name = host_name;
+        options.server = config.email.server;
+        options.port = config.email.port;
+        options.min_severity = config.email.min_severity;
+        sinks.push_back(alert::make_email_sink(options));
+    }
+    if (config.exec.enabled)
+        sinks.push_back(alert::make_exec_sink(config.exec.command, config.exec.timeout));
+    return sinks;
+}
+
+} // namespace danemon::monitor
