@@ -13,5 +13,7 @@ void add_check_command(CLI::App& app, std::function<int()>& run);
 void add_tlsa_command(CLI::App& app, std::function<int()>& run);
 // Adds "daemon": the long-running service.
 void add_daemon_command(CLI::App& app, std::function<int()>& run);
+// Adds "status": print the latest stored results from the state database, without probing.
+void add_status_command(CLI::App& app, std::function<int()>& run);
 
 } // namespace danemon::cli

@@ -408,3 +408,27 @@ TEST_CASE("a process killed during record_cycle loses nothing it was told was st
         CHECK(s->pending() >= reported.size());
     }
 }
+
+TEST_CASE("a damaged database is refused with one sentence") {
+    TempDir dir;
+    {
+        auto s = Store::open(dir.path);
+        for (std::time_t t = 1; t <= 50; ++t)
+            s->record_cycle({verdict("a.test", check::Status::ok, {record(1)})}, t,
+                            {alert("a.test", "c", t)}, {outbox("syslog", "p", t)});
+    }
+    const auto size = std::filesystem::file_size(dir.db());
+    REQUIRE(size > 8192);
+    {
+        // Keep page 1 (header and schema), overwrite every other page with garbage.
+        std::fstream file(dir.db(), std::ios::in | std::ios::out | std::ios::binary);
+        file.seekp(4096);
+        std::mt19937 random(1);
+        for (auto i = std::uintmax_t{4096}; i < size; ++i)
+            file.put(static_cast<char>(random() & 0xff));
+    }
+    const std::string error = error_of(dir.path);
+    CHECK_THAT(error, Catch::Contains(dir.db()));
+    CHECK_THAT(error, Catch::Contains("is damaged"));
+    CHECK_THAT(error, Catch::Contains("move it away"));
+}
