@@ -11,5 +11,7 @@ namespace danemon::cli {
 void add_check_command(CLI::App& app, std::function<int()>& run);
 // Adds "tlsa": print the TLSA records to publish for a certificate file.
 void add_tlsa_command(CLI::App& app, std::function<int()>& run);
+// Adds "config": check a configuration file, print the example or the settings reference.
+void add_config_command(CLI::App& app, std::function<int()>& run);
 
 } // namespace danemon::cli

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
     std::function<int()> run;
     danemon::cli::add_check_command(app, run);
     danemon::cli::add_tlsa_command(app, run);
+    danemon::cli::add_config_command(app, run);
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {
