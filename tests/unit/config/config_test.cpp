@@ -331,7 +331,7 @@ alerts:
 
 TEST_CASE("required when enabled", "[config]") {
     std::string yaml = "domains: [example.org]\n";
-    for (int i = 0; i < 17; ++i)
+    for (int i = 0; i < 16; ++i)
         yaml += "\n";
     yaml += "alerts:\n  email:\n    enabled: true\n"; // enabled on line 20
     CHECK(error_of(yaml) ==
