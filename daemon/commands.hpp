@@ -15,5 +15,7 @@ void add_tlsa_command(CLI::App& app, std::function<int()>& run);
 void add_daemon_command(CLI::App& app, std::function<int()>& run);
 // Adds "status": print the latest stored results from the state database, without probing.
 void add_status_command(CLI::App& app, std::function<int()>& run);
+// Adds "config": check a configuration file, print the example or the settings reference.
+void add_config_command(CLI::App& app, std::function<int()>& run);
 
 } // namespace danemon::cli

@@ -11,26 +11,32 @@ namespace {
 using detail::Kind;
 using detail::Setting;
 
-// Help text as "# " comment lines of at most about 90 columns.
-void comment(std::ostringstream& out, const std::string& indent, std::string_view text) {
-    std::string line;
+// Help text as "# " comment lines of at most about 90 columns. The first line starts with
+// "# " + lead, the others with "# " + hang.
+void comment(std::ostringstream& out, const std::string& indent, std::string_view text,
+             const std::string& lead = "", const std::string& hang = "") {
+    std::string line = lead;
+    bool empty = true; // no word on this line yet
     while (!text.empty()) {
         auto space = text.find(' ');
         std::string_view word = text.substr(0, space);
         text = space == std::string_view::npos ? std::string_view{} : text.substr(space + 1);
-        if (!line.empty() && indent.size() + line.size() + word.size() > 86) {
+        if (!empty && indent.size() + line.size() + word.size() > 86) {
             out << indent << "# " << line << "\n";
-            line.clear();
+            line = hang;
+            empty = true;
         }
-        if (!line.empty()) line += ' ';
+        if (!empty) line += ' ';
         line += word;
+        empty = false;
     }
-    if (!line.empty()) out << indent << "# " << line << "\n";
+    if (!empty) out << indent << "# " << line << "\n";
 }
 
 std::string bounds_note(const Setting& s) {
     const std::string bounds = detail::bounds_text(s);
-    return bounds.empty() ? "" : " (" + bounds + ")";
+    if (s.kind != Kind::integer && s.kind != Kind::duration && s.kind != Kind::port) return "";
+    return " Allowed: " + bounds + ".";
 }
 
 std::string markdown_cell(std::string text) {
@@ -73,9 +79,10 @@ std::string example_config() {
                 if (!d.key.starts_with(detail::domain_prefix)) continue;
                 std::string note = std::string(d.key.substr(detail::domain_prefix.size())) + ": " +
                                    std::string(d.help);
-                if (d.kind == Kind::port || d.kind == Kind::duration)
-                    note += " Default " + std::string(d.default_text) + bounds_note(d) + ".";
-                comment(out, indent + "  ", note);
+                if (!d.default_text.empty() && d.kind == Kind::port)
+                    note += " Default " + std::string(d.default_text) + ".";
+                note += bounds_note(d);
+                comment(out, indent, note, "  ", "    ");
             }
             out << indent << "domains:\n"
                 << indent << "  - example.org\n"
@@ -89,7 +96,8 @@ std::string example_config() {
         }
         std::string help(s.help);
         const std::string bounds = detail::bounds_text(s);
-        if (!bounds.empty() && s.kind != Kind::choice) help += " Allowed: " + bounds + ".";
+        if (s.kind == Kind::integer || s.kind == Kind::duration || s.kind == Kind::port)
+            help += " Allowed: " + bounds + ".";
         if (s.kind == Kind::choice) help += " One of: " + bounds + ".";
         comment(out, indent, help);
         out << indent << rest << ": " << s.default_text << "\n";

@@ -38,7 +38,7 @@ const std::array table{
                         Value&& v) { d.port = static_cast<std::uint16_t>(v.number); }},
     Setting{.key = "domains[].interval",
             .kind = Kind::duration,
-            .default_text = "(interval)",
+            .default_text = "",
             .min = minute,
             .max = 7 * day,
             .help = "How often to check this domain, instead of the global interval.",
