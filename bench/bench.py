@@ -218,7 +218,7 @@ def profile(args) -> None:
     exclusive = subprocess.run(["callgrind_annotate", str(out)], capture_output=True,
                                text=True).stdout
     root = str(BENCH_DIR.parent) + "/"  # no paths of this machine in the committed summary
-    trim = lambda t, k: "\n".join(l[:200].replace(root, "") for l in t.splitlines()[:k])  # noqa: E731
+    trim = lambda t, k: "\n".join(l.replace(root, "")[:200] for l in t.splitlines()[:k])  # noqa: E731
     (RESULTS / f"callgrind-distinct-{n}.txt").write_text(
         f"# callgrind, danemon check over {n} distinct-shape domains\n\n## inclusive\n"
         + trim(text, 90) + "\n\n## exclusive\n" + trim(exclusive, 60) + "\n")
