@@ -79,8 +79,9 @@ int run_check(const CheckArgs& args) {
     policy.expiry_warning_days = args.expiry_days;
     std::vector<check::DomainVerdict> verdicts;
     check::Status worst = check::Status::ok;
+    check::EvaluationCache cache; // domains that share an endpoint verify its chain once
     for (const auto& f : facts) {
-        verdicts.push_back(check::evaluate(f, policy, now));
+        verdicts.push_back(check::evaluate(f, policy, now, &cache));
         worst = check::worse(worst, verdicts.back().status);
     }
 

@@ -146,12 +146,17 @@ void check_issuer_expiry(EndpointVerdict& e, const std::string& host, std::time_
     }
 }
 
-void check_dane(EndpointVerdict& e, const MxHostFacts& host, std::time_t now) {
+std::optional<dane::CertificateSummary> summarize(const dane::Bytes& der, EvaluationCache* cache) {
+    return cache ? cache->summarize(der) : dane::summarize(der);
+}
+
+void check_dane(EndpointVerdict& e, const MxHostFacts& host, std::time_t now,
+                EvaluationCache* cache) {
     const std::string where = host.mx.host + " at " + endpoint_text(e.probe.endpoint);
     const std::string& address = e.probe.endpoint.address;
     const std::string owner = tlsa_owner(host.tlsa_base);
     dane::DaneInput input{host.tlsa.records, host.reference_names, e.probe.chain, now};
-    dane::DaneVerdict verdict = dane::verify(input);
+    dane::DaneVerdict verdict = cache ? cache->verify(input) : dane::verify(input);
     // RFC 7671 section 9: a stale stronger digest hides a matching weaker one. Critical when
     // that is why verification fails; then it replaces the generic tlsa-mismatch below.
     std::optional<rollover::Finding> stale_digest =
@@ -218,11 +223,12 @@ void check_dane(EndpointVerdict& e, const MxHostFacts& host, std::time_t now) {
 }
 
 EndpointVerdict evaluate_endpoint(const smtp::ProbeResult& probe, const MxHostFacts& host,
-                                  const HostDane& d, const Policy& policy, std::time_t now) {
+                                  const HostDane& d, const Policy& policy, std::time_t now,
+                                  EvaluationCache* cache) {
     EndpointVerdict e;
     e.probe = probe;
     for (const auto& der : probe.chain.der)
-        if (auto summary = dane::summarize(der)) e.chain.push_back(std::move(*summary));
+        if (auto summary = summarize(der, cache)) e.chain.push_back(std::move(*summary));
     const std::string& name = host.mx.host;
     const std::string where = name + " at " + endpoint_text(probe.endpoint);
     const std::string& address = probe.endpoint.address;
@@ -278,7 +284,7 @@ EndpointVerdict evaluate_endpoint(const smtp::ProbeResult& probe, const MxHostFa
                                          "smtpd_tls_protocols = >=TLSv1.2).",
                                      name, address));
     }
-    if (!d.usable.empty()) check_dane(e, host, now);
+    if (!d.usable.empty()) check_dane(e, host, now, cache);
     check_expiry(e, name, policy, now);
     check_issuer_expiry(e, name, now);
     return e;
@@ -396,7 +402,8 @@ void check_consistency(MxVerdict& m) {
 }
 
 MxVerdict evaluate_host(const MxHostFacts& host, const HostDane& d, bool domain_has_dane,
-                        bool validating, const Policy& policy, std::time_t now) {
+                        bool validating, const Policy& policy, std::time_t now,
+                        EvaluationCache* cache) {
     MxVerdict m;
     m.host = host.mx.host;
     m.preference = host.mx.preference;
@@ -412,7 +419,7 @@ MxVerdict evaluate_host(const MxHostFacts& host, const HostDane& d, bool domain_
         if (auto finding = rollover::rollover_missing(host.mx.host, host.tlsa))
             m.problems.push_back(adopt(*finding, host.mx.host));
     for (const auto& probe : host.endpoints)
-        m.endpoints.push_back(evaluate_endpoint(probe, host, d, policy, now));
+        m.endpoints.push_back(evaluate_endpoint(probe, host, d, policy, now, cache));
     check_consistency(m);
     return m;
 }
@@ -432,7 +439,38 @@ Status status_of(const DomainVerdict& v) {
 
 } // namespace
 
-DomainVerdict evaluate(const DomainFacts& facts, const Policy& policy, std::time_t now) {
+std::optional<dane::CertificateSummary> EvaluationCache::summarize(const dane::Bytes& der) {
+    auto it = summaries_.find(der);
+    if (it == summaries_.end()) it = summaries_.emplace(der, dane::summarize(der)).first;
+    return it->second;
+}
+
+dane::DaneVerdict EvaluationCache::verify(const dane::DaneInput& input) {
+    // Length-prefixed fields: no two different inputs share a key.
+    std::string key;
+    auto add = [&key](const auto& bytes) {
+        key += std::to_string(bytes.size()) + ':';
+        key.append(bytes.begin(), bytes.end());
+    };
+    key += std::to_string(input.now) + ';' + std::to_string(input.records.size()) + ';';
+    for (const auto& r : input.records) {
+        key += std::to_string(r.usage) + ' ' + std::to_string(r.selector) + ' ' +
+               std::to_string(r.matching) + ' ';
+        add(r.data);
+    }
+    key += std::to_string(input.reference_names.size()) + ';';
+    for (const auto& name : input.reference_names)
+        add(name);
+    key += std::to_string(input.chain.der.size()) + ';';
+    for (const auto& der : input.chain.der)
+        add(der);
+    auto it = verdicts_.find(key);
+    if (it == verdicts_.end()) it = verdicts_.emplace(std::move(key), dane::verify(input)).first;
+    return it->second;
+}
+
+DomainVerdict evaluate(const DomainFacts& facts, const Policy& policy, std::time_t now,
+                       EvaluationCache* cache) {
     DomainVerdict v;
     v.domain = facts.domain;
     v.mx_dnssec = dnssec_word(facts.mx);
@@ -484,8 +522,8 @@ DomainVerdict evaluate(const DomainFacts& facts, const Policy& policy, std::time
         domain_has_dane = domain_has_dane || dane_of.back().secure_rrset;
     }
     for (std::size_t i = 0; i < facts.hosts.size(); ++i)
-        v.mx.push_back(
-            evaluate_host(facts.hosts[i], dane_of[i], domain_has_dane, validating, policy, now));
+        v.mx.push_back(evaluate_host(facts.hosts[i], dane_of[i], domain_has_dane, validating,
+                                     policy, now, cache));
     v.status = status_of(v);
     return v;
 }

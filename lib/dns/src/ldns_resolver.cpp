@@ -1,6 +1,7 @@
 // The real Resolver: ldns queries to one validating recursive resolver. DNSSEC status is
 // taken from the AD bit (the resolver validates, danemon trusts the path to it, as Postfix
-// does); SERVFAIL is re-asked with CD to tell bogus data from a broken server.
+// does); SERVFAIL is re-asked with CD to tell bogus data from a broken server. Safe for
+// concurrent callers: each query leases its own ldns handle.
 #include "answer.hpp"
 #include "danemon/dns/resolver.hpp"
 #include "ldns_cxx.hpp"
@@ -8,7 +9,9 @@
 #include <algorithm>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
+#include <vector>
 
 namespace danemon::dns {
 namespace {
@@ -24,38 +27,16 @@ using RdfPtr = std::unique_ptr<ldns_rdf, LdnsRdfFree>;
 using detail::Answer;
 using detail::PktPtr;
 
+// One ldns_resolver per concurrent caller: ldns handles are not thread-safe, so callers
+// lease an idle handle (or a new one) and give it back; the handles are kept for reuse.
 class LdnsResolver final : public Resolver {
 public:
     explicit LdnsResolver(const ResolverOptions& options)
-        : server_text_(options.server.address + (options.server.port == 53
+        : options_(options)
+        , server_text_(options.server.address + (options.server.port == 53
                                                      ? std::string()
                                                      : ":" + std::to_string(options.server.port))) {
-        resolver_.reset(ldns_resolver_new());
-        if (!resolver_) throw std::runtime_error("out of memory creating a DNS resolver");
-        bool v6 = options.server.address.find(':') != std::string::npos;
-        RdfPtr ns(ldns_rdf_new_frm_str(v6 ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A,
-                                       options.server.address.c_str()));
-        if (!ns) throw std::invalid_argument("not an IP address: " + options.server.address);
-        if (ldns_resolver_push_nameserver(resolver_.get(), ns.get()) != LDNS_STATUS_OK)
-            throw std::runtime_error("cannot use resolver address " + options.server.address);
-        ldns_resolver_set_port(resolver_.get(), options.server.port);
-        ldns_resolver_set_recursive(resolver_.get(), options.recursion_desired);
-        query_flags_ = options.recursion_desired ? LDNS_RD : 0;
-        ldns_resolver_set_dnssec(resolver_.get(), true);   // DO: ask for the AD bit
-        ldns_resolver_set_fallback(resolver_.get(), true); // TCP when truncated
-        ldns_resolver_set_edns_udp_size(resolver_.get(), 1232);
-        ldns_resolver_set_defnames(resolver_.get(), false);
-        ldns_resolver_set_dnsrch(resolver_.get(), false);
-        ldns_resolver_set_random(resolver_.get(), false);
-        auto ms = options.timeout.count();
-        timeval tv{};
-        tv.tv_sec = static_cast<time_t>(ms / 1000);
-        tv.tv_usec = static_cast<suseconds_t>((ms % 1000) * 1000);
-        ldns_resolver_set_timeout(resolver_.get(), tv);
-        ldns_resolver_set_retrans(resolver_.get(),
-                                  static_cast<uint8_t>(std::max<long>(1, ms / 1000)));
-        ldns_resolver_set_retry(resolver_.get(),
-                                static_cast<uint8_t>(std::clamp(options.retries, 1, 5)));
+        idle_.push_back(make_handle()); // bad addresses are reported here, not on first use
     }
 
     ResolverCheck check_validation() override {
@@ -89,26 +70,83 @@ public:
     }
 
 private:
-    PktPtr send(const std::string& name, ldns_rr_type type, bool checking_disabled,
-                ldns_status& status) {
+    ResolverPtr make_handle() const {
+        ResolverPtr resolver(ldns_resolver_new());
+        if (!resolver) throw std::runtime_error("out of memory creating a DNS resolver");
+        bool v6 = options_.server.address.find(':') != std::string::npos;
+        RdfPtr ns(ldns_rdf_new_frm_str(v6 ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A,
+                                       options_.server.address.c_str()));
+        if (!ns) throw std::invalid_argument("not an IP address: " + options_.server.address);
+        if (ldns_resolver_push_nameserver(resolver.get(), ns.get()) != LDNS_STATUS_OK)
+            throw std::runtime_error("cannot use resolver address " + options_.server.address);
+        ldns_resolver_set_port(resolver.get(), options_.server.port);
+        ldns_resolver_set_recursive(resolver.get(), options_.recursion_desired);
+        ldns_resolver_set_dnssec(resolver.get(), true);   // DO: ask for the AD bit
+        ldns_resolver_set_fallback(resolver.get(), true); // TCP when truncated
+        ldns_resolver_set_edns_udp_size(resolver.get(), 1232);
+        ldns_resolver_set_defnames(resolver.get(), false);
+        ldns_resolver_set_dnsrch(resolver.get(), false);
+        ldns_resolver_set_random(resolver.get(), false);
+        auto ms = options_.timeout.count();
+        timeval tv{};
+        tv.tv_sec = static_cast<time_t>(ms / 1000);
+        tv.tv_usec = static_cast<suseconds_t>((ms % 1000) * 1000);
+        ldns_resolver_set_timeout(resolver.get(), tv);
+        ldns_resolver_set_retrans(resolver.get(),
+                                  static_cast<uint8_t>(std::max<long>(1, ms / 1000)));
+        ldns_resolver_set_retry(resolver.get(),
+                                static_cast<uint8_t>(std::clamp(options_.retries, 1, 5)));
+        return resolver;
+    }
+
+    // An ldns handle owned by one caller until the lease ends.
+    class Lease {
+    public:
+        explicit Lease(LdnsResolver& owner)
+            : owner_(owner) {
+            {
+                std::lock_guard lock(owner_.mutex_);
+                if (!owner_.idle_.empty()) {
+                    handle_ = std::move(owner_.idle_.back());
+                    owner_.idle_.pop_back();
+                }
+            }
+            if (!handle_) handle_ = owner_.make_handle();
+        }
+        ~Lease() {
+            std::lock_guard lock(owner_.mutex_);
+            owner_.idle_.push_back(std::move(handle_));
+        }
+        Lease(const Lease&) = delete;
+        Lease& operator=(const Lease&) = delete;
+        ldns_resolver* get() const { return handle_.get(); }
+
+    private:
+        LdnsResolver& owner_;
+        ResolverPtr handle_;
+    };
+
+    static PktPtr send(ldns_resolver* resolver, const std::string& name, ldns_rr_type type,
+                       bool checking_disabled, bool recursion_desired, ldns_status& status) {
         std::string absolute = name.empty() ? "." : name + ".";
         RdfPtr qname(ldns_dname_new_frm_str(absolute.c_str()));
         if (!qname) {
             status = LDNS_STATUS_DOMAINNAME_OVERFLOW;
             return nullptr;
         }
-        ldns_resolver_set_dnssec_cd(resolver_.get(), checking_disabled);
+        ldns_resolver_set_dnssec_cd(resolver, checking_disabled);
         ldns_pkt* raw = nullptr;
-        status = ldns_resolver_query_status(&raw, resolver_.get(), qname.get(), type,
-                                            LDNS_RR_CLASS_IN, query_flags_);
-        ldns_resolver_set_dnssec_cd(resolver_.get(), false);
+        status = ldns_resolver_query_status(&raw, resolver, qname.get(), type, LDNS_RR_CLASS_IN,
+                                            recursion_desired ? LDNS_RD : 0);
+        ldns_resolver_set_dnssec_cd(resolver, false);
         return PktPtr(raw);
     }
 
     Answer ask(const std::string& name, ldns_rr_type type) {
         Answer answer;
+        const Lease lease(*this);
         ldns_status status = LDNS_STATUS_OK;
-        PktPtr packet = send(name, type, false, status);
+        PktPtr packet = send(lease.get(), name, type, false, options_.recursion_desired, status);
         if (status != LDNS_STATUS_OK || !packet) {
             answer.why = "no answer from the resolver at " + server_text_ + ": " +
                          ldns_get_errorstr_by_id(status);
@@ -119,7 +157,8 @@ private:
             // RFC 4035 section 3.2.2: with CD set the resolver skips validation. Data that
             // appears only then failed validation: bogus. Otherwise the servers are broken.
             ldns_status cd_status = LDNS_STATUS_OK;
-            PktPtr unchecked = send(name, type, true, cd_status);
+            PktPtr unchecked =
+                send(lease.get(), name, type, true, options_.recursion_desired, cd_status);
             if (cd_status == LDNS_STATUS_OK && unchecked) {
                 ldns_pkt_rcode cd_rcode = ldns_pkt_get_rcode(unchecked.get());
                 if (cd_rcode == LDNS_RCODE_NOERROR || cd_rcode == LDNS_RCODE_NXDOMAIN) {
@@ -144,9 +183,10 @@ private:
         return answer;
     }
 
-    ResolverPtr resolver_;
+    ResolverOptions options_;
     std::string server_text_;
-    std::uint16_t query_flags_ = LDNS_RD;
+    std::mutex mutex_;
+    std::vector<ResolverPtr> idle_; // guarded by mutex_
 };
 
 } // namespace

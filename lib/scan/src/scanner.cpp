@@ -1,11 +1,13 @@
-// Resolution follows RFC 7672 section 2.2 and RFC 7671 section 7; probing runs on a
-// bounded pool, each distinct endpoint once, so a slow host costs only its own deadline.
+// Resolution follows RFC 7672 section 2.2 and RFC 7671 section 7. Lookups and probes run on
+// a bounded pool; each distinct MX host is resolved once and each distinct endpoint probed
+// once per run, so a slow host costs only its own deadline.
 #include "danemon/scan/scanner.hpp"
 
 #include <algorithm>
 #include <atomic>
 #include <exception>
 #include <map>
+#include <mutex>
 #include <thread>
 #include <tuple>
 
@@ -17,6 +19,34 @@ std::string tlsa_owner(const std::string& base) {
 }
 
 using ProbeKey = std::tuple<std::string, std::uint16_t, std::string>; // address, port, SNI
+
+// Runs task(i) for every i below count on at most `threads` threads, the caller's included.
+// The first exception stops the hand-out of further work and is rethrown here.
+template <typename Task>
+void run_bounded(std::size_t count, std::size_t threads, const Task& task) {
+    std::atomic<std::size_t> next{0};
+    std::mutex failure_mutex;
+    std::exception_ptr failure;
+    auto worker = [&] {
+        for (std::size_t i = next++; i < count; i = next++) {
+            try {
+                task(i);
+            } catch (...) {
+                std::lock_guard lock(failure_mutex);
+                if (!failure) failure = std::current_exception();
+                next = count;
+            }
+        }
+    };
+    threads = std::min(std::max<std::size_t>(threads, 1), count);
+    {
+        std::vector<std::jthread> pool;
+        for (std::size_t t = 1; t < threads; ++t)
+            pool.emplace_back(worker);
+        worker();
+    } // joins
+    if (failure) std::rethrow_exception(failure);
+}
 
 } // namespace
 
@@ -59,13 +89,13 @@ check::MxHostFacts Scanner::resolve_host(const dns::MxRecord& mx) {
     return host;
 }
 
-check::DomainFacts Scanner::resolve_domain(const std::string& domain,
-                                           const dns::ResolverCheck& resolver) {
+check::DomainFacts Scanner::resolve_mx(const std::string& domain,
+                                       const dns::ResolverCheck& resolver,
+                                       std::vector<dns::MxRecord>& hosts) {
     check::DomainFacts facts;
     facts.domain = dns::normalize_name(domain);
     facts.resolver = resolver;
     facts.mx = resolver_.lookup_mx(facts.domain);
-    std::vector<dns::MxRecord> hosts;
     if (facts.mx.status == dns::LookupStatus::nodata) {
         // RFC 5321 section 5.1: no MX RRset, the domain itself is the implicit MX.
         facts.implicit_mx = true;
@@ -75,24 +105,34 @@ check::DomainFacts Scanner::resolve_domain(const std::string& domain,
             if (!mx.host.empty()) hosts.push_back(mx); // the null MX "." is never probed
     }
     if (hosts.size() > options_.max_mx_hosts) hosts.resize(options_.max_mx_hosts);
-    // Hosts that several preferences list are resolved once.
-    std::map<std::string, check::MxHostFacts> resolved;
-    for (const auto& mx : hosts) {
-        auto it = resolved.find(mx.host);
-        if (it == resolved.end()) it = resolved.emplace(mx.host, resolve_host(mx)).first;
-        check::MxHostFacts host = it->second;
-        host.mx = mx;
-        facts.hosts.push_back(std::move(host));
-    }
     return facts;
 }
 
 std::vector<check::DomainFacts> Scanner::scan(const std::vector<std::string>& domains) {
     const dns::ResolverCheck resolver = resolver_.check_validation();
-    std::vector<check::DomainFacts> all;
-    all.reserve(domains.size());
-    for (const auto& domain : domains)
-        all.push_back(resolve_domain(domain, resolver));
+    const std::size_t threads = options_.concurrency;
+
+    // The MX RRset of every domain, then every distinct MX host once per run (a hosting
+    // provider's thousands of domains share a handful of hosts; a run lasts seconds, well
+    // inside any TTL a resolver would honour).
+    std::vector<check::DomainFacts> all(domains.size());
+    std::vector<std::vector<dns::MxRecord>> wanted(domains.size());
+    run_bounded(domains.size(), threads,
+                [&](std::size_t i) { all[i] = resolve_mx(domains[i], resolver, wanted[i]); });
+    std::map<std::string, std::size_t> host_index;
+    std::vector<const dns::MxRecord*> host_list;
+    for (const auto& records : wanted)
+        for (const auto& mx : records)
+            if (host_index.emplace(mx.host, host_list.size()).second) host_list.push_back(&mx);
+    std::vector<check::MxHostFacts> resolved(host_list.size());
+    run_bounded(host_list.size(), threads,
+                [&](std::size_t i) { resolved[i] = resolve_host(*host_list[i]); });
+    for (std::size_t d = 0; d < all.size(); ++d)
+        for (const auto& mx : wanted[d]) {
+            check::MxHostFacts host = resolved[host_index.at(mx.host)];
+            host.mx = mx; // hosts that several preferences or domains list are resolved once
+            all[d].hosts.push_back(std::move(host));
+        }
 
     // Every distinct endpoint once per run, however many domains share it.
     std::map<ProbeKey, std::size_t> index;
@@ -115,26 +155,17 @@ std::vector<check::DomainFacts> Scanner::scan(const std::vector<std::string>& do
                 }
 
     std::vector<smtp::ProbeResult> results(requests.size());
-    std::atomic<std::size_t> next{0};
-    auto worker = [&] {
-        for (std::size_t i = next++; i < requests.size(); i = next++) {
-            try {
-                results[i] = prober_.probe(requests[i]);
-            } catch (const std::exception& e) {
-                // Probers report failures as values; this is the last line of defence.
-                results[i].endpoint = requests[i].endpoint;
-                results[i].failure = smtp::ProbeFailure::smtp_error;
-                results[i].phase = "probe";
-                results[i].detail = e.what();
-            }
+    run_bounded(requests.size(), threads, [&](std::size_t i) {
+        try {
+            results[i] = prober_.probe(requests[i]);
+        } catch (const std::exception& e) {
+            // Probers report failures as values; this is the last line of defence.
+            results[i].endpoint = requests[i].endpoint;
+            results[i].failure = smtp::ProbeFailure::smtp_error;
+            results[i].phase = "probe";
+            results[i].detail = e.what();
         }
-    };
-    std::size_t threads = std::min(std::max<std::size_t>(options_.concurrency, 1), requests.size());
-    std::vector<std::jthread> pool;
-    for (std::size_t t = 1; t < threads; ++t)
-        pool.emplace_back(worker);
-    worker();
-    pool.clear(); // joins
+    });
 
     for (auto& facts : all)
         for (auto& host : facts.hosts)

@@ -359,3 +359,30 @@ TEST_CASE("a stale SHA-512 record that another record covers is a tlsa-digest-st
     CHECK(codes(v) == std::vector<std::string>{"tlsa-digest-stale"});
     CHECK(first(v, "tlsa-digest-stale").severity == Severity::warning);
 }
+
+TEST_CASE("an evaluation cache shared by many domains changes no verdict") {
+    auto old_key = record(3, 1, 1, dane::Bytes(32, 0x5a));
+    std::vector<check::DomainFacts> cases = {
+        domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})}),
+        domain({host("mx.example.test", {old_key}, {served("chain.pem")})}),
+        domain({host("mx.other.test", current_and_issuer(), {served("chain.pem")})}),
+        domain({host("mx.example.test", {leaf_311()}, {served("chain.pem")})}),
+    };
+    check::EvaluationCache cache;
+    for (int round = 0; round < 2; ++round) // the second round is answered from the cache
+        for (const auto& f : cases) {
+            auto plain = run(f);
+            auto cached = check::evaluate(f, check::Policy{}, now_2026, &cache);
+            CHECK(cached.status == plain.status);
+            CHECK(codes(cached) == codes(plain));
+            REQUIRE(cached.mx.size() == plain.mx.size());
+            const auto& a = cached.mx[0].endpoints.at(0);
+            const auto& b = plain.mx[0].endpoints.at(0);
+            CHECK(a.dane == b.dane);
+            CHECK(a.matched_record == b.matched_record);
+            CHECK(a.matched_depth == b.matched_depth);
+            CHECK(a.chain.size() == b.chain.size());
+            for (std::size_t i = 0; i < cached.all_problems().size(); ++i)
+                CHECK(cached.all_problems()[i].message == plain.all_problems()[i].message);
+        }
+}

@@ -4,6 +4,8 @@
 #include "danemon/scan/scanner.hpp"
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 
@@ -30,7 +32,9 @@ public:
     std::map<std::string, dns::Lookup<std::string>> a;
     std::map<std::string, dns::Lookup<dane::TlsaRecord>> tlsa;
     std::vector<std::string> tlsa_asked;
+    std::map<std::string, int> address_lookups; // host -> lookups of either family
     bool validating = true;
+    std::mutex mutex; // the scanner calls from several threads
 
     dns::ResolverCheck check_validation() override {
         return {validating, validating ? "" : "no AD"};
@@ -40,6 +44,10 @@ public:
         return it == mx.end() ? answer<dns::MxRecord>(LookupStatus::nxdomain) : it->second;
     }
     dns::Lookup<std::string> lookup_addresses(const std::string& h, dns::AddressFamily f) override {
+        {
+            std::lock_guard lock(mutex);
+            ++address_lookups[h];
+        }
         if (f == dns::AddressFamily::ipv6) return answer<std::string>(LookupStatus::nodata);
         auto it = a.find(h);
         return it == a.end() ? answer<std::string>(LookupStatus::nxdomain) : it->second;
@@ -48,7 +56,10 @@ public:
         return answer<std::string>(LookupStatus::nodata);
     }
     dns::Lookup<dane::TlsaRecord> lookup_tlsa(const std::string& owner) override {
-        tlsa_asked.push_back(owner);
+        {
+            std::lock_guard lock(mutex);
+            tlsa_asked.push_back(owner);
+        }
         auto it = tlsa.find(owner);
         return it == tlsa.end() ? answer<dane::TlsaRecord>(LookupStatus::nxdomain) : it->second;
     }
@@ -180,6 +191,69 @@ TEST_CASE("domains that share MX hosts: each endpoint is probed once per run") {
         CHECK(f.hosts[1].endpoints.size() == 1);
         CHECK(f.hosts[1].endpoints[0].endpoint.host == "mx2.shared.test");
     }
+}
+
+TEST_CASE("domains that share MX hosts: each host is resolved once per run") {
+    FakeResolver r;
+    std::vector<std::string> domains;
+    for (int i = 0; i < 100; ++i) {
+        std::string d = "d" + std::to_string(i) + ".test";
+        domains.push_back(d);
+        r.mx[d] = answer<dns::MxRecord>(LookupStatus::secure,
+                                        {{10, "mx" + std::to_string(i % 5) + ".shared.test"}});
+    }
+    for (int k = 0; k < 5; ++k)
+        r.a["mx" + std::to_string(k) + ".shared.test"] =
+            answer<std::string>(LookupStatus::secure, {"127.0.0." + std::to_string(10 + k)});
+    CountingProber p;
+    auto facts = scan::Scanner(r, p, {}).scan(domains);
+    CHECK(r.address_lookups.size() == 5);
+    for (const auto& [host, count] : r.address_lookups)
+        CHECK(count == 2); // A and AAAA
+    CHECK(r.tlsa_asked.size() == 5);
+    CHECK(p.seen.size() == 5);
+    REQUIRE(facts.size() == 100);
+    for (std::size_t i = 0; i < facts.size(); ++i) {
+        CHECK(facts[i].domain == domains[i]); // in the order given
+        REQUIRE(facts[i].hosts.size() == 1);
+        CHECK(facts[i].hosts[0].mx.host == "mx" + std::to_string(i % 5) + ".shared.test");
+        REQUIRE(facts[i].hosts[0].endpoints.size() == 1);
+        CHECK(facts[i].hosts[0].endpoints[0].endpoint.address ==
+              "127.0.0." + std::to_string(10 + i % 5));
+    }
+}
+
+// Holds each MX lookup until `concurrency` of them are in flight (or a second passed).
+class ConcurrencyResolver : public FakeResolver {
+public:
+    std::size_t wanted = 0;
+    std::size_t in_flight = 0;
+    std::size_t most = 0;
+    std::condition_variable changed;
+    dns::Lookup<dns::MxRecord> lookup_mx(const std::string&) override {
+        std::unique_lock lock(mutex);
+        most = std::max(most, ++in_flight);
+        changed.notify_all();
+        changed.wait_for(lock, std::chrono::seconds(1), [&] { return in_flight >= wanted; });
+        --in_flight;
+        return answer<dns::MxRecord>(LookupStatus::nxdomain);
+    }
+};
+
+TEST_CASE("MX lookups run concurrently, never more than the concurrency option") {
+    ConcurrencyResolver r;
+    r.wanted = 4;
+    std::vector<std::string> domains;
+    for (int i = 0; i < 16; ++i)
+        domains.push_back("d" + std::to_string(i) + ".test");
+    CountingProber p;
+    scan::ScanOptions options;
+    options.concurrency = 4;
+    auto facts = scan::Scanner(r, p, options).scan(domains);
+    CHECK(r.most == 4);
+    REQUIRE(facts.size() == 16);
+    CHECK(facts[15].domain == "d15.test");
+    CHECK(facts[15].mx.status == LookupStatus::nxdomain);
 }
 
 TEST_CASE("the resolver's validation check is asked once and reaches every domain") {

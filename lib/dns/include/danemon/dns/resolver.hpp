@@ -11,6 +11,8 @@
 
 namespace danemon::dns {
 
+// Implementations must be safe to call from several threads at once: the scanner resolves
+// domains on its worker pool.
 class Resolver {
 public:
     virtual ~Resolver() = default;

@@ -1,5 +1,6 @@
-// The I/O stages of a check: resolve each domain's MX, address and TLSA records, then
-// probe every distinct (address, port, SNI) once per run with a bounded pool of workers.
+// The I/O stages of a check: resolve each domain's MX, address and TLSA records (each
+// distinct MX host once), then probe every distinct (address, port, SNI) once per run, both
+// on a bounded pool of workers. The Resolver and Prober must allow concurrent calls.
 // Produces check::DomainFacts for the pure evaluation.
 #pragma once
 
@@ -19,7 +20,7 @@ struct ScanOptions {
     std::optional<std::uint16_t> port; // overrides 25 for every MX host
     smtp::PhaseLimits limits;
     std::string helo_name = "localhost";
-    std::size_t concurrency = 8; // probes in flight at once
+    std::size_t concurrency = 8; // lookups, and then probes, in flight at once
     bool probe_legacy = true;
     std::size_t max_mx_hosts = 50;           // per domain; the rest are not probed
     std::size_t max_addresses_per_host = 20; // per MX host and address family
@@ -34,8 +35,9 @@ public:
 
 private:
     check::MxHostFacts resolve_host(const dns::MxRecord& mx);
-    check::DomainFacts resolve_domain(const std::string& domain,
-                                      const dns::ResolverCheck& resolver);
+    // The domain's MX lookup; `hosts` receives the MX hosts to resolve and probe.
+    check::DomainFacts resolve_mx(const std::string& domain, const dns::ResolverCheck& resolver,
+                                  std::vector<dns::MxRecord>& hosts);
 
     dns::Resolver& resolver_;
     smtp::Prober& prober_;
