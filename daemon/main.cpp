@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
     danemon::cli::add_daemon_command(app, run);
     danemon::cli::add_status_command(app, run);
     danemon::cli::add_config_command(app, run);
+    danemon::cli::add_precheck_command(app, run);
+    danemon::cli::add_hook_command(app, run);
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {

@@ -145,12 +145,7 @@ std::vector<check::DomainFacts> Scanner::scan(const std::vector<std::string>& do
                     ProbeKey key{address, port, host.tlsa_base};
                     if (index.count(key)) continue;
                     index.emplace(key, requests.size());
-                    smtp::ProbeRequest request;
-                    request.endpoint = smtp::ProbeEndpoint{host.mx.host, address, port};
-                    request.sni = host.tlsa_base;
-                    request.helo_name = options_.helo_name;
-                    request.limits = options_.limits;
-                    request.probe_legacy = options_.probe_legacy;
+                    smtp::ProbeRequest request = probe_request(host, address, port);
                     requests.push_back(std::move(request));
                 }
 
@@ -177,6 +172,26 @@ std::vector<check::DomainFacts> Scanner::scan(const std::vector<std::string>& do
                     host.endpoints.push_back(std::move(result));
                 }
     return all;
+}
+
+smtp::ProbeRequest Scanner::probe_request(const check::MxHostFacts& host,
+                                          const std::string& address, std::uint16_t port) const {
+    smtp::ProbeRequest request;
+    request.endpoint = smtp::ProbeEndpoint{host.mx.host, address, port};
+    request.sni = host.tlsa_base;
+    request.helo_name = options_.helo_name;
+    request.limits = options_.limits;
+    request.probe_legacy = options_.probe_legacy;
+    return request;
+}
+
+check::MxHostFacts Scanner::scan_host(const std::string& mx_host) {
+    check::MxHostFacts host = resolve_host(dns::MxRecord{0, dns::normalize_name(mx_host)});
+    for (const auto* lookup : {&host.ipv4, &host.ipv6})
+        for (const auto& address : lookup->records)
+            host.endpoints.push_back(
+                prober_.probe(probe_request(host, address, options_.port.value_or(25))));
+    return host;
 }
 
 } // namespace danemon::scan

@@ -33,8 +33,13 @@ public:
     // failures are values inside the facts.
     std::vector<check::DomainFacts> scan(const std::vector<std::string>& domains);
 
+    // One MX host on its own, as scan() resolves and probes it (for the rollover gate).
+    check::MxHostFacts scan_host(const std::string& mx_host);
+
 private:
     check::MxHostFacts resolve_host(const dns::MxRecord& mx);
+    smtp::ProbeRequest probe_request(const check::MxHostFacts& host, const std::string& address,
+                                     std::uint16_t port) const;
     // The domain's MX lookup; `hosts` receives the MX hosts to resolve and probe.
     check::DomainFacts resolve_mx(const std::string& domain, const dns::ResolverCheck& resolver,
                                   std::vector<dns::MxRecord>& hosts);

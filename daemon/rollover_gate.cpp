@@ -1,0 +1,149 @@
+// Gathering the gate's inputs: see rollover_gate.hpp. The decision is lib/rollover's.
+#include "rollover_gate.hpp"
+
+#include "danemon/dns/resolver.hpp"
+#include "danemon/rollover/gate.hpp"
+#include "danemon/rollover/publish.hpp"
+#include "danemon/scan/scanner.hpp"
+#include "danemon/store/store.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+
+namespace danemon::cli {
+namespace {
+
+std::optional<std::time_t> parse_time(const std::string& text) {
+    if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos)
+        return static_cast<std::time_t>(std::stoll(text));
+    std::tm tm{};
+    const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (end == nullptr || *end != '\0') return std::nullopt;
+    return timegm(&tm);
+}
+
+} // namespace
+
+void add_gate_options(CLI::App& cmd, GateOptions& o) {
+    cmd.add_option(
+        "--resolver", o.resolver,
+        "Validating resolver ADDR[:PORT] (default: first nameserver in /etc/resolv.conf)");
+    cmd.add_option("--state-dir", o.state_dir,
+                   "State directory: when each TLSA record was first seen (shared with the daemon)")
+        ->capture_default_str();
+    cmd.add_option("--port", o.port, "SMTP port of the MX hosts instead of 25")
+        ->check(CLI::Range(1, 65535));
+    cmd.add_option("--timeout", o.timeout, "Seconds per MX address probe")
+        ->check(CLI::Range(0.1, 600.0))
+        ->capture_default_str();
+    cmd.add_option("--now", o.now,
+                   "Judge as if it were this time (RFC 3339 UTC like 2026-01-01T00:00:00Z, or Unix "
+                   "seconds): for dry runs and tests");
+}
+
+int run_gate(const GateOptions& options, const std::string& cert_file,
+             std::vector<std::string> hosts, std::ostream& out, std::ostream& err) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(cert_file, ec)) {
+        err << "cannot read " << cert_file << ": no such file.\n";
+        return 3;
+    }
+    std::ifstream in(cert_file, std::ios::binary);
+    std::string contents{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    auto file = rollover::read_certificate_file(contents);
+    if (!file.error.empty()) {
+        err << cert_file << ": " << file.error << ".\n";
+        return 3;
+    }
+    std::time_t now = std::time(nullptr);
+    if (!options.now.empty()) {
+        auto parsed = parse_time(options.now);
+        if (!parsed) {
+            err << "--now '" << options.now << "' is not a time like 2026-01-01T00:00:00Z.\n";
+            return 3;
+        }
+        now = *parsed;
+    }
+    if (hosts.empty()) hosts = rollover::publishable_host_names(file.chain.front());
+    if (hosts.empty()) {
+        err << cert_file << " names no MX host; give them with --host.\n";
+        return 3;
+    }
+
+    std::unique_ptr<dns::Resolver> resolver;
+    std::unique_ptr<store::Store> store;
+    try {
+        dns::ResolverOptions ro;
+        ro.server = options.resolver.empty() ? dns::system_resolver()
+                                             : dns::parse_resolver_address(options.resolver);
+        resolver = dns::make_ldns_resolver(ro);
+        store = store::Store::open(options.state_dir);
+    } catch (const std::exception& e) {
+        err << e.what() << "\n";
+        return 3;
+    }
+    auto prober = smtp::make_starttls_prober();
+    scan::ScanOptions scan_options;
+    if (options.port != 0) scan_options.port = options.port;
+    auto total = std::chrono::milliseconds(static_cast<long>(options.timeout * 1000));
+    scan_options.limits.total = total;
+    for (auto* limit : {&scan_options.limits.connect, &scan_options.limits.banner,
+                        &scan_options.limits.command, &scan_options.limits.handshake})
+        *limit = std::min(*limit, total);
+    scan_options.probe_legacy = false; // the gate needs the chain, not the TLS versions
+    scan::Scanner scanner(*resolver, *prober, scan_options);
+
+    bool all_pass = true;
+    for (const auto& host : hosts) {
+        check::MxHostFacts facts = scanner.scan_host(host);
+        const std::string owner = "_25._tcp." + facts.tlsa_base;
+        // The RRset as published now is noted, so that the age of a new record is known
+        // on the next run even where no daemon runs.
+        if (facts.tlsa.status == dns::LookupStatus::secure)
+            store->note_tlsa_seen(owner, facts.tlsa.records, now);
+
+        rollover::GateInput input;
+        input.mx_host = facts.mx.host;
+        input.new_chain = dane::ServedChain{file.chain};
+        for (const auto& endpoint : facts.endpoints)
+            if (!endpoint.chain.empty()) {
+                input.current_chain = endpoint.chain;
+                break;
+            }
+        input.tlsa = facts.tlsa;
+        input.reference_names = facts.reference_names;
+        for (const auto& record : facts.tlsa.records)
+            if (auto seen = store->tlsa_first_seen(owner, record)) input.first_seen[record] = *seen;
+        auto asked = dns::ask_authoritative_servers(*resolver, owner, total);
+        std::map<std::string, int> addresses_of;
+        for (const auto& a : asked)
+            ++addresses_of[a.server];
+        for (const auto& a : asked) {
+            rollover::AuthoritativeAnswer answer;
+            answer.records = a.tlsa.records;
+            answer.ttl = a.tlsa.ttl;
+            if (a.tlsa.failed()) answer.error = a.tlsa.why.empty() ? "no answer" : a.tlsa.why;
+            input.authoritative[a.server + (a.address.empty() ? "" : " (" + a.address + ")")] =
+                answer;
+        }
+        input.now = now;
+        rollover::GateDecision decision = rollover::decide(input);
+        out << (decision.pass ? "[PASS] " : "[FAIL] ") << facts.mx.host << ": "
+            << (decision.pass ? "the new certificate is vouched for by DNS on every server"
+                              : "deploying the new certificate now would break DANE delivery")
+            << "\n";
+        for (const auto& reason : decision.reasons)
+            out << "       - " << reason << "\n";
+        if (!decision.pass && !decision.record_line.empty())
+            out << "       record for the new certificate: " << decision.record_line << "\n";
+        if (!decision.pass && decision.earliest_safe_time)
+            out << "       earliest safe time: " << rollover::utc_text(*decision.earliest_safe_time)
+                << "\n";
+        all_pass = all_pass && decision.pass;
+    }
+    return all_pass ? 0 : 2;
+}
+
+} // namespace danemon::cli

@@ -1,0 +1,31 @@
+// The I/O around lib/rollover's pure gate, shared by `danemon precheck` and `danemon hook`:
+// the TLSA RRset through the validating resolver, each authoritative server asked directly,
+// the chain served now, and first-seen times from the state store.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <ctime>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace danemon::cli {
+
+struct GateOptions {
+    std::string resolver; // "" = /etc/resolv.conf
+    std::string state_dir = "/var/lib/danemon";
+    std::string now;        // "" = the clock; else RFC 3339 UTC or Unix seconds
+    double timeout = 15;    // per MX address probe and per DNS query
+    std::uint16_t port = 0; // 0 = 25
+};
+
+// Registers --resolver, --state-dir, --now, --timeout and --port on cmd.
+void add_gate_options(CLI::App& cmd, GateOptions& options);
+
+// Exit code: 0 every MX host passes, 2 one fails (reasons on out), 3 bad input (one
+// sentence on err). hosts empty: the certificate's DNS names.
+int run_gate(const GateOptions& options, const std::string& cert_file,
+             std::vector<std::string> hosts, std::ostream& out, std::ostream& err);
+
+} // namespace danemon::cli
