@@ -2,6 +2,7 @@
 // exit with the Nagios-style code of the worst domain.
 #include "commands.hpp"
 #include "danemon/check/evaluate.hpp"
+#include "danemon/config/config.hpp"
 #include "danemon/report/report.hpp"
 #include "danemon/scan/scanner.hpp"
 
@@ -30,6 +31,7 @@ struct CheckArgs {
     int expiry_days = 21;
     bool no_legacy = false;
     std::vector<std::string> domains;
+    std::string config;
 };
 
 std::string local_host_name() {
@@ -50,7 +52,24 @@ smtp::PhaseLimits limits_for(double seconds) {
     return limits;
 }
 
-int run_check(const CheckArgs& args) {
+int run_check(CheckArgs args) {
+    if (!args.config.empty()) {
+        // The configured domains (and resolver), for danemon-check.timer and cron.
+        try {
+            config::Config c = config::load_config(args.config);
+            if (args.domains.empty())
+                for (const auto& d : c.domains)
+                    args.domains.push_back(d.name);
+            if (args.resolver.empty()) args.resolver = c.resolver;
+        } catch (const std::exception& e) {
+            std::cerr << "danemon check: " << e.what() << "\n";
+            return 3;
+        }
+    }
+    if (args.domains.empty()) {
+        std::cerr << "danemon check: give at least one DOMAIN, or --config FILE\n";
+        return 3;
+    }
     dns::ResolverOptions resolver_options;
     try {
         resolver_options.server = args.resolver.empty()
@@ -151,7 +170,10 @@ void add_check_command(CLI::App& app, std::function<int()>& run) {
     cmd->add_flag("--no-legacy-probe", args->no_legacy,
                   "Do not test whether TLS 1.0/1.1 are still accepted (saves two connections per "
                   "address)");
-    cmd->add_option("DOMAIN", args->domains, "Mail domains to check")->required();
+    cmd->add_option("DOMAIN", args->domains, "Mail domains to check");
+    cmd->add_option("--config", args->config,
+                    "Check the domains of this configuration file (with its resolver) when no "
+                    "DOMAIN is given");
     cmd->callback([&run, args] { run = [args] { return run_check(*args); }; });
 }
 
