@@ -41,7 +41,8 @@ void add_daemon_command(CLI::App& app, std::function<int()>& run) {
         "daemon", "Run as a service: check the configured domains every interval, keep state, "
                   "and alert on changes (syslog, email, exec hook)");
     cmd->footer("Signals: SIGHUP reloads the configuration (an invalid one is refused and the "
-                "running one kept), SIGTERM stops.\nUnder systemd: Type=notify with watchdog "
+                "running one kept), SIGUSR1 checks every domain now, SIGTERM stops.\nUnder "
+                "systemd: Type=notify with watchdog "
                 "(systemd/danemon.service).");
     cmd->add_option("--config", args->config, "Configuration file")->capture_default_str();
     cmd->add_flag("-v,--verbose", args->verbose, "Log debug messages");

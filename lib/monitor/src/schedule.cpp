@@ -37,6 +37,11 @@ void Schedule::checked(const std::vector<std::string>& domains, std::time_t now)
     }
 }
 
+void Schedule::all_due(std::time_t now) {
+    for (auto& [name, e] : entries_)
+        e.due = std::min(e.due, now);
+}
+
 std::time_t Schedule::next_due() const {
     std::time_t next = 0;
     for (const auto& [name, e] : entries_)

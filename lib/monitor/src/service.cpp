@@ -63,6 +63,7 @@ int run_service(const std::string& config_path) {
     sigaddset(&mask, SIGHUP);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &mask, nullptr);
     signal(SIGPIPE, SIG_IGN);
     int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
@@ -150,6 +151,11 @@ int run_service(const std::string& config_path) {
         if (ready <= 0) continue;
         signalfd_siginfo info{};
         if (read(sfd, &info, sizeof info) != sizeof info) continue;
+        if (info.ssi_signo == SIGUSR1) {
+            spdlog::info("check requested signal=USR1");
+            schedule.all_due(std::time(nullptr));
+            continue;
+        }
         if (info.ssi_signo == SIGHUP) {
             timespec ts{};
             clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -30,7 +30,8 @@ public:
     void configure(const config::Config& config, std::time_t now);
     std::vector<std::string> due(std::time_t now) const;
     void checked(const std::vector<std::string>& domains, std::time_t now);
-    std::time_t next_due() const; // the earliest due time; 0 without domains
+    std::time_t next_due() const;  // the earliest due time; 0 without domains
+    void all_due(std::time_t now); // SIGUSR1: check everything now
 
 private:
     struct Entry {
@@ -71,7 +72,8 @@ std::vector<std::unique_ptr<alert::AlertSink>> make_sinks(const config::Config& 
 
 // The service: returns the process exit code. Loads `config_path`, runs until SIGTERM or
 // SIGINT, reloads on SIGHUP (keeping the old configuration when the new one is invalid),
-// and talks to systemd through sd_notify when NOTIFY_SOCKET is set.
+// runs a cycle over all domains at once on SIGUSR1, and talks to systemd through sd_notify
+// when NOTIFY_SOCKET is set.
 int run_service(const std::string& config_path);
 
 } // namespace danemon::monitor
