@@ -5,6 +5,9 @@
     lab.py down [--run-dir DIR]
     lab.py status | check [--run-dir DIR]
     lab.py domains | expect DOMAIN | describe [--run-dir DIR] | env [--run-dir DIR]
+    lab.py mailbox [--clear] [--run-dir DIR]
+    lab.py set-tlsa HOST [SPEC...] [--only-server ADDR] [--run-dir DIR]
+    lab.py reset-tlsa HOST [--only-server ADDR] [--run-dir DIR]
 
 `up` generates everything under the run dir (default: .lab/ at the repository root): a PKI
 (openssl), keys and signed zones (ldns-keygen, ldns-signzone), an authoritative nsd, a
@@ -25,6 +28,7 @@ import hashlib
 import json
 import os
 import pty
+import pwd
 import random
 import re
 import shlex
@@ -47,8 +51,8 @@ REPO_ROOT = LAB_DIR.parent.parent
 DEFAULT_RUN_DIR = REPO_ROOT / ".lab"
 DEFAULT_SCENARIOS = LAB_DIR / "scenarios.toml"
 MARKER = ".danemon-lab"
-GENERATED_DIRS = ("pki", "dns", "nsd", "unbound", "postfix", "logs", "pids")
-SERVICES = ("nsd", "unbound", "postfix", "hostile")  # started in this order, stopped in reverse
+GENERATED_DIRS = ("pki", "dns", "nsd", "nsd2", "unbound", "postfix", "mail", "logs", "pids")
+SERVICES = ("nsd", "nsd2", "unbound", "postfix", "hostile")  # started in this order, stopped in reverse
 TLS_MODES = ("modern", "legacy", "legacy-enabled", "none")
 HOSTILE_KINDS = ("silent", "trickle", "endless-continuation")  # served by hostile_smtp.py
 LISTENER_KINDS = ("postfix",) + HOSTILE_KINDS
@@ -99,6 +103,30 @@ class Lab:
         return self.spec["lab"].get("resolver_address", "127.0.53.2")
 
     @property
+    def auth2(self) -> str:
+        """The second authoritative nsd (only for zones with second_auth = true)."""
+        return self.spec["lab"].get("auth2_address", "127.0.53.3")
+
+    @property
+    def mailbox_listener(self) -> str:
+        return self.spec["lab"].get("mailbox_listener", "modern")
+
+    @property
+    def mailbox_domain(self) -> str:
+        return self.spec["lab"].get("mailbox_domain", "alerts.test")
+
+    @property
+    def mailbox(self) -> Path:
+        return self.path("mail", "alerts")
+
+    def second_auth_zones(self) -> list[str]:
+        return [sc["domain"] + "." for sc in self.scenarios if sc.get("second_auth")]
+
+    def zone_servers(self, zone: str) -> list[str]:
+        """Addresses of the authoritative servers of ZONE (nsd, and nsd2 if second_auth)."""
+        return [self.auth] + ([self.auth2] if zone in self.second_auth_zones() else [])
+
+    @property
     def ttl(self) -> int:
         return int(self.spec["lab"].get("ttl", 60))
 
@@ -124,7 +152,8 @@ class Lab:
 
     def services(self) -> tuple[str, ...]:
         """The services this declaration needs (hostile only with hostile listeners)."""
-        return tuple(s for s in SERVICES if s != "hostile" or self.hostile_listeners)
+        return tuple(s for s in SERVICES if (s != "hostile" or self.hostile_listeners)
+                     and (s != "nsd2" or self.second_auth_zones()))
 
     def listener(self, name: str) -> dict:
         return next(lst for lst in self.listeners if lst["name"] == name)
@@ -188,6 +217,8 @@ def validate(lab: Lab) -> None:
     if len(set(lab.cert_names())) != len(lab.cert_names()):
         errors.append("ca and listener names must be distinct (both name certificates)")
     listener_names = [lst["name"] for lst in lab.listeners]
+    if lab.mailbox_listener not in [l["name"] for l in lab.postfix_listeners]:
+        errors.append(f"[lab] mailbox_listener {lab.mailbox_listener}: no such postfix listener")
     seen = set()
     for sc in lab.scenarios:
         domain = sc.get("domain", "")
@@ -201,6 +232,8 @@ def validate(lab: Lab) -> None:
             errors.append(f"{where}: zone must be one of {ZONE_MODES}")
         if sc.get("status") not in STATUSES:
             errors.append(f"{where}: status must be one of {STATUSES}")
+        if sc.get("second_auth") and sc.get("zone") == "bogus":
+            errors.append(f"{where}: second_auth is for signed or unsigned zones")
         for mx in sc.get("mx", []):
             host = mx["host"]
             if host != "." and host != domain and not host.endswith("." + domain):
@@ -446,16 +479,32 @@ def zone_file(lab: Lab, zone: str) -> Path:
     return lab.path("dns", "zones", ("root" if zone == "." else zone.rstrip(".")) + ".zone")
 
 
-def apex_lines(lab: Lab, origin: str, ns: str = "ns.test.") -> list[str]:
+def apex_lines(lab: Lab, origin: str, ns: str = "ns.test.", serial: int = 1) -> list[str]:
     ttl = lab.ttl
     return [f"$TTL {ttl}",
-            f"{origin} IN SOA ns.lab. hostmaster.lab. 1 3600 600 86400 {ttl}",
+            f"{origin} IN SOA ns.lab. hostmaster.lab. {serial} 3600 600 86400 {ttl}",
             f"{origin} IN NS {ns}"]
 
 
-def scenario_zone_lines(lab: Lab, sc: dict) -> list[str]:
+def zone_nameservers(lab: Lab, zone: str) -> list[tuple[str, str]]:
+    """(NS name, address) of ZONE: ns.test. for most; ns1/ns2.ZONE for second_auth zones."""
+    if zone not in lab.second_auth_zones():
+        return [("ns.test.", lab.auth)]
+    return [(f"ns{i}.{zone}", addr) for i, addr in enumerate(lab.zone_servers(zone), 1)]
+
+
+def scenario_zone_lines(lab: Lab, sc: dict, tlsa: dict[str, list[str]] | None = None,
+                        serial: int = 1) -> list[str]:
+    """The zone of scenario SC; TLSA maps MX host -> specs replacing the declared ones (the
+    run-time state of set-tlsa); SERIAL goes into the SOA."""
     origin = sc["domain"] + "."
-    lines = apex_lines(lab, origin)
+    servers = zone_nameservers(lab, origin)
+    lines = apex_lines(lab, origin, ns=servers[0][0], serial=serial)
+    for name, address in servers[1:]:
+        lines.append(f"{origin} IN NS {name}")
+    if len(servers) > 1:
+        lines += [f"{name} IN A {address}" for name, address in servers]
+    tlsa = tlsa or {}
     for mx in sc.get("mx", []):
         host = mx["host"]
         target = "." if host == "." else host + "."
@@ -466,7 +515,8 @@ def scenario_zone_lines(lab: Lab, sc: dict) -> list[str]:
         if mx.get("listener"):
             addresses.insert(0, lab.listener(mx["listener"])["address"])
         lines += [f"{target} IN A {a}" for a in dict.fromkeys(addresses)]
-        lines += [f"_25._tcp.{target} IN TLSA {tlsa_rdata(lab, t)}" for t in mx.get("tlsa", [])]
+        specs = tlsa.get(host, mx.get("tlsa", []))
+        lines += [f"_25._tcp.{target} IN TLSA {tlsa_rdata(lab, t)}" for t in specs]
     lines += [f"$ORIGIN {origin}"] + list(sc.get("records", []))
     return lines
 
@@ -484,9 +534,9 @@ def zone_label(zone: str) -> str:
     return "root" if zone == "." else zone.rstrip(".")
 
 
-def sign_zone(lab: Lab, zone: str, key_base: Path) -> Path:
+def sign_zone(lab: Lab, zone: str, key_base: Path, signed: Path | None = None) -> Path:
     unsigned = zone_file(lab, zone)
-    signed = unsigned.with_suffix(".zone.signed")
+    signed = signed or unsigned.with_suffix(".zone.signed")
     inception = str(lab.spec["lab"].get("signature_inception", "20240101000000"))
     expiration = str(lab.spec["lab"].get("signature_expiration", "20800101000000"))
     run(["ldns-signzone", "-i", inception, "-e", expiration, "-o", zone, "-f", str(signed),
@@ -506,7 +556,10 @@ def build_zones(lab: Lab) -> dict[str, Path]:
     for sc in lab.scenarios:
         zone = sc["domain"] + "."
         write_zone(lab, zone, scenario_zone_lines(lab, sc))
-        test_lines.append(f"{zone} IN NS ns.test.")
+        servers = zone_nameservers(lab, zone)
+        test_lines += [f"{zone} IN NS {name}" for name, _ in servers]
+        if len(servers) > 1:  # glue
+            test_lines += [f"{name} IN A {address}" for name, address in servers]
         if sc["zone"] == "unsigned":
             served[zone] = zone_file(lab, zone)
             continue
@@ -527,6 +580,27 @@ def build_zones(lab: Lab) -> dict[str, Path]:
     lab.path("unbound").mkdir(parents=True, exist_ok=True)
     trust_anchor_file(lab).write_text(root_ds + "\n")
     return served
+
+
+def served_zone_file(lab: Lab, zone: str, server: str) -> Path:
+    """The file SERVER (an auth address) serves for ZONE: each server has its own copy, so
+    that set-tlsa --only-server can change one of them."""
+    sc = lab.scenario(zone)
+    suffix = ".zone" if sc and sc["zone"] == "unsigned" else ".zone.signed"
+    if server == lab.auth:
+        return zone_file(lab, zone).with_suffix(suffix)
+    return lab.path("dns", "zones-" + server, zone_label(zone) + suffix)
+
+
+def build_second_zones(lab: Lab, served: dict[str, Path]) -> dict[str, Path]:
+    """The second server's copies of the second_auth zones (identical at `up`)."""
+    out = {}
+    for zone in lab.second_auth_zones():
+        target = served_zone_file(lab, zone, lab.auth2)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(served[zone], target)
+        out[zone] = target
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -638,19 +712,31 @@ def spawn(lab: Lab, service: str, cmd: list[str]) -> subprocess.Popen:
 # nsd: authoritative for every zone on AUTH:53
 
 
-def write_nsd_conf(lab: Lab, zones: dict[str, Path]) -> Path:
-    d = lab.path("nsd")
+def nsd_conf_file(lab: Lab, service: str) -> Path:
+    return lab.path(service, "nsd.conf")
+
+
+def nsd_service(lab: Lab, server: str) -> str:
+    return "nsd" if server == lab.auth else "nsd2"
+
+
+def write_nsd_conf(lab: Lab, zones: dict[str, Path], service: str = "nsd") -> Path:
+    """nsd.conf of SERVICE (nsd: lab.auth, nsd2: lab.auth2), with nsd-control on a unix
+    socket in its directory."""
+    d = lab.path(service)
     d.mkdir(parents=True, exist_ok=True)
-    conf = d / "nsd.conf"
+    conf = nsd_conf_file(lab, service)
+    address = lab.auth if service == "nsd" else lab.auth2
     lines = ["server:",
-             f"  ip-address: {lab.auth}", "  port: 53", "  do-ip6: no",
+             f"  ip-address: {address}", "  port: 53", "  do-ip6: no",
              '  username: ""', '  chroot: ""', '  database: ""',
              f'  zonelistfile: "{d}/zone.list"', f'  xfrdfile: "{d}/xfrd.state"',
              f'  xfrdir: "{d}"', f'  pidfile: "{d}/nsd.pid"',
-             f'  logfile: "{lab.path("logs", "nsd.log")}"',
+             f'  logfile: "{lab.path("logs", service + ".log")}"',
              "  server-count: 1", "  verbosity: 1", "  hide-version: yes",
              "  reuseport: no", "  refuse-any: yes",
-             "remote-control:", "  control-enable: no"]
+             "remote-control:", "  control-enable: yes",
+             f'  control-interface: "{d}/nsd.ctl"']
     for zone, path in zones.items():
         lines += ["zone:", f'  name: "{zone}"', f'  zonefile: "{path}"']
     conf.write_text("\n".join(lines) + "\n")
@@ -658,8 +744,8 @@ def write_nsd_conf(lab: Lab, zones: dict[str, Path]) -> Path:
     return conf
 
 
-def start_nsd(lab: Lab, conf: Path) -> None:
-    spawn(lab, "nsd", ["nsd", "-d", "-c", str(conf)])
+def start_nsd(lab: Lab, conf: Path, service: str = "nsd") -> None:
+    spawn(lab, service, ["nsd", "-d", "-c", str(conf)])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -689,7 +775,8 @@ def write_unbound_conf(lab: Lab) -> Path:
              "  infra-host-ttl: 30", "  harden-glue: yes", "  harden-dnssec-stripped: yes",
              # unbound serves test. itself as a special-use name (RFC 6761) unless told not to
              '  local-zone: "test." nodefault',
-             "remote-control:", "  control-enable: no",
+             "remote-control:", "  control-enable: yes",
+             f'  control-interface: "{d}/unbound.ctl"', "  control-use-cert: no",
              "stub-zone:", '  name: "."', f"  stub-addr: {lab.auth}", "  stub-prime: no"]
     conf.write_text("\n".join(lines) + "\n")
     run(["unbound-checkconf", str(conf)])
@@ -720,6 +807,7 @@ smtp       unix  -       -       n       -       -       smtp
 relay      unix  -       -       n       -       -       smtp
 showq      unix  n       -       n       -       -       showq
 error      unix  -       -       n       -       -       error
+virtual    unix  -       n       n       -       -       virtual
 retry      unix  -       -       n       -       -       error
 discard    unix  -       -       n       -       -       discard
 local      unix  -       n       n       -       -       local
@@ -756,6 +844,7 @@ def listener_hostname(listener: dict) -> str:
 
 def main_cf(lab: Lab) -> str:
     logs = lab.path("logs")
+    uid, gid = postfix_ids()
     settings = {
         "compatibility_level": "3.6",
         "queue_directory": lab.path("postfix", "spool"),
@@ -776,14 +865,35 @@ def main_cf(lab: Lab) -> str:
         "smtpd_tls_security_level": "none", "smtpd_tls_loglevel": "1",
         "smtpd_tls_session_cache_database": "",
         "maillog_file": logs / "postfix.log", "maillog_file_prefixes": logs,
+        # the alert mailbox: every address @mailbox_domain goes to one mbox file, RUN/mail/alerts
+        # (delivered by the virtual agent as the postfix user); smtpd accepts it only on the
+        # mailbox listener (master.cf), everywhere else RCPT is still rejected
+        "virtual_mailbox_domains": lab.mailbox_domain,
+        "virtual_mailbox_base": lab.mailbox.parent,
+        "virtual_mailbox_maps": f"static:{lab.mailbox.name}",
+        "virtual_uid_maps": f"static:{uid}", "virtual_gid_maps": f"static:{gid}",
+        "virtual_minimum_uid": uid, "virtual_mailbox_lock": "fcntl",
     }
     return "".join(f"{k} = {v}\n" for k, v in settings.items())
+
+
+def postfix_ids() -> tuple[int, int]:
+    pw = pwd.getpwnam("postfix")
+    return pw.pw_uid, pw.pw_gid
+
+
+# the mailbox listener: RCPT to the mailbox domain from 127.0.0.0/8, nothing else (the relay
+# check rejects every other domain, as mydestination and relay_domains are empty)
+MAILBOX_SETTINGS = ["mynetworks=127.0.0.0/8", "smtpd_relay_restrictions=reject_unauth_destination",
+                    "smtpd_recipient_restrictions=permit_mynetworks,reject"]
 
 
 def master_cf(lab: Lab) -> str:
     out = []
     for lst in lab.postfix_listeners:
         opts = [f"syslog_name=postfix/{lst['name']}", f"myhostname={listener_hostname(lst)}"]
+        if lst["name"] == lab.mailbox_listener:
+            opts += MAILBOX_SETTINGS
         opts += TLS_SETTINGS[lst["tls"]]
         if "cert" in lst:
             opts += [f"smtpd_tls_cert_file={chain_path(lab, lst['name'])}",
@@ -799,6 +909,8 @@ def write_postfix_conf(lab: Lab) -> Path:
     for d in (conf_dir, lab.path("postfix", "spool"), lab.path("postfix", "data")):
         d.mkdir(parents=True, exist_ok=True)
     shutil.chown(lab.path("postfix", "data"), "postfix", "postfix")
+    lab.mailbox.parent.mkdir(parents=True, exist_ok=True)
+    shutil.chown(lab.mailbox.parent, "postfix", "postfix")
     (conf_dir / "main.cf").write_text(main_cf(lab))
     (conf_dir / "master.cf").write_text(master_cf(lab))
     return conf_dir
@@ -895,6 +1007,31 @@ class DnsAnswer:
     ad: bool
     aa: bool
     answers: int
+    raw: bytes = b""
+
+    def soa_serial(self) -> int | None:
+        """The serial of the first answer record, if that is an SOA."""
+        data = self.raw
+        pos = skip_name(data, 12) + 4  # the question
+        if self.answers == 0:
+            return None
+        pos = skip_name(data, pos)
+        rtype, _, _, rdlength = struct.unpack("!HHIH", data[pos:pos + 10])
+        if rtype != QTYPES["SOA"]:
+            return None
+        pos = skip_name(data, skip_name(data, pos + 10))  # MNAME, RNAME
+        return struct.unpack("!I", data[pos:pos + 4])[0]
+
+
+def skip_name(data: bytes, pos: int) -> int:
+    """Position after the (possibly compressed) domain name at POS."""
+    while True:
+        length = data[pos]
+        if length >= 0xC0:
+            return pos + 2
+        pos += 1 + length
+        if length == 0:
+            return pos
 
 
 def dns_query(server: str, name: str, qtype: str, cd: bool = False, rd: bool = True,
@@ -916,7 +1053,7 @@ def dns_query(server: str, name: str, qtype: str, cd: bool = False, rd: bool = T
             if rid == qid:
                 break
     return DnsAnswer(RCODES.get(rflags & 0xF, str(rflags & 0xF)), bool(rflags & 0x20),
-                     bool(rflags & 0x400), ancount)
+                     bool(rflags & 0x400), ancount, data)
 
 
 def smtp_banner(address: str, timeout: float = 2.0) -> str:
@@ -940,6 +1077,14 @@ def nsd_healthy(lab: Lab) -> str:
     if answer.rcode != "NOERROR" or not answer.aa:
         raise OSError(f"nsd answered {answer}")
     return "answers . SOA authoritatively"
+
+
+def nsd2_healthy(lab: Lab) -> str:
+    for zone in lab.second_auth_zones():
+        answer = dns_query(lab.auth2, zone, "SOA", rd=False, timeout=1)
+        if answer.rcode != "NOERROR" or not answer.aa:
+            raise OSError(f"nsd2 answered {zone} SOA with {answer}")
+    return f"answers {' '.join(lab.second_auth_zones())} SOA authoritatively"
 
 
 def unbound_healthy(lab: Lab) -> str:
@@ -972,6 +1117,10 @@ def wait_healthy(lab: Lab, timeout: float) -> None:
     msg = wait_for(lab, "nsd", "nsd", lambda: nsd_healthy(lab), deadline,
                    lab.path("logs", "nsd.log"))
     log(f"nsd      {lab.auth}:53   pid {running(lab, 'nsd')}  {msg}")
+    if "nsd2" in lab.services():
+        msg = wait_for(lab, "nsd2", "nsd2", lambda: nsd2_healthy(lab), deadline,
+                       lab.path("logs", "nsd2.log"))
+        log(f"nsd2     {lab.auth2}:53   pid {running(lab, 'nsd2')}  {msg}")
     msg = wait_for(lab, "unbound", "unbound", lambda: unbound_healthy(lab), deadline,
                    lab.path("logs", "unbound.log"))
     log(f"unbound  {lab.resolver}:53   pid {running(lab, 'unbound')}  {msg}")
@@ -995,6 +1144,8 @@ def check_ports_free(lab: Lab) -> None:
     silently share a port with another lab (say, one with a different --run-dir)."""
     wanted = [(socket.SOCK_DGRAM, lab.auth, 53), (socket.SOCK_STREAM, lab.auth, 53),
               (socket.SOCK_DGRAM, lab.resolver, 53), (socket.SOCK_STREAM, lab.resolver, 53)]
+    if "nsd2" in lab.services():
+        wanted += [(socket.SOCK_DGRAM, lab.auth2, 53), (socket.SOCK_STREAM, lab.auth2, 53)]
     wanted += [(socket.SOCK_STREAM, lst["address"], 25) for lst in lab.listeners]
     busy = []
     for kind, address, port in wanted:
@@ -1103,9 +1254,13 @@ def cmd_up(lab: Lab, args) -> int:
         build_pki(lab)
         zones = build_zones(lab)
         nsd_conf = write_nsd_conf(lab, zones)
+        if "nsd2" in lab.services():
+            nsd2_conf = write_nsd_conf(lab, build_second_zones(lab, zones), "nsd2")
         unbound_conf = write_unbound_conf(lab)
         write_postfix_conf(lab)
         start_nsd(lab, nsd_conf)
+        if "nsd2" in lab.services():
+            start_nsd(lab, nsd2_conf, "nsd2")
         start_unbound(lab, unbound_conf)
         start_postfix(lab)
         start_hostile(lab)
@@ -1160,9 +1315,151 @@ def cmd_env(lab: Lab, args) -> int:
     values = {"LAB_RESOLVER": lab.resolver, "LAB_AUTH": lab.auth,
               "LAB_RUN_DIR": str(lab.run_dir),
               "LAB_TRUST_ANCHOR": str(trust_anchor_file(lab)),
-              "LAB_SCENARIOS": str(lab.scenarios_file)}
+              "LAB_SCENARIOS": str(lab.scenarios_file),
+              "LAB_MAIL_SERVER": lab.listener(lab.mailbox_listener)["address"],
+              "LAB_MAIL_DOMAIN": lab.mailbox_domain,
+              "LAB_MAILBOX": str(lab.mailbox)}
+    if lab.second_auth_zones():
+        values["LAB_AUTH2"] = lab.auth2
     for key, value in values.items():
         log(f"{key}={shlex.quote(value)}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Run-time TLSA changes (set-tlsa / reset-tlsa): state in RUN/dns/runtime.json, per server
+
+
+def runtime_file(lab: Lab) -> Path:
+    return lab.path("dns", "runtime.json")
+
+
+def load_runtime(lab: Lab) -> dict:
+    """{"tlsa": {server: {host: [specs]}}, "serial": {server: {zone: n}}}"""
+    try:
+        state = json.loads(runtime_file(lab).read_text())
+    except (FileNotFoundError, ValueError):
+        state = {}
+    state.setdefault("tlsa", {})
+    state.setdefault("serial", {})
+    return state
+
+
+def effective_tlsa(lab: Lab, mx: dict, server: str | None = None) -> list[str]:
+    """The TLSA specs SERVER (default: the first nsd) currently serves for MX."""
+    overrides = load_runtime(lab)["tlsa"].get(server or lab.auth, {})
+    return overrides.get(mx["host"], mx.get("tlsa", []))
+
+
+def find_mx(lab: Lab, host: str) -> tuple[dict, dict]:
+    host = host.rstrip(".").lower()
+    for sc in lab.scenarios:
+        for mx in sc.get("mx", []):
+            if mx["host"] == host:
+                return sc, mx
+    raise LabError(f"{host} is not an MX host of any scenario (see `lab.py describe`)")
+
+
+def dnssec_key_base(lab: Lab, zone: str) -> Path:
+    keys = sorted(lab.path("dns", "keys", zone_label(zone)).glob("K*.key"))
+    if len(keys) != 1:
+        raise LabError(f"expected one DNSSEC key for {zone}, found {len(keys)}")
+    return keys[0].with_suffix("")
+
+
+def reload_nsd(lab: Lab, server: str, zone: str, serial: int) -> None:
+    """Makes the nsd of SERVER load ZONE (nsd-control reload) and waits for SERIAL."""
+    service = nsd_service(lab, server)
+    if not running(lab, service):
+        raise LabError(f"{service} ({server}) is not running; start the lab with `lab.py up`")
+    target = served_zone_file(lab, zone, server)
+    for attempt in range(3):
+        if attempt:  # nsd reloads a zone file only when its mtime changed: make sure it did
+            now = time.time() + attempt
+            os.utime(target, (now, now))
+        run(["nsd-control", "-c", str(nsd_conf_file(lab, service)), "reload", zone])
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            try:
+                if dns_query(server, zone, "SOA", rd=False, timeout=1).soa_serial() == serial:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+    raise LabError(f"{service} did not load serial {serial} of {zone}; "
+                   f"see {lab.path('logs', service + '.log')}")
+
+
+def flush_unbound(lab: Lab, zone: str) -> None:
+    if not running(lab, "unbound"):
+        raise LabError("unbound is not running; start the lab with `lab.py up`")
+    conf = str(lab.path("unbound", "unbound.conf"))
+    run(["unbound-control", "-c", conf, "flush_zone", zone])
+    run(["unbound-control", "-c", conf, "flush_requestlist"])
+
+
+def change_tlsa(lab: Lab, host: str, specs: list[str] | None, only_server: str | None) -> int:
+    """Sets (SPECS) or restores (None) the TLSA RRset of HOST on every authoritative server of
+    its zone, or on ONLY_SERVER: rewrite, re-sign (serial + 1), nsd reload, unbound flush."""
+    sc, mx = find_mx(lab, host)
+    if mx["host"] == ".":
+        raise LabError("a null MX has no TLSA records")
+    for spec in specs or []:
+        parse_tlsa(spec, lab)
+    if not lab.path("pki", "certs").exists():
+        raise LabError(f"no lab in {lab.run_dir}; start it with `lab.py up`")
+    zone = sc["domain"] + "."
+    servers = lab.zone_servers(zone)
+    if only_server:
+        if only_server not in servers:
+            raise LabError(f"{zone} is served by {', '.join(servers)}, not {only_server}")
+        servers = [only_server]
+    state = load_runtime(lab)
+    for server in servers:
+        overrides = state["tlsa"].setdefault(server, {})
+        if specs is None:
+            overrides.pop(mx["host"], None)
+        else:
+            overrides[mx["host"]] = list(specs)
+        serials = state["serial"].setdefault(server, {})
+        serials[zone] = serial = serials.get(zone, 1) + 1
+        lines = scenario_zone_lines(lab, sc, overrides, serial)
+        target = served_zone_file(lab, zone, server)
+        if sc["zone"] == "unsigned":
+            target.write_text("\n".join(lines) + "\n")
+        else:
+            write_zone(lab, zone, lines)
+            sign_zone(lab, zone, dnssec_key_base(lab, zone), target)
+        reload_nsd(lab, server, zone, serial)
+        runtime_file(lab).write_text(json.dumps(state, indent=1) + "\n")
+        shown = effective_tlsa(lab, mx, server)
+        log(f"{nsd_service(lab, server):<5} {server}  {zone} serial {serial}  "
+            f"_25._tcp.{mx['host']} TLSA: {', '.join(shown) if shown else '(none)'}")
+    flush_unbound(lab, zone)
+    answer = dns_query(lab.resolver, f"_25._tcp.{mx['host']}", "TLSA")
+    log(f"unbound {lab.resolver}  flushed {zone}; _25._tcp.{mx['host']} TLSA: {answer.rcode} "
+        f"ad={answer.ad} answer RRs (incl. RRSIG)={answer.answers}")
+    return 0
+
+
+def cmd_set_tlsa(lab: Lab, args) -> int:
+    return change_tlsa(lab, args.host, args.spec, args.only_server)
+
+
+def cmd_reset_tlsa(lab: Lab, args) -> int:
+    return change_tlsa(lab, args.host, None, args.only_server)
+
+
+def cmd_mailbox(lab: Lab, args) -> int:
+    """Prints the alert mailbox (nothing when empty); --clear empties it afterwards."""
+    try:
+        with open(lab.mailbox, "r+b") as f:
+            sys.stdout.buffer.write(f.read())
+            sys.stdout.flush()
+            if args.clear:
+                f.truncate(0)
+    except FileNotFoundError:
+        pass
     return 0
 
 
@@ -1178,6 +1475,9 @@ def cmd_describe(lab: Lab, args) -> int:
             log(f"  MX {mx['preference']} {mx['host']}  A {' '.join(addrs) or '-'}{via}")
             for t in mx.get("tlsa", []):
                 log(f"    TLSA {t:<32} {tlsa_rdata(lab, t) if have_pki else ''}")
+            for server, overrides in load_runtime(lab)["tlsa"].items():
+                if mx["host"] in overrides:
+                    log(f"    set-tlsa on {server}: {', '.join(overrides[mx['host']]) or '(none)'}")
     return 0
 
 
@@ -1277,7 +1577,7 @@ def check_scenario_dns(lab: Lab, sc: dict) -> list[str]:
     for mx in sc.get("mx", []):
         if mx["host"] != ".":
             names.append((mx["host"], "A"))
-        if mx.get("tlsa"):
+        if effective_tlsa(lab, mx):  # as changed by set-tlsa, if it was
             names.append(("_25._tcp." + mx["host"], "TLSA"))
     for name, qtype in names:
         a = dns_query(lab.resolver, name, qtype)
@@ -1293,6 +1593,23 @@ def check_scenario_dns(lab: Lab, sc: dict) -> list[str]:
     return failures
 
 
+def check_mailbox_listener(lab: Lab) -> list[str]:
+    """RCPT to the mailbox domain accepted, to another domain refused (nothing is sent)."""
+    failures = []
+    address = lab.listener(lab.mailbox_listener)["address"]
+    with smtplib.SMTP(address, 25, local_hostname="probe.lab.test", timeout=5) as smtp:
+        smtp.ehlo()
+        smtp.mail("probe@lab.test")
+        code, _ = smtp.rcpt(f"ops@{lab.mailbox_domain}")
+        if code != 250:
+            failures.append(f"RCPT ops@{lab.mailbox_domain}: {code}")
+        code, _ = smtp.rcpt("someone@example.org")
+        if code < 500:
+            failures.append(f"RCPT someone@example.org (relay): {code}")
+        smtp.rset()
+    return failures
+
+
 def cmd_check(lab: Lab, args) -> int:
     """Self-test of a running lab: every scenario's DNS and every listener's behaviour (TLS for
     postfix listeners; accepting TCP and misbehaving as declared for hostile ones)."""
@@ -1301,6 +1618,19 @@ def cmd_check(lab: Lab, args) -> int:
         failures = check_scenario_dns(lab, sc)
         bad += bool(failures)
         log(f"dns  {sc['domain']:<22} {'FAIL: ' + '; '.join(failures) if failures else 'ok'}")
+    if lab.second_auth_zones():
+        try:
+            failures = [] if nsd2_healthy(lab) else ["no answer"]
+        except OSError as e:
+            failures = [str(e)]
+        bad += bool(failures)
+        log(f"dns  {'nsd2 ' + lab.auth2:<22} {'FAIL: ' + '; '.join(failures) if failures else 'ok'}")
+    try:
+        failures = check_mailbox_listener(lab)
+    except (OSError, smtplib.SMTPException) as e:
+        failures = [f"SMTP: {e}"]
+    bad += bool(failures)
+    log(f"mail {lab.mailbox_domain:<22} {'FAIL: ' + '; '.join(failures) if failures else 'ok'}")
     for lst in lab.listeners:
         try:
             failures = check_listener(lab, lst)
@@ -1342,6 +1672,18 @@ def parse_args(argv: list[str]):
     command("describe", cmd_describe, "print scenarios with MX, addresses and TLSA data")
     command("env", cmd_env, "print shell variables (LAB_RESOLVER, LAB_RUN_DIR, ...)")
     command("domains", cmd_domains, "print the scenario domains, one per line")
+    mailbox = command("mailbox", cmd_mailbox, "print the alert mailbox (mbox; empty: nothing)")
+    mailbox.add_argument("--clear", action="store_true", help="empty it after printing")
+    set_tlsa = command("set-tlsa", cmd_set_tlsa,
+                       "replace the TLSA RRset of an MX host at run time (no SPEC: delete it)")
+    set_tlsa.add_argument("host")
+    set_tlsa.add_argument("spec", nargs="*", help='symbolic records, e.g. "3 1 1 key:stale-old"')
+    reset_tlsa = command("reset-tlsa", cmd_reset_tlsa,
+                         "restore the TLSA RRset of an MX host from scenarios.toml")
+    reset_tlsa.add_argument("host")
+    for c in (set_tlsa, reset_tlsa):
+        c.add_argument("--only-server", metavar="ADDR",
+                       help="change only this authoritative server (default: all of the zone)")
     expect = command("expect", cmd_expect, "print the expected result of one scenario as JSON")
     expect.add_argument("domain")
     wd = command("_watchdog", cmd_watchdog, argparse.SUPPRESS)
