@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""The daemon against the lab, as an administrator lives with it: a TLSA record goes stale
+(the zone is re-signed, nsd reloads), exactly one alert mail arrives in the lab's mailbox and
+one syslog line is written; it is not repeated on the next cycles nor after a kill -9 and a
+restart; a broken configuration on SIGHUP keeps the daemon running; the fix brings exactly one
+recovery; SIGTERM stops it within 5 seconds."""
+import argparse
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HOST = "mx.dane-ok.test"
+
+
+class Failure(Exception):
+    pass
+
+
+def expect(cond, message):
+    if not cond:
+        raise Failure(message)
+
+
+def wait_for(what, predicate, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise Failure(f"timed out after {timeout} s waiting for {what}")
+
+
+class SyslogListener:
+    """Receives syslog(3) datagrams on /dev/log, if nothing else owns it."""
+
+    def __init__(self):
+        self.lines = []
+        self.sock = None
+        if os.path.exists("/dev/log"):
+            return
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind("/dev/log")
+        self.sock.settimeout(0.2)
+        self.stop = False
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.stop:
+            try:
+                self.lines.append(self.sock.recv(65536).decode(errors="replace"))
+            except socket.timeout:
+                pass
+
+    def close(self):
+        if self.sock:
+            self.stop = True
+            self.thread.join()
+            self.sock.close()
+            os.unlink("/dev/log")
+
+
+class Daemon:
+    def __init__(self, danemon, config, log):
+        self.danemon, self.config, self.log = danemon, config, log
+        self.proc = None
+
+    def start(self):
+        self.logfile = open(self.log, "a")
+        self.proc = subprocess.Popen([self.danemon, "daemon", "--config", self.config],
+                                     stdout=self.logfile, stderr=self.logfile)
+
+    def signal(self, sig):
+        os.kill(self.proc.pid, sig)
+
+    def cycles(self):
+        return open(self.log).read().count("cycle done")
+
+    def run_cycle(self):
+        before = self.cycles()
+        self.signal(signal.SIGUSR1)
+        wait_for("a cycle", lambda: self.cycles() > before)
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--danemon", required=True)
+    ap.add_argument("--lab", required=True)
+    ap.add_argument("--run-dir", required=True)
+    args = ap.parse_args()
+
+    def lab(*words):
+        return subprocess.run([sys.executable, args.lab, *words, "--run-dir", args.run_dir],
+                              check=True, capture_output=True, text=True, timeout=60).stdout
+
+    env = dict(re.findall(r"^(\w+)=(.*)$", lab("env"), re.M))
+    tmp = tempfile.mkdtemp(prefix="danemon-daemon-")
+    config = os.path.join(tmp, "danemon.yaml")
+    good = f"""domains:
+  - dane-ok.test
+interval: 1h
+jitter: 0s
+timeout: 10s
+resolver: {env['LAB_RESOLVER']}
+state_directory: {tmp}/state
+alerts:
+  syslog:
+    identity: danemon-test
+  email:
+    enabled: true
+    to: [ops@{env['LAB_MAIL_DOMAIN']}]
+    from: danemon@lab.test
+    server: {env['LAB_MAIL_SERVER']}
+"""
+    open(config, "w").write(good)
+    log = os.path.join(tmp, "daemon.log")
+    daemon = Daemon(args.danemon, config, log)
+    syslog = SyslogListener()
+    lab("mailbox", "--clear")
+
+    def mails():
+        return re.findall(r"^Subject: (.*)$", lab("mailbox"), re.M)
+
+    def syslog_lines(code, event):
+        return [l for l in syslog.lines if f"code={code}" in l and f"event={event}" in l]
+
+    try:
+        daemon.start()
+        wait_for("the first cycle", lambda: daemon.cycles() >= 1)
+        expect(mails() == [], f"alerts for a healthy domain: {mails()}")
+
+        # The Comcast case: the published key no longer matches the served one.
+        lab("set-tlsa", HOST, "3 1 1 key:stale-old", "3 1 1 key:rollover-next")
+        daemon.run_cycle()
+        subjects = wait_for("the alert mail", mails)
+        expect(subjects == [f"[danemon] CRITICAL dane-ok.test: tlsa-mismatch {HOST}"],
+               f"expected one tlsa-mismatch mail, got {subjects}")
+        mailbox = lab("mailbox")
+        expect("Auto-Submitted: auto-generated" in mailbox, "Auto-Submitted header missing")
+        expect("Publish _25._tcp.mx.dane-ok.test. IN TLSA 3 1 1 " in mailbox, "the fix is not in the mail")
+        if syslog.sock:
+            wait_for("the syslog line", lambda: syslog_lines("tlsa-mismatch", "new"))
+            expect(len(syslog_lines("tlsa-mismatch", "new")) == 1, "not exactly one syslog line")
+
+        # Not once per cycle, and not again after a crash and a restart.
+        daemon.run_cycle()
+        daemon.kill()
+        daemon.start()
+        wait_for("the first cycle after the restart",
+                 lambda: open(log).read().count("started config") == 2 and daemon.cycles() >= 3)
+        time.sleep(1)
+        expect(len(mails()) == 1, f"alert repeated: {mails()}")
+
+        # A broken configuration on SIGHUP: refused, the daemon keeps running on the old one.
+        open(config, "w").write("domains: [\n")
+        daemon.signal(signal.SIGHUP)
+        wait_for("the refused reload", lambda: "reload failed" in open(log).read())
+        expect(daemon.proc.poll() is None, "the daemon died on a broken configuration")
+        daemon.run_cycle()
+        open(config, "w").write(good)
+
+        # The fix: exactly one recovery.
+        lab("reset-tlsa", HOST)
+        daemon.run_cycle()
+        subjects = wait_for("the recovery mail", lambda: mails() if len(mails()) == 2 else None)
+        expect(subjects[1] == f"[danemon] RECOVERED dane-ok.test: tlsa-mismatch {HOST}",
+               f"expected a recovery mail, got {subjects}")
+        if syslog.sock:
+            wait_for("the recovery syslog line", lambda: syslog_lines("tlsa-mismatch", "recovered"))
+        daemon.run_cycle()
+        time.sleep(1)
+        expect(len(mails()) == 2, f"more mail than one alert and one recovery: {mails()}")
+
+        status = subprocess.run([args.danemon, "status", "--state-dir", f"{tmp}/state"],
+                                capture_output=True, text=True, timeout=30)
+        expect(status.returncode == 0 and "dane-ok.test  ok" in status.stdout,
+               f"danemon status: {status.returncode} {status.stdout}")
+
+        start = time.monotonic()
+        daemon.signal(signal.SIGTERM)
+        code = daemon.proc.wait(10)
+        expect(time.monotonic() - start < 5, "SIGTERM took more than 5 s")
+        expect(code == 0, f"exit status {code} after SIGTERM")
+        print("syslog checked" if syslog.sock else "syslog not checked: /dev/log belongs to a running syslog")
+    except Failure as f:
+        print("FAILED: " + str(f))
+        print(open(log).read()[-4000:])
+        return 1
+    finally:
+        daemon.kill()
+        syslog.close()
+        try:
+            lab("reset-tlsa", HOST)
+        except subprocess.CalledProcessError:
+            pass
+    print("passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
