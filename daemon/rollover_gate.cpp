@@ -125,8 +125,10 @@ int run_gate(const GateOptions& options, const std::string& cert_file,
             answer.records = a.tlsa.records;
             answer.ttl = a.tlsa.ttl;
             if (a.tlsa.failed()) answer.error = a.tlsa.why.empty() ? "no answer" : a.tlsa.why;
-            input.authoritative[a.server + (a.address.empty() ? "" : " (" + a.address + ")")] =
-                answer;
+            // A name server with several addresses is asked at each: name them apart.
+            std::string name =
+                addresses_of[a.server] > 1 ? a.server + "[" + a.address + "]" : a.server;
+            input.authoritative[name] = answer;
         }
         input.now = now;
         rollover::GateDecision decision = rollover::decide(input);
