@@ -401,6 +401,49 @@ void check_consistency(MxVerdict& m) {
                                      m.host));
 }
 
+// The certificate files the MTA will load on its next reload (issue: renewals): checked
+// against the published RRset before senders see them, and against what is served now.
+void check_local_certificates(MxVerdict& m, const MxHostFacts& host, const HostDane& d,
+                              std::time_t now, EvaluationCache* cache) {
+    for (const auto& local : host.local_certificates) {
+        if (!local.error.empty() || local.chain.empty()) {
+            m.problems.push_back(problem(code::check_incomplete, Severity::warning,
+                                         "The certificate file " + local.path + " configured for " +
+                                             host.mx.host + " cannot be used: " + local.error + ".",
+                                         host.mx.host));
+            continue;
+        }
+        if (!d.usable.empty()) {
+            dane::DaneInput input{host.tlsa.records, host.reference_names, local.chain, now};
+            auto verdict = cache ? cache->verify(input) : dane::verify(input);
+            if (verdict.outcome == dane::DaneOutcome::fail) {
+                std::string publish = record_to_publish(host.tlsa_base, local.chain);
+                m.problems.push_back(
+                    problem(code::local_cert_mismatch, Severity::critical,
+                            "The certificate file " + local.path +
+                                " (what the MTA serves after its next "
+                                "reload or restart) matches no usable TLSA record at " +
+                                tlsa_owner(host.tlsa_base) +
+                                ": DANE senders will refuse mail from then on. Publish " + publish +
+                                " now, wait two TTLs, then reload.",
+                            host.mx.host));
+            }
+        }
+        for (const auto& endpoint : host.endpoints) {
+            if (endpoint.chain.empty() || endpoint.chain.der.front() == local.chain.der.front())
+                continue;
+            m.problems.push_back(problem(code::local_cert_not_served, Severity::warning,
+                                         "The certificate file " + local.path +
+                                             " differs from the one " + host.mx.host +
+                                             " serves at " + endpoint_text(endpoint.endpoint) +
+                                             ": renewed but not reloaded? Check the new file with "
+                                             "danemon precheck before reloading the MTA.",
+                                         host.mx.host, endpoint.endpoint.address));
+            break;
+        }
+    }
+}
+
 MxVerdict evaluate_host(const MxHostFacts& host, const HostDane& d, bool domain_has_dane,
                         bool validating, const Policy& policy, std::time_t now,
                         EvaluationCache* cache) {
@@ -421,6 +464,7 @@ MxVerdict evaluate_host(const MxHostFacts& host, const HostDane& d, bool domain_
     for (const auto& probe : host.endpoints)
         m.endpoints.push_back(evaluate_endpoint(probe, host, d, policy, now, cache));
     check_consistency(m);
+    check_local_certificates(m, host, d, now, cache);
     return m;
 }
 

@@ -4,7 +4,11 @@
 #include "danemon/monitor/monitor.hpp"
 #include "danemon/scan/scanner.hpp"
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <spdlog/spdlog.h>
 
@@ -17,6 +21,36 @@ std::string CycleSummary::status_line() const {
            (unknown ? ", " + std::to_string(unknown) + " unknown" : "") + "; " +
            std::to_string(alerts_pending) + " alerts pending";
 }
+
+namespace {
+
+// The files the MTA loads (local_certs), read at every cycle: a renewal shows up here
+// before the MTA reloads and before any sender sees it.
+void attach_local_certificates(const config::Config& config, check::DomainFacts& facts) {
+    for (const auto& d : config.domains) {
+        if (d.name != facts.domain) continue;
+        for (auto& host : facts.hosts) {
+            auto it = d.local_certs.find(host.mx.host);
+            if (it == d.local_certs.end()) continue;
+            for (const auto& path : it->second) {
+                check::MxHostFacts::LocalCertificate local;
+                local.path = path;
+                std::ifstream in(path, std::ios::binary);
+                std::string contents{std::istreambuf_iterator<char>(in),
+                                     std::istreambuf_iterator<char>()};
+                if (!in && !in.eof())
+                    local.error = std::string("cannot read it: ") + std::strerror(errno);
+                else if (auto certs = dane::load_certificates(contents); certs.empty())
+                    local.error = "it holds no certificate";
+                else
+                    local.chain.der = std::move(certs);
+                host.local_certificates.push_back(std::move(local));
+            }
+        }
+    }
+}
+
+} // namespace
 
 CycleSummary run_cycle(const config::Config& config, const std::vector<std::string>& domains,
                        CycleIo& io, std::map<std::string, metrics::DomainSample>& samples) {
@@ -45,6 +79,8 @@ CycleSummary run_cycle(const config::Config& config, const std::vector<std::stri
             *limit = std::min(*limit, total);
         scan::Scanner scanner(io.resolver, io.prober, options);
         auto facts = scanner.scan(group);
+        for (auto& f : facts)
+            attach_local_certificates(config, f);
         const std::time_t now = io.clock();
         for (const auto& f : facts)
             verdicts.push_back(check::evaluate(f, policy, now));

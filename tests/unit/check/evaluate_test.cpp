@@ -386,3 +386,33 @@ TEST_CASE("an evaluation cache shared by many domains changes no verdict") {
                 CHECK(cached.all_problems()[i].message == plain.all_problems()[i].message);
         }
 }
+
+TEST_CASE(
+    "a certificate file the MTA will load that the TLSA records do not vouch for is critical") {
+    auto h = host("mx.example.test", current_and_issuer(), {served("chain.pem")});
+    h.local_certificates.push_back(
+        {"/etc/ssl/mx/fullchain.pem", dane::test::load_chain("chain-next.pem"), ""});
+    // chain-next.pem has a new key under the same CA: the 2 1 1 record still vouches for it.
+    auto covered = run(domain({h}));
+    CHECK(codes(covered) == std::vector<std::string>{"local-cert-not-served"});
+    CHECK(covered.status == Status::warning);
+
+    auto only_leaf = host("mx.example.test", {leaf_311(), next_key_311()}, {served("chain.pem")});
+    only_leaf.local_certificates.push_back(
+        {"/etc/ssl/mx/fullchain.pem", dane::test::load_chain("chain-wrong-name.pem"), ""});
+    auto v = run(domain({only_leaf}));
+    CHECK(codes(v) == std::vector<std::string>{"local-cert-mismatch", "local-cert-not-served"});
+    CHECK(v.status == Status::critical);
+    CHECK_THAT(first(v, "local-cert-mismatch").message,
+               Catch::Contains("/etc/ssl/mx/fullchain.pem"));
+    CHECK_THAT(first(v, "local-cert-mismatch").message,
+               Catch::Contains("Publish _25._tcp.mx.example.test. IN TLSA 3 1 1 " +
+                               upper_hex(dane::test::expected_digest("leaf-wrong-name", 1, 1))));
+}
+
+TEST_CASE("a certificate file identical to the served one raises nothing") {
+    auto h = host("mx.example.test", current_and_issuer(), {served("chain.pem")});
+    h.local_certificates.push_back(
+        {"/etc/ssl/mx/fullchain.pem", dane::test::load_chain("chain.pem"), ""});
+    CHECK(codes(run(domain({h}))).empty());
+}

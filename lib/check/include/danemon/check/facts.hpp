@@ -21,6 +21,13 @@ struct MxHostFacts {
     // Names a DANE-TA leaf may carry: tlsa_base, the MX host name, its CNAME expansion.
     std::vector<std::string> reference_names;
     std::vector<smtp::ProbeResult> endpoints; // one per address probed
+    // Certificate files the MTA loads for this host (configured local_certs), as read now.
+    struct LocalCertificate {
+        std::string path;
+        dane::ServedChain chain;
+        std::string error; // the file could not be read or holds no certificate
+    };
+    std::vector<LocalCertificate> local_certificates;
 };
 
 struct DomainFacts {

@@ -39,6 +39,8 @@ inline constexpr const char* tls_legacy_enabled = "tls-legacy-enabled";
 inline constexpr const char* cert_expiring = "cert-expiring";
 inline constexpr const char* endpoint_inconsistent = "endpoint-inconsistent";
 inline constexpr const char* tlsa_rollover_missing = "tlsa-rollover-missing"; // one usable record
+inline constexpr const char* local_cert_mismatch = "local-cert-mismatch";     // critical
+inline constexpr const char* local_cert_not_served = "local-cert-not-served"; // warning
 inline constexpr const char* tlsa_digest_stale =
     "tlsa-digest-stale"; // critical when it breaks DANE
 // info
