@@ -40,18 +40,6 @@ std::string local_host_name() {
     return name;
 }
 
-smtp::PhaseLimits limits_for(double seconds) {
-    using std::chrono::milliseconds;
-    auto total = milliseconds(static_cast<long>(seconds * 1000));
-    smtp::PhaseLimits limits;
-    limits.total = total;
-    limits.connect = std::min(limits.connect, total);
-    limits.banner = std::min(limits.banner, total);
-    limits.command = std::min(limits.command, total);
-    limits.handshake = std::min(limits.handshake, total);
-    return limits;
-}
-
 int run_check(CheckArgs args) {
     if (!args.config.empty()) {
         // The configured domains (and resolver), for danemon-check.timer and cron.
@@ -86,7 +74,8 @@ int run_check(CheckArgs args) {
 
     scan::ScanOptions options;
     if (args.port != 0) options.port = args.port;
-    options.limits = limits_for(args.timeout);
+    options.limits = smtp::PhaseLimits::within(
+        std::chrono::milliseconds(static_cast<long>(args.timeout * 1000)));
     options.helo_name = args.helo.empty() ? local_host_name() : args.helo;
     options.concurrency = args.concurrency;
     options.probe_legacy = !args.no_legacy;

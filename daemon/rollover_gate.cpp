@@ -88,10 +88,7 @@ int run_gate(const GateOptions& options, const std::string& cert_file,
     scan::ScanOptions scan_options;
     if (options.port != 0) scan_options.port = options.port;
     auto total = std::chrono::milliseconds(static_cast<long>(options.timeout * 1000));
-    scan_options.limits.total = total;
-    for (auto* limit : {&scan_options.limits.connect, &scan_options.limits.banner,
-                        &scan_options.limits.command, &scan_options.limits.handshake})
-        *limit = std::min(*limit, total);
+    scan_options.limits = smtp::PhaseLimits::within(total);
     scan_options.probe_legacy = false; // the gate needs the chain, not the TLS versions
     scan::Scanner scanner(*resolver, *prober, scan_options);
 

@@ -72,11 +72,8 @@ CycleSummary run_cycle(const config::Config& config, const std::vector<std::stri
         if (port != 25) options.port = port;
         options.concurrency = config.concurrency;
         options.helo_name = config.helo_name.empty() ? "localhost" : config.helo_name;
-        auto total = std::chrono::duration_cast<std::chrono::milliseconds>(config.timeout);
-        options.limits.total = total;
-        for (auto* limit : {&options.limits.connect, &options.limits.banner,
-                            &options.limits.command, &options.limits.handshake})
-            *limit = std::min(*limit, total);
+        options.limits = smtp::PhaseLimits::within(
+            std::chrono::duration_cast<std::chrono::milliseconds>(config.timeout));
         scan::Scanner scanner(io.resolver, io.prober, options);
         auto facts = scanner.scan(group);
         for (auto& f : facts)

@@ -311,6 +311,14 @@ private:
 
 } // namespace
 
+PhaseLimits PhaseLimits::within(std::chrono::milliseconds total) {
+    PhaseLimits limits;
+    limits.total = total;
+    for (auto* limit : {&limits.connect, &limits.banner, &limits.command, &limits.handshake})
+        *limit = std::min(*limit, total);
+    return limits;
+}
+
 std::unique_ptr<Prober> make_starttls_prober() {
     return std::make_unique<StarttlsProber>();
 }

@@ -21,6 +21,10 @@ struct PhaseLimits {
     std::chrono::milliseconds handshake{15000};
     std::chrono::milliseconds total{60000}; // the whole probe, legacy probes included
     std::chrono::milliseconds quit{2000};   // best-effort QUIT (over TLS) before closing
+
+    // The default phase limits, each cut to `total`, for a probe that may take `total` in all
+    // (what --timeout and the timeout setting mean).
+    static PhaseLimits within(std::chrono::milliseconds total);
 };
 
 struct ProbeEndpoint {
