@@ -290,20 +290,41 @@ private:
         if (!request.probe_legacy) {
             return;
         }
-        for (const Version version : {Version::tls1_0, Version::tls1_1}) {
-            if (negotiated == version) {
-                result.legacy_tls.emplace_back(tls::to_string(version));
-                continue;
-            }
-            if (negotiated && *negotiated < version) {
-                continue; // the server's highest version is below this one: refused
-            }
-            const SessionOutcome legacy = run_session(request, {version, version}, deadline);
+        // Which of TLS 1.0 and 1.1 does the server still accept? One session offering both
+        // answers for the common modern server, which refuses it; only a server that takes
+        // TLS 1.1 is asked about TLS 1.0 on its own (the highest offered version wins).
+        enum class Answer { accepted, refused, untested };
+        auto attempt = [&](tls::VersionRange range, std::optional<Version>& got) {
+            const SessionOutcome legacy = run_session(request, range, deadline);
             if (!legacy.failure) {
-                result.legacy_tls.emplace_back(tls::to_string(version));
-            } else if (legacy.failure->kind != ProbeFailure::tls_failed ||
-                       legacy.handshake.timed_out) {
+                got = legacy.handshake.negotiated;
+                return Answer::accepted;
+            }
+            return legacy.failure->kind == ProbeFailure::tls_failed && !legacy.handshake.timed_out
+                       ? Answer::refused
+                       : Answer::untested;
+        };
+        auto note = [&](Version version, Answer answer) {
+            if (answer == Answer::accepted) result.legacy_tls.emplace_back(tls::to_string(version));
+            if (answer == Answer::untested)
                 result.legacy_untested.emplace_back(tls::to_string(version));
+        };
+        std::optional<Version> got;
+        if (negotiated == Version::tls1_0) {
+            note(Version::tls1_0, Answer::accepted); // and TLS 1.1 is above its highest
+        } else if (negotiated == Version::tls1_1) {
+            note(Version::tls1_0, attempt({Version::tls1_0, Version::tls1_0}, got));
+            note(Version::tls1_1, Answer::accepted);
+        } else {
+            const Answer either = attempt({Version::tls1_0, Version::tls1_1}, got);
+            if (either == Answer::accepted && got == Version::tls1_1) {
+                note(Version::tls1_0, attempt({Version::tls1_0, Version::tls1_0}, got));
+                note(Version::tls1_1, Answer::accepted);
+            } else if (either == Answer::accepted) {
+                note(Version::tls1_0, Answer::accepted); // 1.1 offered and not taken: refused
+            } else {
+                note(Version::tls1_0, either);
+                note(Version::tls1_1, either);
             }
         }
     }
