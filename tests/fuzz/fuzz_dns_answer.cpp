@@ -1,10 +1,10 @@
 // libFuzzer target: a TLSA response in wire format as a hostile or broken DNS server might
 // send it, read exactly as the resolver reads answers (ldns_wire2pkt, CNAME chain, RRset).
+#include "answer.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-
-#include "answer.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     auto lookup =

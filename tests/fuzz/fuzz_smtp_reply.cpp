@@ -1,12 +1,12 @@
 // libFuzzer target: the SMTP reply reader fed hostile server bytes, in chunks as they
 // arrive from a socket. Invariants: it never reads past its limits, and a complete reply
 // has a three-digit code and printable text.
+#include "reply.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
-
-#include "reply.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using danemon::smtp::detail::ReplyReader;

@@ -1,12 +1,12 @@
 // libFuzzer target: TLSA records in presentation form ("3 1 1 HEX") as a user or a zone
 // file writes them. Invariant: whatever parses prints back to text that parses to the same
 // record, and usability is always decided with a reason when unusable.
+#include "danemon/dane/tlsa.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
-
-#include "danemon/dane/tlsa.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace danemon::dane;

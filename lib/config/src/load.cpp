@@ -18,12 +18,30 @@
 namespace danemon::config {
 namespace {
 
+// One line of printable text: keys, values and yaml-cpp's messages may carry any byte of
+// the file (found by fuzzing: a NUL in a value made the message two lines).
+std::string one_line(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+        auto u = static_cast<unsigned char>(c);
+        if (u >= 0x20 && u != 0x7f) {
+            out += c;
+        } else {
+            static const char digits[] = "0123456789abcdef";
+            out += "\\x";
+            out += digits[u >> 4];
+            out += digits[u & 15];
+        }
+    }
+    return out;
+}
+
 std::string compose(const std::string& path, int line, const std::string& message,
                     const std::string& hint) {
     std::string out = path.empty() ? message : path + ": " + message;
     if (line > 0) out += " (line " + std::to_string(line) + ")";
     if (!hint.empty()) out += "; " + hint;
-    return out;
+    return one_line(out);
 }
 
 } // namespace

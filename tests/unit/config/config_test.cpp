@@ -425,3 +425,10 @@ TEST_CASE("load_config: missing file", "[config]") {
     }
     CHECK(danemon::config::load_config(DANEMON_EXAMPLE_CONFIG).domains.size() == 2);
 }
+
+TEST_CASE("a control byte in the file gives a one-line error (found by fuzz_config)") {
+    std::string message = error_of(std::string("domains: [example.org]\ninterval: \"90\\\x01\"\n"));
+    CHECK(message.find('\n') == std::string::npos);
+    CHECK(message.find('\x01') == std::string::npos);
+    CHECK_THAT(message, Catch::Contains("\\x01"));
+}
