@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "danemon/check/evaluate.hpp"
 #include "danemon/config/config.hpp"
+#include "danemon/monitor/monitor.hpp"
 #include "danemon/report/report.hpp"
 #include "danemon/scan/scanner.hpp"
 
@@ -12,6 +13,7 @@
 #include <iostream>
 #include <limits.h>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -41,10 +43,12 @@ std::string local_host_name() {
 }
 
 int run_check(CheckArgs args) {
+    std::optional<config::Config> configured;
     if (!args.config.empty()) {
         // The configured domains (and resolver), for danemon-check.timer and cron.
         try {
-            config::Config c = config::load_config(args.config);
+            configured = config::load_config(args.config);
+            const config::Config& c = *configured;
             if (args.domains.empty())
                 for (const auto& d : c.domains)
                     args.domains.push_back(d.name);
@@ -88,7 +92,8 @@ int run_check(CheckArgs args) {
     std::vector<check::DomainVerdict> verdicts;
     check::Status worst = check::Status::ok;
     check::EvaluationCache cache; // domains that share an endpoint verify its chain once
-    for (const auto& f : facts) {
+    for (auto& f : facts) {
+        if (configured) monitor::attach_local_certificates(*configured, f);
         verdicts.push_back(check::evaluate(f, policy, now, &cache));
         worst = check::worse(worst, verdicts.back().status);
     }

@@ -152,6 +152,29 @@ def case_hostile_peers_bounded(lab):
     expect(proc.elapsed < timeout + 4, f"took {proc.elapsed:.1f} s with --timeout {timeout}")
 
 
+def case_local_cert(lab):
+    # The certificate file the MTA will load next (local_certs) has a key no record names.
+    with tempfile.TemporaryDirectory() as tmp:
+        cert = os.path.join(tmp, "fullchain.pem")
+        subprocess.run(["openssl", "req", "-new", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-keyout", os.devnull, "-subj",
+                        "/CN=mx.dane-ok.test", "-days", "30", "-out", cert],
+                       check=True, capture_output=True, timeout=30)
+        config = os.path.join(tmp, "danemon.yaml")
+        with open(config, "w") as f:
+            f.write(f"domains:\n  - name: dane-ok.test\n    local_certs:\n"
+                    f"      mx.dane-ok.test: [{cert}]\nresolver: {lab.resolver}\n")
+        proc = lab.danemon("check", "--json", "--timeout", "10", "--config", config)
+        doc = json.loads(proc.stdout)
+        d = doc["domains"][0]
+        expect(codes_of(d) == ["local-cert-mismatch", "local-cert-not-served"],
+               f"codes {codes_of(d)}")
+        expect(d["status"] == "critical" and proc.returncode == 2, f"status {d['status']}")
+        message = [p["message"] for p in d["mx"][0]["problems"] if p["code"] == "local-cert-mismatch"][0]
+        expect(cert in message and "Publish _25._tcp.mx.dane-ok.test. IN TLSA 3 1 1 " in message,
+               "the file and the record to publish are not named: " + message)
+
+
 def case_bad_arguments(lab):
     for words, needle in [((), "DOMAIN"), (("--port", "0", "x.test"), "--port"),
                           (("--resolver", "not-an-address", "x.test"), "not-an-address"),

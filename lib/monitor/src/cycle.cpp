@@ -22,8 +22,6 @@ std::string CycleSummary::status_line() const {
            std::to_string(alerts_pending) + " alerts pending";
 }
 
-namespace {
-
 // The files the MTA loads (local_certs), read at every cycle: a renewal shows up here
 // before the MTA reloads and before any sender sees it.
 void attach_local_certificates(const config::Config& config, check::DomainFacts& facts) {
@@ -49,8 +47,6 @@ void attach_local_certificates(const config::Config& config, check::DomainFacts&
         }
     }
 }
-
-} // namespace
 
 CycleSummary run_cycle(const config::Config& config, const std::vector<std::string>& domains,
                        CycleIo& io, std::map<std::string, metrics::DomainSample>& samples) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "danemon/alert/alert.hpp"
+#include "danemon/check/facts.hpp"
 #include "danemon/config/config.hpp"
 #include "danemon/dns/resolver.hpp"
 #include "danemon/metrics/metrics.hpp"
@@ -65,6 +66,10 @@ struct CycleIo {
 // and delivered after it commits. `samples` holds the latest sample per domain (metrics).
 CycleSummary run_cycle(const config::Config& config, const std::vector<std::string>& domains,
                        CycleIo& io, std::map<std::string, metrics::DomainSample>& samples);
+
+// Reads the certificate files configured for the domain's MX hosts (local_certs) into the
+// facts, for local-cert-mismatch and local-cert-not-served.
+void attach_local_certificates(const config::Config& config, check::DomainFacts& facts);
 
 // Alert channels from the configuration (the email sender defaults to danemon@HOST).
 std::vector<std::unique_ptr<alert::AlertSink>> make_sinks(const config::Config& config,
