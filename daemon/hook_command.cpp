@@ -3,7 +3,9 @@
 // environment, and runs --then (e.g. the MTA reload) only when every gate passes.
 #include "commands.hpp"
 #include "danemon/alert/alert.hpp"
+#include "danemon/config/config.hpp"
 #include "danemon/hook/renewal.hpp"
+#include "danemon/monitor/monitor.hpp"
 #include "rollover_gate.hpp"
 
 #include <iostream>
@@ -19,6 +21,7 @@ namespace {
 
 struct HookArgs {
     std::string then;
+    std::string config; // alert channels (email, exec) besides syslog
     std::vector<std::string> client_args;
     GateOptions gate;
 };
@@ -31,6 +34,25 @@ std::map<std::string, std::string> environment() {
         if (eq != std::string::npos) env[entry.substr(0, eq)] = entry.substr(eq + 1);
     }
     return env;
+}
+
+// A held-back renewal is announced at once, on syslog and on the configured channels.
+void deliver_held_back(const std::string& config_path, const alert::AlertEvent& event) {
+    std::vector<std::unique_ptr<alert::AlertSink>> sinks;
+    if (!config_path.empty()) {
+        try {
+            sinks = monitor::make_sinks(config::load_config(config_path), "localhost");
+        } catch (const std::exception& e) {
+            std::cerr << "danemon hook: " << e.what() << "; alerting on syslog only\n";
+        }
+    }
+    bool has_syslog = false;
+    for (const auto& sink : sinks)
+        has_syslog = has_syslog || sink->channel() == "syslog";
+    if (!has_syslog) sinks.push_back(alert::make_syslog_sink("danemon", "mail"));
+    for (const auto& sink : sinks)
+        if (auto error = sink->deliver(event); !error.empty())
+            std::cerr << "danemon hook: " << sink->channel() << " alert failed: " << error << "\n";
 }
 
 int run_hook(const HookArgs& args) {
@@ -59,7 +81,7 @@ int run_hook(const HookArgs& args) {
                                     "The renewed certificate " + cert.chain_file +
                                         " was not deployed: " + report.str(),
                                     std::time(nullptr)};
-            alert::make_syslog_sink("danemon", "mail")->deliver(event);
+            deliver_held_back(args.config, event);
         }
     }
     if (!pass) {
@@ -86,6 +108,9 @@ void add_hook_command(CLI::App& app, std::function<int()>& run) {
                 "--deploy-hook 'danemon hook --then \"systemctl reload postfix\"'");
     cmd->add_option("--then", args->then,
                     "Command to run when every gate passes (e.g. the MTA reload)");
+    cmd->add_option("--config", args->config,
+                    "danemon.yaml whose alert channels (email, exec) also announce a held-back "
+                    "renewal (syslog always does)");
     add_gate_options(*cmd, args->gate);
     cmd->add_option(
         "ARGS", args->client_args,

@@ -118,7 +118,13 @@ def main():
                                       (new_cert("mx.rollover.test", "u"), False)):
                 os.replace(cert, os.path.join(lineage, "fullchain.pem"))
                 env2 = dict(os.environ, RENEWED_LINEAGE=lineage, RENEWED_DOMAINS="mx.rollover.test")
-                cmd = [args.danemon, "hook", "--then", "touch " + marker, "--resolver",
+                config = os.path.join(tmp, "alerts.yaml")
+                with open(config, "w") as f:
+                    f.write(f"domains: [rollover.test]\nalerts:\n  email:\n    enabled: true\n"
+                            f"    to: [ops@{env['LAB_MAIL_DOMAIN']}]\n    from: danemon@lab.test\n"
+                            f"    server: {env['LAB_MAIL_SERVER']}\n")
+                lab("mailbox", "--clear")
+                cmd = [args.danemon, "hook", "--config", config, "--then", "touch " + marker, "--resolver",
                        env["LAB_RESOLVER"], "--state-dir", os.path.join(tmp, "hookstate"),
                        "--now", str(now + 2 * ttl + 1)]
                 subprocess.run(cmd[:-2] + ["--now", str(now)], env=env2, capture_output=True, timeout=120)
@@ -128,6 +134,13 @@ def main():
                 expect(os.path.exists(marker) == expect_pass, "--then ran when it must not, or not at all")
                 if os.path.exists(marker):
                     os.unlink(marker)
+                if not expect_pass:
+                    # The held-back renewal is announced by mail at once.
+                    deadline = time.monotonic() + 20
+                    while "renewal-held" not in lab("mailbox") and time.monotonic() < deadline:
+                        time.sleep(0.2)
+                    expect("Subject: [danemon] CRITICAL mx.rollover.test: renewal-held"
+                           in lab("mailbox"), "no mail about the held-back renewal")
         else:
             raise Failure("unknown case " + args.case)
     except Failure as f:
