@@ -55,55 +55,89 @@ int status_number(check::Status s) {
 
 } // namespace
 
-std::string render(const std::vector<DomainSample>& samples) {
+DomainSample DomainSample::of(const check::DomainVerdict& v, std::time_t checked_at,
+                              double duration_seconds) {
+    DomainSample s;
+    s.domain = v.domain;
+    s.status = v.status;
+    s.checked_at = checked_at;
+    s.duration_seconds = duration_seconds;
+    for (const auto& p : v.all_problems())
+        ++s.problems[{p.code, check::to_string(p.severity)}];
+    for (const auto& mx : v.mx)
+        for (const auto& e : mx.endpoints) {
+            EndpointSample es;
+            es.mx = mx.host;
+            es.address = e.probe.endpoint.address;
+            es.port = e.probe.endpoint.port;
+            es.dane = e.dane;
+            es.tls_version = e.probe.tls_version;
+            es.legacy_accepted = !e.probe.legacy_tls.empty();
+            if (!e.chain.empty()) es.not_after = e.chain.front().not_after;
+            es.probe_seconds = static_cast<double>(e.probe.elapsed.count()) / 1000.0;
+            s.endpoints.push_back(std::move(es));
+        }
+    return s;
+}
+
+namespace {
+
+std::string render_samples(const std::vector<const DomainSample*>& pointers) {
+    // Iterated as values below; the pointers spare a copy of every sample.
+    struct View {
+        const std::vector<const DomainSample*>& items;
+        struct It {
+            std::vector<const DomainSample*>::const_iterator i;
+            const DomainSample& operator*() const { return **i; }
+            It& operator++() {
+                ++i;
+                return *this;
+            }
+            bool operator!=(const It& o) const { return i != o.i; }
+        };
+        It begin() const { return {items.begin()}; }
+        It end() const { return {items.end()}; }
+    } samples{pointers};
     std::ostringstream out;
     out.precision(15);
     {
         Family f(out, "danemon_domain_status", "gauge",
                  "Worst severity of the domain: 0 ok, 1 warning, 2 critical, 3 unknown.");
         for (const auto& s : samples)
-            f.sample({{"domain", s.verdict.domain}}, status_number(s.verdict.status));
+            f.sample({{"domain", s.domain}}, status_number(s.status));
     }
     {
         Family f(out, "danemon_last_check_timestamp_seconds", "gauge",
                  "Unix time of the domain's last completed check.");
         for (const auto& s : samples)
-            f.sample({{"domain", s.verdict.domain}}, static_cast<double>(s.checked_at));
+            f.sample({{"domain", s.domain}}, static_cast<double>(s.checked_at));
     }
     {
         Family f(out, "danemon_check_duration_seconds", "gauge",
                  "Wall time of the domain's last check.");
         for (const auto& s : samples)
-            f.sample({{"domain", s.verdict.domain}}, s.duration_seconds);
+            f.sample({{"domain", s.domain}}, s.duration_seconds);
     }
     {
         Family f(out, "danemon_problems", "gauge", "Problems found in the last check, by code.");
-        for (const auto& s : samples) {
-            std::map<std::pair<std::string, std::string>, int> counts;
-            for (const auto& p : s.verdict.all_problems())
-                ++counts[{p.code, check::to_string(p.severity)}];
-            for (const auto& [key, n] : counts)
-                f.sample(
-                    {{"domain", s.verdict.domain}, {"code", key.first}, {"severity", key.second}},
-                    n);
-        }
+        for (const auto& s : samples)
+            for (const auto& [key, n] : s.problems)
+                f.sample({{"domain", s.domain}, {"code", key.first}, {"severity", key.second}}, n);
     }
     auto for_endpoints = [&](auto&& emit) {
         for (const auto& s : samples)
-            for (const auto& mx : s.verdict.mx)
-                for (const auto& e : mx.endpoints)
-                    emit(s, mx, e,
-                         std::vector<std::pair<const char*, std::string>>{
-                             {"domain", s.verdict.domain},
-                             {"mx", mx.host},
-                             {"address", e.probe.endpoint.address},
-                             {"port", std::to_string(e.probe.endpoint.port)}});
+            for (const auto& e : s.endpoints)
+                emit(e, std::vector<std::pair<const char*, std::string>>{
+                            {"domain", s.domain},
+                            {"mx", e.mx},
+                            {"address", e.address},
+                            {"port", std::to_string(e.port)}});
     };
     {
         Family f(out, "danemon_dane_pass", "gauge",
                  "1 when the served chain passes DANE verification, 0 when it fails; absent "
                  "where DANE does not apply.");
-        for_endpoints([&](const auto&, const auto&, const auto& e, auto labels) {
+        for_endpoints([&](const EndpointSample& e, auto labels) {
             if (e.dane != check::DaneState::not_applicable)
                 f.sample(labels, e.dane == check::DaneState::pass ? 1 : 0);
         });
@@ -111,35 +145,49 @@ std::string render(const std::vector<DomainSample>& samples) {
     {
         Family f(out, "danemon_tls_version_info", "gauge",
                  "The TLS version negotiated with a sender's preferences (value always 1).");
-        for_endpoints([&](const auto&, const auto&, const auto& e, auto labels) {
-            if (e.probe.tls_version.empty()) return;
-            labels.emplace_back("version", e.probe.tls_version);
+        for_endpoints([&](const EndpointSample& e, auto labels) {
+            if (e.tls_version.empty()) return;
+            labels.emplace_back("version", e.tls_version);
             f.sample(labels, 1);
         });
     }
     {
         Family f(out, "danemon_tls_legacy_accepted", "gauge",
                  "1 when TLS 1.0 or 1.1 is still accepted by the address.");
-        for_endpoints([&](const auto&, const auto&, const auto& e, auto labels) {
-            if (e.probe.tls_version.empty()) return;
-            f.sample(labels, e.probe.legacy_tls.empty() ? 0 : 1);
+        for_endpoints([&](const EndpointSample& e, auto labels) {
+            if (!e.tls_version.empty()) f.sample(labels, e.legacy_accepted ? 1 : 0);
         });
     }
     {
         Family f(out, "danemon_cert_not_after_timestamp_seconds", "gauge",
                  "Expiry (Unix time) of the leaf certificate the address serves.");
-        for_endpoints([&](const auto&, const auto&, const auto& e, auto labels) {
-            if (!e.chain.empty()) f.sample(labels, static_cast<double>(e.chain.front().not_after));
+        for_endpoints([&](const EndpointSample& e, auto labels) {
+            if (e.not_after) f.sample(labels, static_cast<double>(*e.not_after));
         });
     }
     {
         Family f(out, "danemon_probe_duration_seconds", "gauge",
                  "Wall time of the address's probe (SMTP, STARTTLS, TLS version probes).");
-        for_endpoints([&](const auto&, const auto&, const auto& e, auto labels) {
-            f.sample(labels, static_cast<double>(e.probe.elapsed.count()) / 1000.0);
-        });
+        for_endpoints(
+            [&](const EndpointSample& e, auto labels) { f.sample(labels, e.probe_seconds); });
     }
-    return out.str();
+    return std::move(out).str();
+}
+
+} // namespace
+
+std::string render(const std::vector<DomainSample>& samples) {
+    std::vector<const DomainSample*> pointers;
+    for (const auto& s : samples)
+        pointers.push_back(&s);
+    return render_samples(pointers);
+}
+
+std::string render(const std::map<std::string, DomainSample>& samples) {
+    std::vector<const DomainSample*> pointers;
+    for (const auto& [domain, s] : samples)
+        pointers.push_back(&s);
+    return render_samples(pointers);
 }
 
 } // namespace danemon::metrics

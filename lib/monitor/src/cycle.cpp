@@ -48,35 +48,31 @@ void attach_local_certificates(const config::Config& config, check::DomainFacts&
     }
 }
 
-CycleSummary run_cycle(const config::Config& config, const std::vector<std::string>& domains,
-                       CycleIo& io, std::map<std::string, metrics::DomainSample>& samples) {
+namespace {
+
+// One batch: scanned together (probes deduplicated across its domains), evaluated, and
+// committed with its alerts in one transaction.
+void run_batch(const config::Config& config, const std::vector<std::string>& batch,
+               std::uint16_t port, CycleIo& io,
+               std::map<std::string, metrics::DomainSample>& samples, CycleSummary& summary) {
     const auto started = std::chrono::steady_clock::now();
-    CycleSummary summary;
-    // Domains with their own SMTP port are scanned in a group per port.
-    std::map<std::uint16_t, std::vector<std::string>> by_port;
-    for (const auto& name : domains) {
-        std::uint16_t port = 25;
-        for (const auto& d : config.domains)
-            if (d.name == name && d.port) port = *d.port;
-        by_port[port].push_back(name);
-    }
     check::Policy policy;
     policy.expiry_warning_days = config.expiry_warning_days;
+    scan::ScanOptions options;
+    if (port != 25) options.port = port;
+    options.concurrency = config.concurrency;
+    options.helo_name = config.helo_name.empty() ? "localhost" : config.helo_name;
+    options.limits = smtp::PhaseLimits::within(
+        std::chrono::duration_cast<std::chrono::milliseconds>(config.timeout));
+    scan::Scanner scanner(io.resolver, io.prober, options);
     std::vector<check::DomainVerdict> verdicts;
-    for (const auto& [port, group] : by_port) {
-        scan::ScanOptions options;
-        if (port != 25) options.port = port;
-        options.concurrency = config.concurrency;
-        options.helo_name = config.helo_name.empty() ? "localhost" : config.helo_name;
-        options.limits = smtp::PhaseLimits::within(
-            std::chrono::duration_cast<std::chrono::milliseconds>(config.timeout));
-        scan::Scanner scanner(io.resolver, io.prober, options);
-        auto facts = scanner.scan(group);
-        for (auto& f : facts)
-            attach_local_certificates(config, f);
+    {
+        auto facts = scanner.scan(batch);
         const std::time_t now = io.clock();
-        for (const auto& f : facts)
+        for (auto& f : facts) {
+            attach_local_certificates(config, f);
             verdicts.push_back(check::evaluate(f, policy, now));
+        }
     }
     const std::time_t now = io.clock();
     const double seconds =
@@ -93,9 +89,7 @@ CycleSummary run_cycle(const config::Config& config, const std::vector<std::stri
             outbox.push_back({0, sink->channel(), alert::to_json(event), 0, now, ""});
     }
     io.store.record_cycle(verdicts, now, decision.states, outbox);
-    summary.alerts_queued = outbox.size();
-    summary.alerts_delivered = alert::deliver_outbox(io.store, io.sinks, now);
-    summary.alerts_pending = io.store.pending();
+    summary.alerts_queued += outbox.size();
 
     for (const auto& v : verdicts) {
         switch (v.status) {
@@ -113,10 +107,39 @@ CycleSummary run_cycle(const config::Config& config, const std::vector<std::stri
             break;
         }
         spdlog::debug("checked domain={} status={}", v.domain, check::to_string(v.status));
-        samples[v.domain] = metrics::DomainSample{v, now, seconds};
+        samples[v.domain] = metrics::DomainSample::of(v, now, seconds);
     }
-    summary.domains = verdicts.size();
-    summary.seconds = seconds;
+    summary.domains += batch.size();
+}
+
+} // namespace
+
+CycleSummary run_cycle(const config::Config& config, const std::vector<std::string>& domains,
+                       CycleIo& io, std::map<std::string, metrics::DomainSample>& samples) {
+    const auto started = std::chrono::steady_clock::now();
+    // Batches bound the memory of a cycle; domains with their own SMTP port go in batches of
+    // their own. A hosting provider's shared MX hosts are still probed once per batch.
+    constexpr std::size_t batch_size = 250;
+    std::map<std::string, std::uint16_t> port_of;
+    for (const auto& d : config.domains)
+        port_of[d.name] = d.port.value_or(25);
+    std::map<std::uint16_t, std::vector<std::string>> by_port;
+    for (const auto& name : domains) {
+        auto it = port_of.find(name);
+        by_port[it == port_of.end() ? std::uint16_t{25} : it->second].push_back(name);
+    }
+    CycleSummary summary;
+    for (const auto& [port, group] : by_port)
+        for (std::size_t i = 0; i < group.size(); i += batch_size) {
+            std::vector<std::string> batch(
+                group.begin() + static_cast<long>(i),
+                group.begin() + static_cast<long>(std::min(group.size(), i + batch_size)));
+            run_batch(config, batch, port, io, samples, summary);
+        }
+    summary.alerts_delivered = alert::deliver_outbox(io.store, io.sinks, io.clock());
+    summary.alerts_pending = io.store.pending();
+    summary.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return summary;
 }
 

@@ -132,13 +132,13 @@ int run_service(const std::string& config_path) {
                 schedule.checked(running_domains, std::time(nullptr));
                 spdlog::info("cycle done {}", s.status_line());
                 notify("STATUS=" + s.status_line());
-                std::vector<metrics::DomainSample> all;
-                for (const auto& [d, sample] : samples)
-                    all.push_back(sample);
-                std::string text = metrics::render(all);
-                if (current.endpoint) current.endpoint->publish(text);
-                if (!current.config->metrics.textfile.empty())
-                    metrics::write_textfile(current.config->metrics.textfile, text);
+                // Rendered only where someone reads it (10,000 domains make megabytes).
+                const bool textfile = !current.config->metrics.textfile.empty();
+                if (current.endpoint || textfile) {
+                    std::string text = metrics::render(samples);
+                    if (textfile) metrics::write_textfile(current.config->metrics.textfile, text);
+                    if (current.endpoint) current.endpoint->publish(std::move(text));
+                }
             } catch (const std::exception& e) {
                 // The cycle's transaction did not commit: the domains stay due and are retried.
                 spdlog::error("cycle failed error=\"{}\"", e.what());

@@ -14,12 +14,10 @@ using namespace danemon;
 
 namespace {
 
-metrics::DomainSample sample() {
-    metrics::DomainSample s;
-    s.checked_at = 1795000000;
-    s.duration_seconds = 1.5;
-    s.verdict.domain = "stale.test";
-    s.verdict.status = check::Status::critical;
+check::DomainVerdict stale_verdict(const std::string& domain = "stale.test") {
+    check::DomainVerdict v;
+    v.domain = domain;
+    v.status = check::Status::critical;
     check::MxVerdict mx;
     mx.host = "mx.stale.test";
     check::EndpointVerdict e;
@@ -33,8 +31,12 @@ metrics::DomainSample sample() {
     e.problems.push_back(
         {"tlsa-mismatch", check::Severity::critical, "m", "mx.stale.test", "127.0.25.8"});
     mx.endpoints.push_back(e);
-    s.verdict.mx.push_back(mx);
-    return s;
+    v.mx.push_back(mx);
+    return v;
+}
+
+metrics::DomainSample sample(const std::string& domain = "stale.test") {
+    return metrics::DomainSample::of(stale_verdict(domain), 1795000000, 1.5);
 }
 
 std::string http_get(std::uint16_t port, const std::string& path) {
@@ -79,9 +81,7 @@ TEST_CASE("exposition has one line per endpoint and problem code") {
 }
 
 TEST_CASE("label values from DNS are escaped") {
-    auto s = sample();
-    s.verdict.domain = "evil\"\\\n.test";
-    std::string text = metrics::render({s});
+    std::string text = metrics::render({sample("evil\"\\\n.test")});
     CHECK_THAT(text, Catch::Contains("domain=\"evil\\\"\\\\\\n.test\""));
     std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);)

@@ -7,22 +7,44 @@
 #include <chrono>
 #include <cstdint>
 #include <ctime>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 namespace danemon::metrics {
 
+struct EndpointSample {
+    std::string mx;
+    std::string address;
+    std::uint16_t port = 25;
+    check::DaneState dane = check::DaneState::not_applicable;
+    std::string tls_version; // empty when no TLS session was established
+    bool legacy_accepted = false;
+    std::optional<std::time_t> not_after; // leaf expiry
+    double probe_seconds = 0;
+};
+
+// What the metrics need of a domain's verdict, and no more: a daemon keeps one per
+// configured domain between cycles (10,000 domains must stay small in memory).
 struct DomainSample {
-    check::DomainVerdict verdict;
+    std::string domain;
+    check::Status status = check::Status::ok;
     std::time_t checked_at = 0;
     double duration_seconds = 0; // wall time of the check that produced the verdict
+    std::map<std::pair<std::string, std::string>, int> problems; // (code, severity) -> count
+    std::vector<EndpointSample> endpoints;
+
+    static DomainSample of(const check::DomainVerdict& verdict, std::time_t checked_at,
+                           double duration_seconds);
 };
 
 // Text exposition format 0.0.4. Label values are escaped (\\, \", \n).
 std::string render(const std::vector<DomainSample>& samples);
+std::string render(const std::map<std::string, DomainSample>& samples); // by domain
 
 // Writes to PATH.tmp, fsyncs, renames over PATH. Throws std::runtime_error naming the file.
 void write_textfile(const std::string& path, const std::string& text);
