@@ -68,15 +68,45 @@ class SyslogListener:
             os.unlink("/dev/log")
 
 
+class NotifyListener:
+    """Plays systemd's side of sd_notify: a datagram socket named by NOTIFY_SOCKET."""
+
+    def __init__(self, path):
+        self.path = path
+        self.messages = []
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        self.sock.settimeout(0.2)
+        self.stop = False
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.stop:
+            try:
+                self.messages.append(self.sock.recv(65536).decode(errors="replace"))
+            except socket.timeout:
+                pass
+
+    def seen(self, text):
+        return [m for m in self.messages if text in m]
+
+    def close(self):
+        self.stop = True
+        self.thread.join()
+        self.sock.close()
+
+
 class Daemon:
-    def __init__(self, danemon, config, log):
+    def __init__(self, danemon, config, log, notify_socket):
         self.danemon, self.config, self.log = danemon, config, log
+        self.env = dict(os.environ, NOTIFY_SOCKET=notify_socket, WATCHDOG_USEC="2000000")
         self.proc = None
 
     def start(self):
         self.logfile = open(self.log, "a")
         self.proc = subprocess.Popen([self.danemon, "daemon", "--config", self.config],
-                                     stdout=self.logfile, stderr=self.logfile)
+                                     stdout=self.logfile, stderr=self.logfile, env=self.env)
 
     def signal(self, sig):
         os.kill(self.proc.pid, sig)
@@ -127,7 +157,8 @@ alerts:
 """
     open(config, "w").write(good)
     log = os.path.join(tmp, "daemon.log")
-    daemon = Daemon(args.danemon, config, log)
+    notify = NotifyListener(os.path.join(tmp, "notify.sock"))
+    daemon = Daemon(args.danemon, config, log, notify.path)
     syslog = SyslogListener()
     lab("mailbox", "--clear")
 
@@ -141,6 +172,10 @@ alerts:
         daemon.start()
         wait_for("the first cycle", lambda: daemon.cycles() >= 1)
         expect(mails() == [], f"alerts for a healthy domain: {mails()}")
+        # systemd's view (Type=notify, WatchdogSec): ready, a status per cycle, watchdog pings.
+        wait_for("READY=1", lambda: notify.seen("READY=1"))
+        wait_for("a cycle STATUS=", lambda: notify.seen("STATUS=1 domains checked"))
+        wait_for("WATCHDOG=1 (WatchdogSec=2s)", lambda: len(notify.seen("WATCHDOG=1")) >= 2, timeout=5)
 
         # The Comcast case: the published key no longer matches the served one.
         lab("set-tlsa", HOST, "3 1 1 key:stale-old", "3 1 1 key:rollover-next")
@@ -177,6 +212,9 @@ alerts:
         open(config, "w").write("domains: [\n")
         daemon.signal(signal.SIGHUP)
         wait_for("the refused reload", lambda: "reload failed" in open(log).read())
+        reloads = wait_for("RELOADING=1", lambda: notify.seen("RELOADING=1"), timeout=5)
+        expect("MONOTONIC_USEC=" in reloads[-1], f"RELOADING=1 without MONOTONIC_USEC: {reloads}")
+        wait_for("READY=1 after the reload", lambda: notify.seen("reload failed, running on the previous"))
         expect(daemon.proc.poll() is None, "the daemon died on a broken configuration")
         daemon.run_cycle()
         open(config, "w").write(good)
@@ -203,6 +241,7 @@ alerts:
         code = daemon.proc.wait(10)
         expect(time.monotonic() - start < 5, "SIGTERM took more than 5 s")
         expect(code == 0, f"exit status {code} after SIGTERM")
+        expect(notify.seen("STOPPING=1"), "no STOPPING=1")
         print("syslog checked" if syslog.sock else "syslog not checked: /dev/log belongs to a running syslog")
     except Failure as f:
         print("FAILED: " + str(f))
@@ -211,6 +250,7 @@ alerts:
     finally:
         daemon.kill()
         syslog.close()
+        notify.close()
         try:
             lab("reset-tlsa", HOST)
         except subprocess.CalledProcessError:
