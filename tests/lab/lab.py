@@ -514,7 +514,7 @@ def scenario_zone_lines(lab: Lab, sc: dict, tlsa: dict[str, list[str]] | None = 
         addresses = list(mx.get("addresses", []))
         if mx.get("listener"):
             addresses.insert(0, lab.listener(mx["listener"])["address"])
-        lines += [f"{target} IN A {a}" for a in dict.fromkeys(addresses)]
+        lines += [f"{target} IN {'AAAA' if ':' in a else 'A'} {a}" for a in dict.fromkeys(addresses)]
         specs = tlsa.get(host, mx.get("tlsa", []))
         lines += [f"_25._tcp.{target} IN TLSA {tlsa_rdata(lab, t)}" for t in specs]
     lines += [f"$ORIGIN {origin}"] + list(sc.get("records", []))
