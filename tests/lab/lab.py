@@ -997,7 +997,7 @@ def tcp_accepts(address: str, timeout: float = 2.0) -> str:
 # ---------------------------------------------------------------------------------------------
 # Health: a minimal DNS client and SMTP banner/STARTTLS probes
 
-QTYPES = {"A": 1, "NS": 2, "SOA": 6, "MX": 15, "DS": 43, "DNSKEY": 48, "TLSA": 52}
+QTYPES = {"A": 1, "NS": 2, "SOA": 6, "MX": 15, "AAAA": 28, "DS": 43, "DNSKEY": 48, "TLSA": 52}
 RCODES = {0: "NOERROR", 2: "SERVFAIL", 3: "NXDOMAIN", 5: "REFUSED"}
 
 
@@ -1576,7 +1576,8 @@ def check_scenario_dns(lab: Lab, sc: dict) -> list[str]:
     names = [(sc["domain"], "MX")]
     for mx in sc.get("mx", []):
         if mx["host"] != ".":
-            names.append((mx["host"], "A"))
+            v4 = mx.get("listener") or any(":" not in a for a in mx.get("addresses", []))
+            names.append((mx["host"], "A" if v4 else "AAAA"))
         if effective_tlsa(lab, mx):  # as changed by set-tlsa, if it was
             names.append(("_25._tcp." + mx["host"], "TLSA"))
     for name, qtype in names:
