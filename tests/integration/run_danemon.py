@@ -175,6 +175,38 @@ def case_local_cert(lab):
                "the file and the record to publish are not named: " + message)
 
 
+def case_bad_input_files(lab):
+    # Files a user hands danemon: one sentence naming the file, exit 3, no stack trace.
+    with tempfile.TemporaryDirectory() as tmp:
+        state = os.path.join(tmp, "state")
+        os.makedirs(state)
+        with open(os.path.join(state, "danemon.db"), "wb") as f:
+            f.write(b"this is not a database\n" * 100)
+        key = os.path.join(tmp, "key.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+                        "-out", key], check=True, capture_output=True, timeout=30)
+        empty = os.path.join(tmp, "empty.pem")
+        open(empty, "w").close()
+        config = os.path.join(tmp, "danemon.yaml")
+        with open(config, "w") as f:
+            f.write(f"domains: [dane-ok.test]\nresolver: {lab.resolver}\nstate_directory: {state}\n")
+        cases = [
+            (("status", "--state-dir", state), "danemon.db"),
+            (("daemon", "--config", config), "danemon.db"),
+            (("tlsa", "--cert", key), key),
+            (("tlsa", "--cert", empty), empty),
+            (("precheck", "--cert", key, "--resolver", lab.resolver, "--state-dir", tmp), key),
+            (("config", "check", os.path.join(tmp, "missing.yaml")), "missing.yaml"),
+        ]
+        for words, needle in cases:
+            proc = lab.danemon(*words, timeout=60)
+            lines = [l for l in proc.stderr.splitlines() if l.strip()]
+            expect(proc.returncode == 3, f"exit {proc.returncode} for {words}, expected 3: {proc.stderr}")
+            expect(lines and any(needle in l for l in lines), f"no sentence naming {needle}: {proc.stderr!r}")
+            expect("terminate called" not in proc.stderr and "Traceback" not in proc.stderr,
+                   "a crash: " + proc.stderr)
+
+
 def case_bad_arguments(lab):
     for words, needle in [((), "DOMAIN"), (("--port", "0", "x.test"), "--port"),
                           (("--resolver", "not-an-address", "x.test"), "not-an-address"),
