@@ -42,7 +42,7 @@ struct Wiring {
     std::unique_ptr<metrics::HttpEndpoint> endpoint;
 };
 
-Wiring wire(config::Config loaded, const std::string& host, const Wiring* previous) {
+Wiring wire(config::Config loaded, const std::string& host) {
     if (loaded.helo_name.empty()) loaded.helo_name = host;
     Wiring w;
     w.config = std::make_shared<const config::Config>(std::move(loaded));
@@ -50,7 +50,6 @@ Wiring wire(config::Config loaded, const std::string& host, const Wiring* previo
     w.sinks = make_sinks(*w.config, host);
     if (!w.config->metrics.listen.empty())
         w.endpoint = std::make_unique<metrics::HttpEndpoint>(w.config->metrics.listen);
-    (void)previous;
     return w;
 }
 
@@ -76,7 +75,7 @@ int run_service(const std::string& config_path) {
     Wiring current;
     std::unique_ptr<store::Store> store;
     try {
-        current = wire(config::load_config(config_path), host, nullptr);
+        current = wire(config::load_config(config_path), host);
         store = store::Store::open(current.config->state_directory);
     } catch (const std::exception& e) {
         spdlog::critical("{}", e.what());
@@ -169,7 +168,7 @@ int run_service(const std::string& config_path) {
                     running->get();
                     running.reset();
                 }
-                Wiring next = wire(config::load_config(config_path), host, &current);
+                Wiring next = wire(config::load_config(config_path), host);
                 if (next.config->state_directory != current.config->state_directory)
                     spdlog::warn(
                         "reload state_directory changed; it takes effect at the next restart");
