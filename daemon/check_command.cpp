@@ -162,8 +162,8 @@ void add_check_command(CLI::App& app, std::function<int()>& run) {
         ->check(CLI::Range(0, 3650))
         ->capture_default_str();
     cmd->add_flag("--no-legacy-probe", args->no_legacy,
-                  "Do not test whether TLS 1.0/1.1 are still accepted (saves two connections per "
-                  "address)");
+                  "Do not test whether TLS 1.0/1.1 are still accepted (saves one connection per "
+                  "address, two where TLS 1.1 is accepted)");
     cmd->add_option("DOMAIN", args->domains, "Mail domains to check");
     cmd->add_option("--config", args->config,
                     "Check the domains of this configuration file (with its resolver) when no "
