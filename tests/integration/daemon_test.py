@@ -38,42 +38,17 @@ def wait_for(what, predicate, timeout=30):
     raise Failure(f"timed out after {timeout} s waiting for {what}")
 
 
-class SyslogListener:
-    """Receives syslog(3) datagrams on /dev/log, if nothing else owns it."""
+class DatagramListener:
+    """Collects the datagrams sent to a Unix socket at PATH, on a thread of its own: the
+    syslog(3) socket /dev/log, or systemd's side of sd_notify (NOTIFY_SOCKET). With
+    only_if_free, nothing is bound when PATH exists (a running syslog owns it)."""
 
-    def __init__(self):
-        self.lines = []
-        self.sock = None
-        if os.path.exists("/dev/log"):
-            return
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind("/dev/log")
-        self.sock.settimeout(0.2)
-        self.stop = False
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self):
-        while not self.stop:
-            try:
-                self.lines.append(self.sock.recv(65536).decode(errors="replace"))
-            except socket.timeout:
-                pass
-
-    def close(self):
-        if self.sock:
-            self.stop = True
-            self.thread.join()
-            self.sock.close()
-            os.unlink("/dev/log")
-
-
-class NotifyListener:
-    """Plays systemd's side of sd_notify: a datagram socket named by NOTIFY_SOCKET."""
-
-    def __init__(self, path):
+    def __init__(self, path, only_if_free=False):
         self.path = path
         self.messages = []
+        self.sock = None
+        if only_if_free and os.path.exists(path):
+            return
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(path)
         self.sock.settimeout(0.2)
@@ -92,9 +67,11 @@ class NotifyListener:
         return [m for m in self.messages if text in m]
 
     def close(self):
-        self.stop = True
-        self.thread.join()
-        self.sock.close()
+        if self.sock:
+            self.stop = True
+            self.thread.join()
+            self.sock.close()
+            os.unlink(self.path)
 
 
 class Daemon:
@@ -157,16 +134,16 @@ alerts:
 """
     open(config, "w").write(good)
     log = os.path.join(tmp, "daemon.log")
-    notify = NotifyListener(os.path.join(tmp, "notify.sock"))
+    notify = DatagramListener(os.path.join(tmp, "notify.sock"))
     daemon = Daemon(args.danemon, config, log, notify.path)
-    syslog = SyslogListener()
+    syslog = DatagramListener("/dev/log", only_if_free=True)
     lab("mailbox", "--clear")
 
     def mails():
         return re.findall(r"^Subject: (.*)$", lab("mailbox"), re.M)
 
     def syslog_lines(code, event):
-        return [l for l in syslog.lines if f"code={code}" in l and f"event={event}" in l]
+        return [l for l in syslog.seen(f"code={code}") if f"event={event}" in l]
 
     try:
         daemon.start()
