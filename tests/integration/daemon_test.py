@@ -16,26 +16,12 @@ import tempfile
 import threading
 import time
 
+from harness import Failure, expect, wait_for
+
 HOST = "mx.dane-ok.test"
 
 
-class Failure(Exception):
-    pass
 
-
-def expect(cond, message):
-    if not cond:
-        raise Failure(message)
-
-
-def wait_for(what, predicate, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise Failure(f"timed out after {timeout} s waiting for {what}")
 
 
 class DatagramListener:

@@ -9,14 +9,9 @@ import sys
 import tempfile
 import time
 
-
-class Failure(Exception):
-    pass
+from harness import Failure, expect, self_signed_cert
 
 
-def expect(cond, message):
-    if not cond:
-        raise Failure(message)
 
 
 def main():
@@ -36,20 +31,11 @@ def main():
     keys = os.path.join(args.run_dir, "pki", "keys")
 
     def cert_for(key, host, name):
-        """A certificate for an existing lab key (DANE-EE: the key is what counts)."""
-        path = os.path.join(tmp, name + ".pem")
-        subprocess.run(["openssl", "req", "-new", "-x509", "-key", os.path.join(keys, key + ".pem"),
-                        "-subj", "/CN=" + host, "-addext", "subjectAltName=DNS:" + host,
-                        "-days", "30", "-out", path], check=True, capture_output=True, timeout=30)
-        return path
+        return self_signed_cert(os.path.join(tmp, name + ".pem"), host,
+                                os.path.join(keys, key + ".pem"))
 
     def new_cert(host, name):
-        path = os.path.join(tmp, name + ".pem")
-        subprocess.run(["openssl", "req", "-new", "-x509", "-newkey", "ec", "-pkeyopt",
-                        "ec_paramgen_curve:P-256", "-nodes", "-keyout", os.devnull, "-subj",
-                        "/CN=" + host, "-addext", "subjectAltName=DNS:" + host, "-days", "30",
-                        "-out", path], check=True, capture_output=True, timeout=30)
-        return path
+        return self_signed_cert(os.path.join(tmp, name + ".pem"), host)
 
     def precheck(cert, now, state="state", extra=()):
         cmd = [args.danemon, "precheck", "--cert", cert, "--resolver", env["LAB_RESOLVER"],

@@ -10,16 +10,11 @@ import sys
 import tempfile
 import time
 
+from harness import Failure, expect, self_signed_cert
+
 EXIT = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
 
 
-class Failure(Exception):
-    pass
-
-
-def expect(cond, message):
-    if not cond:
-        raise Failure(message)
 
 
 class Lab:
@@ -155,11 +150,7 @@ def case_hostile_peers_bounded(lab):
 def case_local_cert(lab):
     # The certificate file the MTA will load next (local_certs) has a key no record names.
     with tempfile.TemporaryDirectory() as tmp:
-        cert = os.path.join(tmp, "fullchain.pem")
-        subprocess.run(["openssl", "req", "-new", "-x509", "-newkey", "ec", "-pkeyopt",
-                        "ec_paramgen_curve:P-256", "-nodes", "-keyout", os.devnull, "-subj",
-                        "/CN=mx.dane-ok.test", "-days", "30", "-out", cert],
-                       check=True, capture_output=True, timeout=30)
+        cert = self_signed_cert(os.path.join(tmp, "fullchain.pem"), "mx.dane-ok.test")
         config = os.path.join(tmp, "danemon.yaml")
         with open(config, "w") as f:
             f.write(f"domains:\n  - name: dane-ok.test\n    local_certs:\n"
