@@ -21,6 +21,47 @@ X509Ptr parse_der_certificate(const Bytes& der) {
     return cert;
 }
 
+std::optional<Bytes> spki_der(const X509& cert) {
+    const X509_PUBKEY* key = X509_get_X509_PUBKEY(&cert);
+    const int length = i2d_X509_PUBKEY(key, nullptr);
+    if (length <= 0) return std::nullopt;
+    Bytes der(static_cast<std::size_t>(length));
+    unsigned char* cursor = der.data();
+    if (i2d_X509_PUBKEY(key, &cursor) != length) return std::nullopt;
+    return der;
+}
+
+std::optional<Bytes> digest(const Bytes& input, const EVP_MD* type) {
+    Bytes output(EVP_MAX_MD_SIZE);
+    unsigned length = 0;
+    if (EVP_Digest(input.data(), input.size(), output.data(), &length, type, nullptr) != 1) {
+        return std::nullopt;
+    }
+    output.resize(length);
+    return output;
+}
+
+// RFC 6698 section 2.1.2: the full certificate, or its SubjectPublicKeyInfo.
+std::optional<Bytes> selected_data(const X509& cert, const Bytes& der, std::uint8_t selector) {
+    if (selector == selector_cert) return der;
+    if (selector == selector_spki) return spki_der(cert);
+    return std::nullopt;
+}
+
+// RFC 6698 section 2.1.3: the selected data itself, or its SHA-256 / SHA-512 digest.
+std::optional<Bytes> matched_data(const Bytes& selected, std::uint8_t matching) {
+    switch (matching) {
+    case matching_full:
+        return selected;
+    case matching_sha256:
+        return digest(selected, EVP_sha256());
+    case matching_sha512:
+        return digest(selected, EVP_sha512());
+    default:
+        return std::nullopt;
+    }
+}
+
 } // namespace detail
 
 namespace {
@@ -88,26 +129,6 @@ std::vector<std::string> dns_names(const X509* cert) {
     return names;
 }
 
-std::optional<Bytes> spki_der(const X509* cert) {
-    const X509_PUBKEY* key = X509_get_X509_PUBKEY(cert);
-    const int length = i2d_X509_PUBKEY(key, nullptr);
-    if (length <= 0) return std::nullopt;
-    Bytes der(static_cast<std::size_t>(length));
-    unsigned char* cursor = der.data();
-    if (i2d_X509_PUBKEY(key, &cursor) != length) return std::nullopt;
-    return der;
-}
-
-std::optional<Bytes> digest(const Bytes& input, const EVP_MD* type) {
-    Bytes output(EVP_MAX_MD_SIZE);
-    unsigned length = 0;
-    if (EVP_Digest(input.data(), input.size(), output.data(), &length, type, nullptr) != 1) {
-        return std::nullopt;
-    }
-    output.resize(length);
-    return output;
-}
-
 std::string pem_of(X509* cert) {
     const BioPtr bio(BIO_new(BIO_s_mem()));
     if (!bio || PEM_write_bio_X509(bio.get(), cert) != 1) return {};
@@ -127,10 +148,11 @@ std::optional<CertificateSummary> summarize(const Bytes& der) {
     summary.not_before = to_time(X509_get0_notBefore(cert.get()));
     summary.not_after = to_time(X509_get0_notAfter(cert.get()));
     summary.names = dns_names(cert.get());
-    if (const auto spki = spki_der(cert.get())) {
-        if (const auto hash = digest(*spki, EVP_sha256())) summary.spki_sha256 = to_hex(*hash);
+    if (const auto spki = detail::spki_der(*cert)) {
+        if (const auto hash = detail::digest(*spki, EVP_sha256()))
+            summary.spki_sha256 = to_hex(*hash);
     }
-    if (const auto hash = digest(der, EVP_sha256())) summary.cert_sha256 = to_hex(*hash);
+    if (const auto hash = detail::digest(der, EVP_sha256())) summary.cert_sha256 = to_hex(*hash);
     summary.pem = pem_of(cert.get());
     return summary;
 }
@@ -140,27 +162,9 @@ std::optional<Bytes> association_data(const Bytes& der, std::uint8_t selector,
     const detail::ErrorQueueGuard guard;
     const X509Ptr cert = detail::parse_der_certificate(der);
     if (!cert) return std::nullopt;
-
-    // RFC 6698 section 2.1.2: the full certificate, or its SubjectPublicKeyInfo.
-    std::optional<Bytes> selected;
-    if (selector == selector_cert) {
-        selected = der;
-    } else if (selector == selector_spki) {
-        selected = spki_der(cert.get());
-    }
+    const auto selected = detail::selected_data(*cert, der, selector);
     if (!selected) return std::nullopt;
-
-    // RFC 6698 section 2.1.3: the selected data itself, or its SHA-256 / SHA-512 digest.
-    switch (matching) {
-    case matching_full:
-        return selected;
-    case matching_sha256:
-        return digest(*selected, EVP_sha256());
-    case matching_sha512:
-        return digest(*selected, EVP_sha512());
-    default:
-        return std::nullopt;
-    }
+    return detail::matched_data(*selected, matching);
 }
 
 std::vector<Bytes> load_certificates(const std::string& file_contents) {

@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <optional>
 
 namespace danemon::dane::detail {
 
@@ -45,5 +46,13 @@ public:
 
 // d2i_X509 of the whole buffer; null when the bytes are not exactly one DER certificate.
 X509Ptr parse_der_certificate(const Bytes& der);
+
+// The DER of the certificate's SubjectPublicKeyInfo.
+std::optional<Bytes> spki_der(const X509& cert);
+std::optional<Bytes> digest(const Bytes& input, const EVP_MD* type);
+// What a TLSA record with this selector (RFC 6698 section 2.1.2) and matching type (2.1.3)
+// carries for a certificate; nullopt for values outside the RFC's.
+std::optional<Bytes> selected_data(const X509& cert, const Bytes& der, std::uint8_t selector);
+std::optional<Bytes> matched_data(const Bytes& selected, std::uint8_t matching);
 
 } // namespace danemon::dane::detail
