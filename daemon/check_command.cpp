@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -89,14 +90,20 @@ int run_check(CheckArgs args) {
     const std::time_t now = std::time(nullptr);
     check::Policy policy;
     policy.expiry_warning_days = args.expiry_days;
-    std::vector<check::DomainVerdict> verdicts;
-    check::Status worst = check::Status::ok;
-    check::EvaluationCache cache; // domains that share an endpoint verify its chain once
-    for (auto& f : facts) {
-        if (configured) monitor::attach_local_certificates(*configured, f);
-        verdicts.push_back(check::evaluate(f, policy, now, &cache));
-        worst = check::worse(worst, verdicts.back().status);
+    if (configured) {
+        for (auto& f : facts)
+            monitor::attach_local_certificates(*configured, f);
     }
+    // Verification is CPU work: one thread per core, domains that share an endpoint verify
+    // its chain once.
+    std::vector<check::DomainVerdict> verdicts(facts.size());
+    check::EvaluationCache cache;
+    scan::run_bounded(
+        facts.size(), std::max(1U, std::thread::hardware_concurrency()),
+        [&](std::size_t i) { verdicts[i] = check::evaluate(facts[i], policy, now, &cache); });
+    check::Status worst = check::Status::ok;
+    for (const auto& v : verdicts)
+        worst = check::worse(worst, v.status);
 
     if (args.json) {
         std::cout << report::render_json(verdicts, now);

@@ -484,9 +484,14 @@ Status status_of(const DomainVerdict& v) {
 } // namespace
 
 std::optional<dane::CertificateSummary> EvaluationCache::summarize(const dane::Bytes& der) {
-    auto it = summaries_.find(der);
-    if (it == summaries_.end()) it = summaries_.emplace(der, dane::summarize(der)).first;
-    return it->second;
+    std::string key(der.begin(), der.end());
+    {
+        std::lock_guard lock(mutex_);
+        if (const auto it = summaries_.find(key); it != summaries_.end()) return it->second;
+    }
+    auto summary = dane::summarize(der);
+    std::lock_guard lock(mutex_);
+    return summaries_.emplace(std::move(key), std::move(summary)).first->second;
 }
 
 dane::DaneVerdict EvaluationCache::verify(const dane::DaneInput& input) {
@@ -508,9 +513,13 @@ dane::DaneVerdict EvaluationCache::verify(const dane::DaneInput& input) {
     key += std::to_string(input.chain.der.size()) + ';';
     for (const auto& der : input.chain.der)
         add(der);
-    auto it = verdicts_.find(key);
-    if (it == verdicts_.end()) it = verdicts_.emplace(std::move(key), dane::verify(input)).first;
-    return it->second;
+    {
+        std::lock_guard lock(mutex_);
+        if (const auto it = verdicts_.find(key); it != verdicts_.end()) return it->second;
+    }
+    auto verdict = dane::verify(input);
+    std::lock_guard lock(mutex_);
+    return verdicts_.emplace(std::move(key), std::move(verdict)).first->second;
 }
 
 DomainVerdict evaluate(const DomainFacts& facts, const Policy& policy, std::time_t now,

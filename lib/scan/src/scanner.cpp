@@ -4,11 +4,8 @@
 #include "danemon/scan/scanner.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <exception>
 #include <map>
 #include <mutex>
-#include <thread>
 #include <tuple>
 
 namespace danemon::scan {
@@ -19,34 +16,6 @@ std::string tlsa_owner(const std::string& base) {
 }
 
 using ProbeKey = std::tuple<std::string, std::uint16_t, std::string>; // address, port, SNI
-
-// Runs task(i) for every i below count on at most `threads` threads, the caller's included.
-// The first exception stops the hand-out of further work and is rethrown here.
-template <typename Task>
-void run_bounded(std::size_t count, std::size_t threads, const Task& task) {
-    std::atomic<std::size_t> next{0};
-    std::mutex failure_mutex;
-    std::exception_ptr failure;
-    auto worker = [&] {
-        for (std::size_t i = next++; i < count; i = next++) {
-            try {
-                task(i);
-            } catch (...) {
-                std::lock_guard lock(failure_mutex);
-                if (!failure) failure = std::current_exception();
-                next = count;
-            }
-        }
-    };
-    threads = std::min(std::max<std::size_t>(threads, 1), count);
-    {
-        std::vector<std::jthread> pool;
-        for (std::size_t t = 1; t < threads; ++t)
-            pool.emplace_back(worker);
-        worker();
-    } // joins
-    if (failure) std::rethrow_exception(failure);
-}
 
 } // namespace
 

@@ -9,6 +9,7 @@
 
 #include <ctime>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -17,14 +18,15 @@ namespace danemon::check {
 // The certificate work of evaluate() (chain summaries, OpenSSL's DANE verification) kept by
 // its exact inputs, so that the thousand domains of a hosting provider that share five MX
 // hosts pay for it five times, not a thousand. Results are the same with or without it.
-// Not thread-safe: one per thread.
+// Safe for concurrent callers; two threads may compute the same entry once each.
 class EvaluationCache {
 public:
     std::optional<dane::CertificateSummary> summarize(const dane::Bytes& der);
     dane::DaneVerdict verify(const dane::DaneInput& input);
 
 private:
-    std::map<dane::Bytes, std::optional<dane::CertificateSummary>> summaries_;
+    std::mutex mutex_; // guards both maps; the work itself runs unlocked
+    std::map<std::string, std::optional<dane::CertificateSummary>> summaries_; // key: the DER
     std::map<std::string, dane::DaneVerdict> verdicts_; // key: every field of the input
 };
 
