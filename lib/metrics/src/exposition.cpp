@@ -25,7 +25,7 @@ std::string escape(const std::string& value) {
 
 class Family {
 public:
-    Family(std::ostringstream& out, const char* name, const char* type, const char* help)
+    Family(std::ostream& out, const char* name, const char* type, const char* help)
         : out_(out)
         , name_(name) {
         out_ << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
@@ -45,7 +45,7 @@ public:
     }
 
 private:
-    std::ostringstream& out_;
+    std::ostream& out_;
     const char* name_;
 };
 
@@ -82,7 +82,7 @@ DomainSample DomainSample::of(const check::DomainVerdict& v, std::time_t checked
 
 namespace {
 
-std::string render_samples(const std::vector<const DomainSample*>& pointers) {
+void render_samples(std::ostream& out, const std::vector<const DomainSample*>& pointers) {
     // Iterated as values below; the pointers spare a copy of every sample.
     struct View {
         const std::vector<const DomainSample*>& items;
@@ -98,8 +98,7 @@ std::string render_samples(const std::vector<const DomainSample*>& pointers) {
         It begin() const { return {items.begin()}; }
         It end() const { return {items.end()}; }
     } samples{pointers};
-    std::ostringstream out;
-    out.precision(15);
+    const auto precision = out.precision(15);
     {
         Family f(out, "danemon_domain_status", "gauge",
                  "Worst severity of the domain: 0 ok, 1 warning, 2 critical, 3 unknown.");
@@ -171,7 +170,7 @@ std::string render_samples(const std::vector<const DomainSample*>& pointers) {
         for_endpoints(
             [&](const EndpointSample& e, auto labels) { f.sample(labels, e.probe_seconds); });
     }
-    return std::move(out).str();
+    out.precision(precision);
 }
 
 } // namespace
@@ -180,14 +179,22 @@ std::string render(const std::vector<DomainSample>& samples) {
     std::vector<const DomainSample*> pointers;
     for (const auto& s : samples)
         pointers.push_back(&s);
-    return render_samples(pointers);
+    std::ostringstream out;
+    render_samples(out, pointers);
+    return std::move(out).str();
 }
 
-std::string render(const std::map<std::string, DomainSample>& samples) {
+void render(std::ostream& out, const std::map<std::string, DomainSample>& samples) {
     std::vector<const DomainSample*> pointers;
     for (const auto& [domain, s] : samples)
         pointers.push_back(&s);
-    return render_samples(pointers);
+    render_samples(out, pointers);
+}
+
+std::string render(const std::map<std::string, DomainSample>& samples) {
+    std::ostringstream out;
+    render(out, samples);
+    return std::move(out).str();
 }
 
 } // namespace danemon::metrics

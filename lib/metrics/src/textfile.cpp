@@ -4,37 +4,38 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
 #include <stdexcept>
 #include <unistd.h>
 
 namespace danemon::metrics {
 
-void write_textfile(const std::string& path, const std::string& text) {
+void write_textfile(const std::string& path, const std::function<void(std::ostream&)>& write) {
     const std::string tmp = path + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
-    std::size_t done = 0;
-    while (done < text.size()) {
-        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            int saved = errno;
-            ::close(fd);
-            ::unlink(tmp.c_str());
-            throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(saved));
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    auto fail = [&](const std::string& what, int error) {
         ::unlink(tmp.c_str());
-        throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
+        throw std::runtime_error(what + ": " + std::strerror(error));
+    };
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
+        write(out);
+        out.close();
+        if (!out) fail("cannot write " + tmp, errno != 0 ? errno : EIO);
     }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        int saved = errno;
-        ::unlink(tmp.c_str());
-        throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " +
-                                 std::strerror(saved));
-    }
+    // The data must be on disk before the rename makes it the file readers see.
+    const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fail("cannot write " + tmp, errno);
+    const bool synced = ::fsync(fd) == 0;
+    const int sync_error = errno;
+    ::close(fd);
+    if (!synced) fail("cannot write " + tmp, sync_error);
+    if (::rename(tmp.c_str(), path.c_str()) != 0)
+        fail("cannot rename " + tmp + " to " + path, errno);
+}
+
+void write_textfile(const std::string& path, const std::string& text) {
+    write_textfile(path, [&text](std::ostream& out) { out << text; });
 }
 
 } // namespace danemon::metrics

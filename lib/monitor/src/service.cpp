@@ -4,8 +4,10 @@
 
 #include <future>
 #include <limits.h>
+#include <malloc.h>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <poll.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -133,11 +135,18 @@ int run_service(const std::string& config_path) {
                 notify("STATUS=" + s.status_line());
                 // Rendered only where someone reads it (10,000 domains make megabytes).
                 const bool textfile = !current.config->metrics.textfile.empty();
-                if (current.endpoint || textfile) {
+                if (current.endpoint) {
                     std::string text = metrics::render(samples);
                     if (textfile) metrics::write_textfile(current.config->metrics.textfile, text);
-                    if (current.endpoint) current.endpoint->publish(std::move(text));
+                    current.endpoint->publish(std::move(text));
+                } else if (textfile) {
+                    metrics::write_textfile(
+                        current.config->metrics.textfile,
+                        [&](std::ostream& out) { metrics::render(out, samples); });
                 }
+                // Worker threads leave freed memory in their malloc arenas; hand it back
+                // between cycles, when the daemon only waits.
+                malloc_trim(0);
             } catch (const std::exception& e) {
                 // The cycle's transaction did not commit: the domains stay due and are retried.
                 spdlog::error("cycle failed error=\"{}\"", e.what());

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -118,4 +119,22 @@ TEST_CASE("an address the endpoint cannot use is one clear error") {
     CHECK_THROWS_WITH(metrics::HttpEndpoint("localhost:9100"),
                       Catch::Contains("not a numeric address"));
     CHECK_THROWS_WITH(metrics::HttpEndpoint("9100x"), Catch::Contains("not ADDR:PORT"));
+}
+
+TEST_CASE("the textfile streamed from the samples equals the rendered text") {
+    char dir[] = "/tmp/danemon-metrics-XXXXXX";
+    REQUIRE(::mkdtemp(dir));
+    const std::string path = std::string(dir) + "/danemon.prom";
+    const std::map<std::string, metrics::DomainSample> samples{{"a.test", sample("a.test")},
+                                                               {"stale.test", sample()}};
+    metrics::write_textfile(path, [&](std::ostream& out) { metrics::render(out, samples); });
+    std::ifstream in(path);
+    const std::string content((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+    CHECK(content == metrics::render(samples));
+    CHECK_THAT(content, Catch::Contains("danemon_domain_status{domain=\"a.test\"} 2\n"));
+    std::remove(path.c_str());
+    ::rmdir(dir);
+    CHECK_THROWS_WITH(metrics::write_textfile("/nonexistent-dir/y.prom", [](std::ostream&) {}),
+                      Catch::Contains("/nonexistent-dir/y.prom.tmp"));
 }
