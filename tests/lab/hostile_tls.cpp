@@ -72,8 +72,10 @@ using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, Free<GENERAL_NAMES_free>>
 using namespace std::string_view_literals;
 constexpr std::string_view hostile_common_name =
     "mx.bad\r\nX-Injected: cn\x1b[31mRED\x1b[0m\x1b]0;pwned\x07\0nul"
-    "$(touch /tmp/danemon-pwned-cn)`touch /tmp/danemon-pwned-bt`;|'\"\xff"sv;
-constexpr std::string_view hostile_organization = "Evil\nX-Injected: org\x1b[2J"sv;
+    "$(touch /tmp/danemon-pwned-cn)`touch /tmp/danemon-pwned-bt`;|'\""sv;
+// A TeletexString takes any byte; a UTF8String must be valid UTF-8, or OpenSSL cannot encode
+// the name at all.
+constexpr std::string_view hostile_organization = "Evil\nX-Injected: org\x1b[2J\xff\xfe"sv;
 constexpr std::string_view hostile_dns_names[] = {
     "mx.evil.test\r\nX-Injected: san"sv,
     "\x1b[2J\x1b[31mred.test\x1b]0;title\x07"sv,
@@ -149,10 +151,10 @@ std::vector<X509Ptr> read_chain(const std::string& path) {
     return chain;
 }
 
-void add_raw_entry(X509_NAME* name, int nid, std::string_view value) {
-    // A UTF8String with exactly these bytes: no conversion, no length limit, no checks.
+void add_raw_entry(X509_NAME* name, int nid, int type, std::string_view value) {
+    // A string of TYPE with exactly these bytes: no conversion, no length limit, no checks.
     X509_NAME_ENTRY* entry = X509_NAME_ENTRY_create_by_NID(
-        nullptr, nid, V_ASN1_UTF8STRING, reinterpret_cast<const unsigned char*>(value.data()),
+        nullptr, nid, type, reinterpret_cast<const unsigned char*>(value.data()),
         static_cast<int>(value.size()));
     if (entry == nullptr || X509_NAME_add_entry(name, entry, -1, 0) != 1)
         fail("cannot build the hostile subject: " + openssl_error());
@@ -175,9 +177,10 @@ X509Ptr make_hostile_leaf(EVP_PKEY* key, X509* issuer, EVP_PKEY* issuer_key) {
     X509_gmtime_adj(X509_getm_notBefore(leaf.get()), -86400);
     ASN1_TIME_set_string(X509_getm_notAfter(leaf.get()), "20991231235959Z");
     X509_set_pubkey(leaf.get(), key);
-    add_raw_entry(subject.get(), NID_organizationName, hostile_organization);
-    add_raw_entry(subject.get(), NID_commonName, hostile_common_name);
-    X509_set_subject_name(leaf.get(), subject.get());
+    add_raw_entry(subject.get(), NID_organizationName, V_ASN1_T61STRING, hostile_organization);
+    add_raw_entry(subject.get(), NID_commonName, V_ASN1_UTF8STRING, hostile_common_name);
+    if (X509_set_subject_name(leaf.get(), subject.get()) != 1)
+        fail("cannot set the hostile subject: " + openssl_error());
     X509_set_issuer_name(leaf.get(), X509_get_subject_name(issuer));
     for (const std::string_view dns : hostile_dns_names) {
         ASN1_IA5STRING* text = ASN1_IA5STRING_new();
@@ -465,6 +468,19 @@ public:
         return line;
     }
 
+    // Reads and drops application data until the session ends or `until`.
+    void drain(Clock::time_point until) {
+        char buffer[4096];
+        while (Clock::now() < until) {
+            const int n = SSL_read(ssl_.get(), buffer, sizeof buffer);
+            if (n > 0) continue;
+            const int code = SSL_get_error(ssl_.get(), n);
+            flush();
+            if (code != SSL_ERROR_WANT_READ) return;
+            feed(until);
+        }
+    }
+
     void write(std::string_view text) {
         SSL_write(ssl_.get(), text.data(), static_cast<int>(text.size()));
         flush();
@@ -506,6 +522,9 @@ void serve_commands(TlsSession& tls, const std::string& host) {
         const std::string verb = verb_of(tls.read_line());
         if (verb == "QUIT") {
             tls.write("221 2.0.0 Bye\r\n");
+            // Whatever the client still sends (its answer to a HelloRequest, close_notify)
+            // is read for up to 2 s, so that the log line can name it.
+            tls.drain(Clock::now() + 2s);
             SSL_shutdown(tls.ssl());
             tls.flush();
             throw Closed{"QUIT"};
