@@ -9,55 +9,17 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-from harness import Failure, expect, wait_for
+from harness import DatagramListener, Failure, expect, wait_for
 
 HOST = "mx.dane-ok.test"
 
 
 
-
-
-class DatagramListener:
-    """Collects the datagrams sent to a Unix socket at PATH, on a thread of its own: the
-    syslog(3) socket /dev/log, or systemd's side of sd_notify (NOTIFY_SOCKET). With
-    only_if_free, nothing is bound when PATH exists (a running syslog owns it)."""
-
-    def __init__(self, path, only_if_free=False):
-        self.path = path
-        self.messages = []
-        self.sock = None
-        if only_if_free and os.path.exists(path):
-            return
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(path)
-        self.sock.settimeout(0.2)
-        self.stop = False
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self):
-        while not self.stop:
-            try:
-                self.messages.append(self.sock.recv(65536).decode(errors="replace"))
-            except socket.timeout:
-                pass
-
-    def seen(self, text):
-        return [m for m in self.messages if text in m]
-
-    def close(self):
-        if self.sock:
-            self.stop = True
-            self.thread.join()
-            self.sock.close()
-            os.unlink(self.path)
 
 
 class Daemon:

@@ -1,8 +1,30 @@
 """What the integration scripts share: failures as values of one kind, bounded waiting,
-and throw-away certificates made with the openssl tool."""
+throw-away certificates made with the openssl tool, a Unix datagram listener (syslog,
+sd_notify), and the hostile names the lab's bad-names listener serves."""
 import os
+import socket
 import subprocess
+import threading
 import time
+
+# The DNS names of the lab's bad-names leaf (tests/lab/hostile_tls.cpp, hostile_dns_names),
+# in order; a shell that interpreted one would create a /tmp/danemon-pwned-* file.
+HOSTILE_DNS_NAMES = [
+    b"mx.evil.test\r\nX-Injected: san",
+    b"\x1b[2J\x1b[31mred.test\x1b]0;title\x07",
+    b"nul\x00.test",
+    b"$(touch /tmp/danemon-pwned-1).test",
+    b"`touch /tmp/danemon-pwned-2`.test",
+    b"a;touch /tmp/danemon-pwned-3|cat'\"\\.test",
+    b"\xff\xfe\xc3.utf8.test",
+    b"line\nBcc: victim@alerts.test",
+]
+PWNED_FILES = ["/tmp/danemon-pwned-" + s for s in ("cn", "bt", "1", "2", "3")]
+
+
+def printable(data: bytes) -> str:
+    """What danemon's reports make of bytes from the network: printable ASCII, else \\xNN."""
+    return "".join(chr(b) if 0x20 <= b < 0x7F else f"\\x{b:02x}" for b in data)
 
 
 class Failure(Exception):
@@ -33,3 +55,43 @@ def self_signed_cert(path, host, key_file=None):
                     "-addext", "subjectAltName=DNS:" + host, "-days", "30", "-out", path],
                    check=True, capture_output=True, timeout=30)
     return path
+
+
+class DatagramListener:
+    """Collects the datagrams sent to a Unix socket at PATH, on a thread of its own: the
+    syslog(3) socket /dev/log, or systemd's side of sd_notify (NOTIFY_SOCKET). With
+    only_if_free, nothing is bound when PATH exists (a running syslog owns it). `raw` keeps
+    the bytes as received, `messages` the same decoded."""
+
+    def __init__(self, path, only_if_free=False):
+        self.path = path
+        self.messages = []
+        self.raw = []
+        self.sock = None
+        if only_if_free and os.path.exists(path):
+            return
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        self.sock.settimeout(0.2)
+        self.stop = False
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.stop:
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            self.raw.append(data)
+            self.messages.append(data.decode(errors="replace"))
+
+    def seen(self, text):
+        return [m for m in self.messages if text in m]
+
+    def close(self):
+        if self.sock:
+            self.stop = True
+            self.thread.join()
+            self.sock.close()
+            os.unlink(self.path)

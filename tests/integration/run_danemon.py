@@ -10,7 +10,7 @@ import sys
 import tempfile
 import time
 
-from harness import Failure, expect, self_signed_cert
+from harness import HOSTILE_DNS_NAMES, Failure, expect, printable, self_signed_cert, wait_for
 
 EXIT = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
 
@@ -75,11 +75,14 @@ def assert_domain(domain_doc, want):
 
 def case_scenario(lab, domain):
     want = lab.expected(domain)
-    proc, doc = lab.check_json(domain)
+    timeout = 10
+    proc, doc = lab.check_json(domain, timeout=timeout)
     expect(len(doc["domains"]) == 1, "one domain expected in the report")
     assert_domain(doc["domains"][0], want)
     expect(proc.returncode == EXIT[want["status"]],
            f"exit status {proc.returncode}, expected {EXIT[want['status']]} for {want['status']}")
+    # Whatever the peer does, one MX address costs at most --timeout.
+    expect(proc.elapsed < timeout + 3, f"took {proc.elapsed:.1f} s with --timeout {timeout}")
 
 
 def case_all_domains_one_run(lab):
@@ -145,6 +148,82 @@ def case_hostile_peers_bounded(lab):
     expect(proc.returncode == 2, f"exit status {proc.returncode}, expected 2")
     # Several hostile hosts run in parallel: the whole run stays near one timeout.
     expect(proc.elapsed < timeout + 4, f"took {proc.elapsed:.1f} s with --timeout {timeout}")
+
+
+def hostile_tls_log(lab):
+    return open(os.path.join(lab.args.run_dir, "logs", "hostile-tls.out"), errors="replace").read()
+
+
+def case_renegotiation_refused(lab):
+    # A server that asks for renegotiation once after the handshake, and one that asks
+    # mid-handshake and then every 10 ms: danemon refuses (no_renegotiation alert), keeps the
+    # chain of the first handshake, and the DANE verdict stands (pass), within the farewell's
+    # second per session.
+    timeout = 5
+    logged = len(hostile_tls_log(lab).splitlines())
+    proc, doc = lab.check_json("reneg.test", "reneg-storm.test", "dane-ok.test", timeout=timeout)
+    for d in doc["domains"]:
+        assert_domain(d, lab.expected(d["domain"]))
+    expect(proc.returncode == 0, f"exit status {proc.returncode}, expected 0")
+    expect(proc.elapsed < 5, f"took {proc.elapsed:.1f} s (bound 5 s, --timeout {timeout})")
+    for d in doc["domains"][:2]:
+        ep = d["mx"][0]["endpoints"][0]
+        expect(ep["tls_version"] == "TLSv1.2" and ep["dane"] == "pass" and ep["chain"]
+               and ep["match"]["depth"] == 0,
+               f"{d['domain']}: not a TLS 1.2 DANE pass with the chain: {json.dumps(ep)}")
+    # The server's side: danemon said no at once; the storm really stormed.
+    def new_lines():
+        lines = hostile_tls_log(lab).splitlines()[logged:]
+        single = [l for l in lines if l.split(" ")[2] == "reneg" and "tls TLSv1.2" in l]
+        storm = [l for l in lines if l.split(" ")[2] == "reneg-storm" and "tls TLSv1.2" in l]
+        return (single, storm) if single and storm else None
+    single, storm = wait_for("the hostile TLS server's log lines", new_lines, timeout=10)
+    expect(all("alerts received [warning no renegotiation" in l for l in single),
+           "danemon did not refuse the renegotiation with a no_renegotiation alert:\n" +
+           "\n".join(single))
+    expect(all(int(re.search(r"hello_requests (\d+)", l).group(1)) >= 10 for l in storm),
+           "the storm sent fewer than 10 HelloRequests:\n" + "\n".join(storm))
+
+
+def ascii_only(data, what):
+    """No byte outside printable ASCII and the newline: no ESC, CR, NUL, no UTF-8."""
+    bad = sorted({b for b in data if not (0x20 <= b < 0x7f or b == 0x0A)})
+    expect(not bad, f"{what} holds raw bytes {[hex(b) for b in bad]}")
+
+
+def case_hostile_names_report(lab):
+    # A leaf whose subject and DNS names carry CR, LF, ESC sequences, NUL, invalid UTF-8 and
+    # shell syntax: the text and JSON reports show them escaped (\xNN), on their own lines.
+    domains = ("badnames.test", "badnames-ta.test")
+    cmd = [lab.args.danemon, "check", "--resolver", lab.resolver, "--timeout", "5"]
+    start = time.monotonic()
+    text = subprocess.run(cmd + ["--show-chain", *domains], capture_output=True, timeout=60)
+    raw_json = subprocess.run(cmd + ["--json", *domains], capture_output=True, timeout=60)
+    elapsed = time.monotonic() - start
+    expect(elapsed < 8, f"two runs took {elapsed:.1f} s (bound 8 s)")
+    for proc in (text, raw_json):
+        expect(proc.returncode == 2, f"exit status {proc.returncode}, expected 2: {proc.stderr}")
+        ascii_only(proc.stdout, "the report")
+        ascii_only(proc.stderr, "stderr")
+    out = text.stdout.decode()
+    expected = [printable(n) for n in HOSTILE_DNS_NAMES]
+    for name in expected:
+        expect(name in out, f"the escaped name {name!r} is not shown:\n{out}")
+    expect(not re.search(r"^\s*(X-Injected|Bcc):", out, re.M), "a name broke out of its line")
+    expect("tlsa-name-mismatch" in out and "tlsa-mismatch" in out, "problem codes missing")
+
+    doc = json.loads(raw_json.stdout)
+    expect(json.loads(json.dumps(doc)) == doc, "the JSON report does not round-trip")
+    by_domain = {d["domain"]: d for d in doc["domains"]}
+    for domain in domains:
+        want = lab.expected(domain)
+        assert_domain(by_domain[domain], want)
+        leaf = by_domain[domain]["mx"][0]["endpoints"][0]["chain"][0]
+        expect(leaf["names"] == expected, f"names {leaf['names']} != {expected}")
+        expect("X-Injected: cn" in leaf["subject"], f"the subject is not shown: {leaf['subject']!r}")
+    ta = by_domain["badnames-ta.test"]["mx"][0]["endpoints"][0]["problems"][0]
+    expect(ta["code"] == "tlsa-name-mismatch" and expected[3] in ta["message"],
+           f"the name mismatch does not list the names: {ta}")
 
 
 def case_local_cert(lab):

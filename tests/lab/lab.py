@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The danemon lab: real DNS and SMTP servers on loopback, declared in scenarios.toml.
 
-    lab.py up [--run-dir DIR] [--max-lifetime SECONDS] [--timeout SECONDS]
+    lab.py up [--run-dir DIR] [--max-lifetime SECONDS] [--timeout SECONDS] [--hostile-tls PATH]
     lab.py down [--run-dir DIR]
     lab.py status | check [--run-dir DIR]
     lab.py domains | expect DOMAIN | describe [--run-dir DIR] | env [--run-dir DIR]
@@ -12,8 +12,9 @@
 `up` generates everything under the run dir (default: .lab/ at the repository root): a PKI
 (openssl), keys and signed zones (ldns-keygen, ldns-signzone), an authoritative nsd, a
 validating unbound, one postfix instance with an smtpd per postfix listener and one
-hostile_smtp.py process for the hostile listeners (silent, trickle, endless-continuation). It
-returns once every service answers, and leaves a watchdog that stops the lab after --max-lifetime seconds.
+hostile_smtp.py process for the hostile listeners (silent, trickle, endless-continuation), one
+danemon-lab-hostile-tls process (tests/lab/hostile_tls.cpp, built by CMake) for the hostile TLS
+listeners (renegotiate, renegotiate-storm, bad-names). It returns once every service answers, and leaves a watchdog that stops the lab after --max-lifetime seconds.
 `down` stops only what `up` started, by the PIDs recorded in the run dir.
 
 Python standard library only. See README.md in this folder.
@@ -52,11 +53,16 @@ DEFAULT_RUN_DIR = REPO_ROOT / ".lab"
 DEFAULT_SCENARIOS = LAB_DIR / "scenarios.toml"
 MARKER = ".danemon-lab"
 GENERATED_DIRS = ("pki", "dns", "nsd", "nsd2", "unbound", "postfix", "mail", "logs", "pids")
-SERVICES = ("nsd", "nsd2", "unbound", "postfix", "hostile")  # started in this order, stopped in reverse
+SERVICES = ("nsd", "nsd2", "unbound", "postfix", "hostile", "hostile-tls")  # started in this order, stopped in reverse
 TLS_MODES = ("modern", "legacy", "legacy-enabled", "none")
 HOSTILE_KINDS = ("silent", "trickle", "endless-continuation")  # served by hostile_smtp.py
-LISTENER_KINDS = ("postfix",) + HOSTILE_KINDS
+# served by danemon-lab-hostile-tls (tests/lab/hostile_tls.cpp): SMTP + STARTTLS, then TLS misbehaviour
+HOSTILE_TLS_KINDS = ("renegotiate", "renegotiate-storm", "bad-names")
+LISTENER_KINDS = ("postfix",) + HOSTILE_KINDS + HOSTILE_TLS_KINDS
 HOSTILE_SERVER = LAB_DIR / "hostile_smtp.py"
+HOSTILE_TLS_SOURCE = LAB_DIR / "hostile_tls.cpp"
+# where scripts/run.sh's build puts it; ctest passes its own build's with --hostile-tls
+DEFAULT_HOSTILE_TLS = REPO_ROOT / "build" / "tests" / "lab" / "danemon-lab-hostile-tls"
 ZONE_MODES = ("signed", "unsigned", "bogus")
 STATUSES = ("ok", "warning", "critical")
 DEFAULT_NOT_BEFORE = "20240101000000Z"
@@ -93,6 +99,7 @@ class Lab:
     spec: dict
     scenarios_file: Path
     run_dir: Path
+    hostile_tls: Path | None = None  # the danemon-lab-hostile-tls binary (`up --hostile-tls`)
 
     @property
     def auth(self) -> str:
@@ -148,11 +155,16 @@ class Lab:
 
     @property
     def hostile_listeners(self) -> list[dict]:
-        return [lst for lst in self.listeners if listener_kind(lst) != "postfix"]
+        return [lst for lst in self.listeners if listener_kind(lst) in HOSTILE_KINDS]
+
+    @property
+    def hostile_tls_listeners(self) -> list[dict]:
+        return [lst for lst in self.listeners if listener_kind(lst) in HOSTILE_TLS_KINDS]
 
     def services(self) -> tuple[str, ...]:
         """The services this declaration needs (hostile only with hostile listeners)."""
         return tuple(s for s in SERVICES if (s != "hostile" or self.hostile_listeners)
+                     and (s != "hostile-tls" or self.hostile_tls_listeners)
                      and (s != "nsd2" or self.second_auth_zones()))
 
     def listener(self, name: str) -> dict:
@@ -202,6 +214,13 @@ def validate(lab: Lab) -> None:
         addresses.add(lst["address"])
         if listener_kind(lst) not in LISTENER_KINDS:
             errors.append(f"listener {lst['name']}: kind must be one of {LISTENER_KINDS}")
+            continue
+        if listener_kind(lst) in HOSTILE_TLS_KINDS:
+            if "tls" in lst or "cert" not in lst:
+                errors.append(f"listener {lst['name']}: a {lst['kind']} listener takes a cert "
+                              f"and no tls")
+            elif lst["cert"].get("issuer") not in ca_names:
+                errors.append(f"listener {lst['name']}: unknown issuer {lst['cert'].get('issuer')}")
             continue
         if listener_kind(lst) != "postfix":
             if "tls" in lst or "cert" in lst:
@@ -287,6 +306,9 @@ def fingerprint(lab: Lab) -> str:
     digest.update(lab.scenarios_file.read_bytes())
     digest.update(Path(__file__).resolve().read_bytes())
     digest.update(HOSTILE_SERVER.read_bytes())
+    digest.update(HOSTILE_TLS_SOURCE.read_bytes())
+    if lab.hostile_tls and lab.hostile_tls.exists():
+        digest.update(lab.hostile_tls.read_bytes())
     return digest.hexdigest()
 
 
@@ -989,6 +1011,35 @@ def start_hostile(lab: Lab) -> None:
     spawn(lab, "hostile", cmd)
 
 
+def hostile_tls_binary(lab: Lab) -> Path:
+    binary = lab.hostile_tls or DEFAULT_HOSTILE_TLS
+    if not os.access(binary, os.X_OK):
+        raise LabError(f"{binary} not found: scenarios.toml declares hostile TLS listeners "
+                       f"({', '.join(l['name'] for l in lab.hostile_tls_listeners)}); build it "
+                       f"(cmake --build build --target danemon-lab-hostile-tls) or pass "
+                       f"`up --hostile-tls PATH`")
+    return binary
+
+
+def start_hostile_tls(lab: Lab, lifetime: int) -> None:
+    """Starts danemon-lab-hostile-tls for the hostile TLS listeners (nothing when there are
+    none). Its own lifetime ends a little after the watchdog's, in case the watchdog dies."""
+    if not lab.hostile_tls_listeners:
+        return
+    cfg = lab.spec["lab"]
+    cmd = [str(hostile_tls_binary(lab)),
+           "--connection-cap", str(cfg.get("hostile_connection_cap", 120)),
+           "--max-connections", str(cfg.get("hostile_max_connections", 32)),
+           "--max-lifetime", str(lifetime + 300), "--user", "nobody"]
+    for lst in lab.hostile_tls_listeners:
+        cert = lst["cert"]
+        cmd += ["--listen", ",".join([lst["name"], lst["kind"], f"{lst['address']}:25",
+                                      str(key_path(lab, cert["key"])),
+                                      str(chain_path(lab, lst["name"])),
+                                      str(key_path(lab, cert["issuer"]))])]
+    spawn(lab, "hostile-tls", cmd)
+
+
 def tcp_accepts(address: str, timeout: float = 2.0) -> str:
     """Connects to ADDRESS:25 and closes again; raises OSError when nobody accepts."""
     with socket.create_connection((address, 25), timeout=timeout):
@@ -1150,6 +1201,13 @@ def wait_healthy(lab: Lab, timeout: float) -> None:
                        lambda: tcp_accepts(lst["address"]), deadline,
                        lab.path("logs", "hostile.out"))
         log(f"smtp     {lst['address'] + ':25':<16}{lst['name']:<15} kind={lst['kind']} {msg}")
+    if lab.hostile_tls_listeners:
+        log(f"hostile-tls pid {running(lab, 'hostile-tls')}  {hostile_tls_binary(lab).name}")
+    for lst in lab.hostile_tls_listeners:
+        banner = wait_for(lab, "hostile-tls", f"hostile TLS listener {lst['name']} "
+                          f"({lst['address']}:25)", lambda: smtp_banner(lst["address"]), deadline,
+                          lab.path("logs", "hostile-tls.out"))
+        log(f"smtp     {lst['address'] + ':25':<16}{lst['name']:<15} kind={lst['kind']} {banner}")
 
 
 def check_ports_free(lab: Lab) -> None:
@@ -1251,6 +1309,7 @@ def already_up(lab: Lab) -> bool:
 
 
 def cmd_up(lab: Lab, args) -> int:
+    lab.hostile_tls = args.hostile_tls
     if os.geteuid() != 0:
         raise LabError("the lab needs root (it binds ports 53 and 25 and runs postfix)")
     if already_up(lab):
@@ -1277,6 +1336,7 @@ def cmd_up(lab: Lab, args) -> int:
         start_unbound(lab, unbound_conf)
         start_postfix(lab)
         start_hostile(lab)
+        start_hostile_tls(lab, args.max_lifetime)
         deadline = start_watchdog(lab, args.max_lifetime)
         wait_healthy(lab, args.timeout)
     except LabError as e:
@@ -1558,8 +1618,56 @@ def check_hostile(lst: dict) -> list[str]:
     return failures
 
 
+def starttls_raw(address: str, version: str) -> tuple[bool, bytes | str]:
+    """EHLO, STARTTLS and a handshake with exactly TLS VERSION over a plain socket, then close
+    without a word more (a hostile TLS peer may answer nothing); (True, leaf DER) or (False,
+    error)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = ctx.maximum_version = getattr(ssl.TLSVersion, version)
+    ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    try:
+        with socket.create_connection((address, 25), timeout=5) as s:
+            f = s.makefile("rb")
+            replies = []
+            for command in (None, b"EHLO probe.lab.test\r\n", b"STARTTLS\r\n"):
+                if command:
+                    s.sendall(command)
+                while (line := f.readline()) and line[3:4] == b"-":
+                    pass
+                replies.append(line)
+            if not replies[-1].startswith(b"220"):
+                return False, f"STARTTLS answered {replies[-1]!r}"
+            with ctx.wrap_socket(s, server_hostname=None) as t:
+                return True, t.getpeercert(binary_form=True)
+    except (OSError, ssl.SSLError) as e:
+        return False, str(e)
+
+
+def check_hostile_tls(lab: Lab, lst: dict) -> list[str]:
+    """Failures of one hostile TLS listener: TLS 1.2 (and for bad-names 1.3) with the expected
+    leaf (bad-names: one with an injected header line in its names), nothing older."""
+    failures = []
+    works = {"TLSv1_1": False, "TLSv1_2": True, "TLSv1_3": lst["kind"] == "bad-names"}
+    expected_leaf = pem_body(cert_path(lab, lst["name"]).read_text(), "CERTIFICATE")
+    for version, should_work in works.items():
+        ok, result = starttls_raw(lst["address"], version)
+        if ok != should_work:
+            failures.append(f"{version} handshake {'worked' if ok else 'failed: ' + result}")
+        elif ok and lst["kind"] == "bad-names" and b"\r\nX-Injected: san" not in result:
+            failures.append(f"{version}: the served leaf has no hostile names")
+        elif ok and lst["kind"] != "bad-names" and result != expected_leaf:
+            failures.append(f"{version}: served leaf is not {cert_path(lab, lst['name'])}")
+    return failures
+
+
 def check_listener(lab: Lab, lst: dict) -> list[str]:
     """Failures of one listener against its declaration (STARTTLS, versions, leaf served)."""
+    if listener_kind(lst) in HOSTILE_TLS_KINDS:
+        return check_hostile_tls(lab, lst)
     if listener_kind(lst) != "postfix":
         return check_hostile(lst)
     failures = []
@@ -1683,6 +1791,9 @@ def parse_args(argv: list[str]):
                     help="seconds after which a watchdog stops the lab (default 3600)")
     up.add_argument("--timeout", type=float, default=30,
                     help="seconds to wait for all services to answer (default 30)")
+    up.add_argument("--hostile-tls", type=Path, default=None,
+                    help="the built danemon-lab-hostile-tls (default: build/tests/lab/ in the "
+                         "repository), needed when hostile TLS listeners are declared")
     command("down", cmd_down, "stop what `up` started (no-op when nothing runs)")
     command("status", cmd_status, "show which services run")
     command("check", cmd_check, "self-test a running lab (DNS answers, TLS per listener)")

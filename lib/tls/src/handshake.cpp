@@ -106,7 +106,10 @@ SslCtxPtr make_context(VersionRange versions, std::string& error) {
         error = "cannot configure the TLS context: " + take_openssl_error("unknown error");
         return nullptr;
     }
-    // No renegotiation; servers without RFC 5746 support are still measured.
+    // No renegotiation: a server's HelloRequest after the handshake gets a no_renegotiation
+    // warning alert and nothing else, and one during the handshake is ignored (RFC 5246
+    // section 7.4.1.1); the chain captured at the end of the first handshake is what counts.
+    // Servers without RFC 5746 support are still measured.
     SSL_CTX_set_options(context.get(), SSL_OP_NO_RENEGOTIATION | SSL_OP_LEGACY_SERVER_CONNECT);
     // Verification happens offline in lib/dane on the captured bytes.
     SSL_CTX_set_verify(context.get(), SSL_VERIFY_NONE, nullptr);
@@ -304,8 +307,11 @@ void say_farewell(SSL* ssl, Transport& transport, const Farewell& farewell,
                     }
                     continue;
                 }
+                // What OpenSSL answered meanwhile goes out first: above all the
+                // no_renegotiation alert to a HelloRequest, so that a server waiting for
+                // the renegotiation learns at once that none will come.
                 if (SSL_get_error(ssl, n) != SSL_ERROR_WANT_READ ||
-                    transport.fill(deadline) != Wire::ok) {
+                    transport.flush(deadline) != Wire::ok || transport.fill(deadline) != Wire::ok) {
                     break;
                 }
             }

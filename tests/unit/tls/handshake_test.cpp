@@ -2,6 +2,7 @@
 #include "danemon/tls/handshake.hpp"
 #include "tls_test_peer.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <sys/socket.h>
@@ -171,4 +172,60 @@ TEST_CASE("client_handshake may run on several threads sharing the contexts", "[
         CHECK(results[i].ok);
         CHECK(results[i].version == (i % 2 == 0 ? "TLSv1.3" : "TLSv1.1"));
     }
+}
+
+namespace {
+
+// Records the alerts a server receives, as (level << 8) | description.
+void record_alert(int write_p, int, int content_type, const void* buf, std::size_t len, SSL*,
+                  void* arg) {
+    if (write_p != 0 || content_type != SSL3_RT_ALERT || len != 2) {
+        return;
+    }
+    const auto* bytes = static_cast<const unsigned char*>(buf);
+    static_cast<std::vector<int>*>(arg)->push_back((bytes[0] << 8) | bytes[1]);
+}
+
+} // namespace
+
+TEST_CASE("client_handshake refuses a renegotiation request at once and keeps the chain", "[tls]") {
+    // The server asks for renegotiation (HelloRequest) right after the handshake and then
+    // waits for the client's answer instead of answering QUIT.
+    SocketPair pair;
+    auto context = danemon::test::make_server_context(TLS1_2_VERSION, TLS1_2_VERSION);
+    std::vector<int> alerts;
+    std::string quit;
+    std::thread server([&] {
+        auto ssl = danemon::test::accept_tls(context.get(), pair.server(), 3s);
+        if (!ssl) {
+            return;
+        }
+        SSL_set_msg_callback(ssl.get(), record_alert);
+        SSL_set_msg_callback_arg(ssl.get(), &alerts);
+        if (SSL_renegotiate(ssl.get()) != 1) {
+            return;
+        }
+        SSL_do_handshake(ssl.get()); // sends the HelloRequest
+        char buffer[256];
+        int n = 0;
+        while ((n = SSL_read(ssl.get(), buffer, sizeof buffer)) > 0) {
+            quit.append(buffer, static_cast<std::size_t>(n));
+        }
+        pair.close_server();
+    });
+    const auto start = Clock::now();
+    const auto result = client_handshake(pair.client(), "mx.example.net", {}, start + 5s,
+                                         Farewell{"QUIT\r\n", 3000ms});
+    const auto elapsed = Clock::now() - start;
+    server.join();
+    REQUIRE(result.ok);
+    CHECK(result.version == "TLSv1.2");
+    REQUIRE(result.chain.der.size() == 1);
+    CHECK(result.chain.der.front() == danemon::test::test_certificate_der());
+    CHECK(quit == "QUIT\r\n");
+    const int refusal = (SSL3_AL_WARNING << 8) | SSL_AD_NO_RENEGOTIATION;
+    CHECK(std::find(alerts.begin(), alerts.end(), refusal) != alerts.end());
+    // The refusal goes out before the client waits for a reply: the server's fatal alert
+    // ends the farewell long before its 3 s limit.
+    CHECK(elapsed < 1500ms);
 }
