@@ -103,7 +103,7 @@ int run_gate(const GateOptions& options, const std::string& cert_file,
 
         rollover::GateInput input;
         input.mx_host = facts.mx.host;
-        input.new_chain = dane::ServedChain{file.chain};
+        input.new_chain = dane::ServedChain{file.chain, {}};
         for (const auto& endpoint : facts.endpoints)
             if (!endpoint.chain.empty()) {
                 input.current_chain = endpoint.chain;

@@ -146,8 +146,9 @@ void check_issuer_expiry(EndpointVerdict& e, const std::string& host, std::time_
     }
 }
 
-std::optional<dane::CertificateSummary> summarize(const dane::Bytes& der, EvaluationCache* cache) {
-    return cache ? cache->summarize(der) : dane::summarize(der);
+std::optional<dane::CertificateSummary> summarize(const dane::ServedChain& chain, std::size_t depth,
+                                                  EvaluationCache* cache) {
+    return cache ? cache->summarize(chain, depth) : dane::summarize(chain, depth);
 }
 
 void check_dane(EndpointVerdict& e, const MxHostFacts& host, std::time_t now,
@@ -227,8 +228,9 @@ EndpointVerdict evaluate_endpoint(const smtp::ProbeResult& probe, const MxHostFa
                                   EvaluationCache* cache) {
     EndpointVerdict e;
     e.probe = probe;
-    for (const auto& der : probe.chain.der)
-        if (auto summary = summarize(der, cache)) e.chain.push_back(std::move(*summary));
+    for (std::size_t depth = 0; depth < probe.chain.der.size(); ++depth)
+        if (auto summary = summarize(probe.chain, depth, cache))
+            e.chain.push_back(std::move(*summary));
     const std::string& name = host.mx.host;
     const std::string where = name + " at " + endpoint_text(probe.endpoint);
     const std::string& address = probe.endpoint.address;
@@ -483,13 +485,15 @@ Status status_of(const DomainVerdict& v) {
 
 } // namespace
 
-std::optional<dane::CertificateSummary> EvaluationCache::summarize(const dane::Bytes& der) {
+std::optional<dane::CertificateSummary> EvaluationCache::summarize(const dane::ServedChain& chain,
+                                                                   std::size_t depth) {
+    const dane::Bytes& der = chain.der[depth];
     std::string key(der.begin(), der.end());
     {
         std::lock_guard lock(mutex_);
         if (const auto it = summaries_.find(key); it != summaries_.end()) return it->second;
     }
-    auto summary = dane::summarize(der);
+    auto summary = dane::summarize(chain, depth);
     std::lock_guard lock(mutex_);
     return summaries_.emplace(std::move(key), std::move(summary)).first->second;
 }

@@ -21,6 +21,14 @@ X509Ptr parse_der_certificate(const Bytes& der) {
     return cert;
 }
 
+X509Ptr certificate_at(const ServedChain& chain, std::size_t depth) {
+    if (depth < chain.parsed.size() && chain.parsed[depth] &&
+        X509_up_ref(chain.parsed[depth].get()) == 1) {
+        return X509Ptr(chain.parsed[depth].get());
+    }
+    return parse_der_certificate(chain.der[depth]);
+}
+
 std::optional<Bytes> spki_der(const X509& cert) {
     const X509_PUBKEY* key = X509_get_X509_PUBKEY(&cert);
     const int length = i2d_X509_PUBKEY(key, nullptr);
@@ -137,10 +145,20 @@ std::string pem_of(X509* cert) {
 
 } // namespace
 
+std::shared_ptr<X509> share_certificate(X509* cert) {
+    if (cert == nullptr || X509_up_ref(cert) != 1) return nullptr;
+    return {cert, X509_free};
+}
+
 std::optional<CertificateSummary> summarize(const Bytes& der) {
+    return summarize(ServedChain{{der}, {}}, 0);
+}
+
+std::optional<CertificateSummary> summarize(const ServedChain& chain, std::size_t depth) {
     const detail::ErrorQueueGuard guard;
-    const X509Ptr cert = detail::parse_der_certificate(der);
+    const X509Ptr cert = detail::certificate_at(chain, depth);
     if (!cert) return std::nullopt;
+    const Bytes& der = chain.der[depth];
 
     CertificateSummary summary;
     summary.subject = rfc2253(X509_get_subject_name(cert.get()));

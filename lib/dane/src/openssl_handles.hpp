@@ -2,6 +2,7 @@
 // lib/dane's OpenSSL errors out of the caller's thread-local error queue. Private to lib/dane.
 #pragma once
 
+#include "danemon/dane/certificate.hpp"
 #include "danemon/dane/tlsa.hpp"
 
 #include <memory>
@@ -46,6 +47,9 @@ public:
 
 // d2i_X509 of the whole buffer; null when the bytes are not exactly one DER certificate.
 X509Ptr parse_der_certificate(const Bytes& der);
+
+// CHAIN's parsed copy of the certificate at DEPTH when it has one, else DER parsed.
+X509Ptr certificate_at(const ServedChain& chain, std::size_t depth);
 
 // The DER of the certificate's SubjectPublicKeyInfo.
 std::optional<Bytes> spki_der(const X509& cert);

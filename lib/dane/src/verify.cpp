@@ -36,7 +36,8 @@ std::string label(const TlsaRecord& record) {
            std::to_string(record.matching);
 }
 
-// The captured chain, each certificate parsed once: OpenSSL 3 decodes the public key on every
+// The captured chain, each certificate parsed once (or not at all when the handshake
+// already did): OpenSSL 3 decodes the public key on every
 // parse, which costs more than the rest of a verification together.
 struct ParsedChain {
     const ServedChain& served;
@@ -45,8 +46,8 @@ struct ParsedChain {
 
     explicit ParsedChain(const ServedChain& chain)
         : served(chain) {
-        for (const Bytes& der : chain.der) {
-            certs.push_back(detail::parse_der_certificate(der));
+        for (std::size_t depth = 0; depth < chain.der.size(); ++depth) {
+            certs.push_back(detail::certificate_at(chain, depth));
             spki.push_back(certs.back() ? detail::spki_der(*certs.back()) : std::nullopt);
         }
     }

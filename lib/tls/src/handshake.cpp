@@ -285,6 +285,7 @@ dane::ServedChain capture_chain(const SSL* ssl) {
         unsigned char* cursor = der.data();
         i2d_X509(certificate, &cursor);
         chain.der.push_back(std::move(der));
+        chain.parsed.push_back(dane::share_certificate(certificate));
     }
     return chain;
 }

@@ -22,7 +22,7 @@ inline std::string read_data_file(const std::string& name) {
 }
 
 inline ServedChain load_chain(const std::string& name) {
-    return ServedChain{load_certificates(read_data_file(name))};
+    return ServedChain{load_certificates(read_data_file(name)), {}};
 }
 
 inline Bytes from_hex(const std::string& hex) {

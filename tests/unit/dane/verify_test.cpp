@@ -4,6 +4,7 @@
 #include "test_data.hpp"
 
 #include <catch2/catch.hpp>
+#include <openssl/x509.h>
 
 using namespace danemon::dane;
 
@@ -338,7 +339,7 @@ TEST_CASE("garbage DER in the chain is an internal error") {
     CHECK(verdict.outcome == DaneOutcome::internal_error);
     CHECK(verdict.detail == "The certificate at depth 1 of the captured chain is not valid DER.");
 
-    DaneInput only_garbage{{stale(3, 1, 1)}, mx_names, {{{0x01, 0x02, 0x03}}}, now_2025};
+    DaneInput only_garbage{{stale(3, 1, 1)}, mx_names, {{{0x01, 0x02, 0x03}}, {}}, now_2025};
     CHECK(verify(only_garbage).outcome == DaneOutcome::internal_error);
 }
 
@@ -364,4 +365,47 @@ TEST_CASE("suggested records authenticate the chain they were made from") {
     const auto again = verify(input_for("chain.pem", first.suggested));
     CHECK(again.outcome == DaneOutcome::pass);
     CHECK(again.match_index == std::size_t{0});
+}
+
+TEST_CASE("a chain carrying the handshake's parsed certificates gives the verdicts of its DER") {
+    const auto der_only = test::load_chain("chain.pem");
+    auto with_parsed = der_only;
+    for (const auto& der : der_only.der) {
+        const unsigned char* cursor = der.data();
+        X509* cert = d2i_X509(nullptr, &cursor, static_cast<long>(der.size()));
+        REQUIRE(cert != nullptr);
+        with_parsed.parsed.push_back(share_certificate(cert));
+        X509_free(cert); // the shared handle keeps its own reference
+    }
+    const std::vector<std::vector<TlsaRecord>> cases{
+        {record_for(der_only.der[0], usage_dane_ee, selector_spki, matching_sha256)},
+        {record_for(der_only.der[1], usage_dane_ta, selector_cert, matching_sha512)},
+        {stale(3, 1, 1), record_for(der_only.der[1], usage_dane_ta, selector_spki, matching_full)},
+        {stale(3, 1, 1)}};
+    for (const auto& records : cases) {
+        DaneInput a{records, mx_names, der_only, now_2025};
+        DaneInput b{records, mx_names, with_parsed, now_2025};
+        const auto va = verify(a);
+        const auto vb = verify(b);
+        CHECK(va.outcome == vb.outcome);
+        CHECK(va.failure == vb.failure);
+        CHECK(va.detail == vb.detail);
+        CHECK(va.match_index == vb.match_index);
+        CHECK(va.match_depth == vb.match_depth);
+        CHECK(va.suggested == vb.suggested);
+        REQUIRE(va.records.size() == vb.records.size());
+        for (std::size_t i = 0; i < va.records.size(); ++i)
+            CHECK(va.records[i].matched_depth == vb.records[i].matched_depth);
+    }
+    for (std::size_t depth = 0; depth < der_only.der.size(); ++depth) {
+        const auto sa = summarize(der_only, depth);
+        const auto sb = summarize(with_parsed, depth);
+        REQUIRE(sa);
+        REQUIRE(sb);
+        CHECK(sa->subject == sb->subject);
+        CHECK(sa->names == sb->names);
+        CHECK(sa->spki_sha256 == sb->spki_sha256);
+        CHECK(sa->cert_sha256 == sb->cert_sha256);
+        CHECK(sa->pem == sb->pem);
+    }
 }

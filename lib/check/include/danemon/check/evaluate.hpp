@@ -21,7 +21,8 @@ namespace danemon::check {
 // Safe for concurrent callers; two threads may compute the same entry once each.
 class EvaluationCache {
 public:
-    std::optional<dane::CertificateSummary> summarize(const dane::Bytes& der);
+    std::optional<dane::CertificateSummary> summarize(const dane::ServedChain& chain,
+                                                      std::size_t depth);
     dane::DaneVerdict verify(const dane::DaneInput& input);
 
 private:

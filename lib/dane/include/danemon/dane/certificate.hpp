@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <ctime>
+#include <memory>
+#include <openssl/types.h>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,8 +17,16 @@ namespace danemon::dane {
 // Leaf first, in the order the server sent it.
 struct ServedChain {
     std::vector<Bytes> der;
+    // Optional, empty or one per element of `der`: the same certificates as the TLS handshake
+    // already parsed them, so that evaluation does not parse them again (OpenSSL 3 decodes
+    // the public key on every parse, the largest CPU cost of a check). Only a cache: nothing
+    // is read from it that the DER does not say.
+    std::vector<std::shared_ptr<X509>> parsed;
     bool empty() const { return der.empty(); }
 };
+
+// A handle on CERT that keeps it alive (X509_up_ref), for ServedChain::parsed.
+std::shared_ptr<X509> share_certificate(X509* cert);
 
 struct CertificateSummary {
     std::string subject; // RFC 2253 form
@@ -31,6 +41,8 @@ struct CertificateSummary {
 
 // nullopt when the bytes are not a DER certificate.
 std::optional<CertificateSummary> summarize(const Bytes& der);
+// The same for the certificate at DEPTH of CHAIN, parsed only when CHAIN has no parsed copy.
+std::optional<CertificateSummary> summarize(const ServedChain& chain, std::size_t depth);
 
 // The record data a TLSA record with this selector and matching type would carry for the
 // certificate. nullopt for unknown selector/matching values or an unparsable certificate.
