@@ -12,7 +12,8 @@ touched (so that each has an idle smtpd): both tools are measured, not unbound's
 postfix's cold start. Wall time, CPU (user + system, children included, GNU time) and peak
 RSS (the largest single process) are medians over the rounds.
 
-Writes bench/results/: results.md (the table), results.dat (for gnuplot), wall.png,
+Writes bench/results/: results.md (the table), targets.md (each target against this run),
+results.dat (for gnuplot), wall.png,
 memory.md and, with --profile, callgrind-distinct-N.txt. Needs the farm up (farm.py up).
 """
 
@@ -22,6 +23,7 @@ import argparse
 import concurrent.futures as cf
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -205,6 +207,105 @@ def memory(args) -> str:
             f"wall {r['wall']:.2f} s, CPU {r['cpu']:.2f} s, {r['ok']}/{args.bulk} ok.\n")
 
 
+def daemon_memory(args) -> dict:
+    """`danemon daemon` with the bulk names configured: peak RSS of its first cycle, RSS after
+    it, and the CPU it uses while idle between cycles. Bounded: at most 10 minutes for the
+    cycle, then SIGTERM (SIGKILL after 10 s)."""
+    work = RUN / "daemon-memory"
+    state = work / "state"
+    if work.exists():
+        shutil.rmtree(work)
+    state.mkdir(parents=True)
+    config = work / "danemon.yaml"
+    config.write_text(
+        "# the benchmark's daemon: the bulk names, metrics textfile on, one cycle an hour\n"
+        "domains:\n" + "".join(f"  - {d}\n" for d in domains_of("bulk", args.bulk))
+        + f"interval: 1h\njitter: 0s\nresolver: {farm.RESOLVER}\ntimeout: 10s\n"
+        f"state_directory: {state}\nalerts:\n  syslog:\n    enabled: false\n"
+        f"metrics:\n  textfile: {work / 'danemon.prom'}\n")
+    warm("bulk", 0)
+    log = open(work / "daemon.log", "wb")
+    proc = subprocess.Popen([args.danemon, "daemon", "--config", str(config)], stdout=log,
+                            stderr=subprocess.STDOUT)
+
+    def status(field: str) -> int:
+        for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+        return 0
+
+    def cpu_ticks() -> int:
+        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+
+    result = {"cycle_done": False}
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline and proc.poll() is None:
+            if b"cycle done" in (work / "daemon.log").read_bytes():
+                result["cycle_done"] = True
+                break
+            time.sleep(0.5)
+        if result["cycle_done"]:
+            time.sleep(1)
+            result["peak_kb"] = status("VmHWM")
+            result["after_kb"] = status("VmRSS")
+            ticks = cpu_ticks()
+            time.sleep(20)
+            result["idle_ticks"] = cpu_ticks() - ticks
+            result["threads"] = status("Threads")
+            result["line"] = [l for l in (work / "daemon.log").read_text().splitlines()
+                              if "cycle done" in l][0].split(" info ", 1)[-1]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+    return result
+
+
+def targets(med: dict, daemon: dict | None, args) -> str:
+    """The targets of the benchmark, each against the figure of this run."""
+    rows = ["| target | measured | held? |", "| --- | --- | --- |"]
+
+    def row(target: str, measured: str, held: bool) -> None:
+        rows.append(f"| {target} | {measured} | {'yes' if held else '**no**'} |")
+
+    def ratio(shape: str, n: int, metric: str, tool: str = "danemon") -> float:
+        return med[(shape, n, tool)][metric] / med[(shape, n, "ptf-P8")][metric]
+
+    if ("shared", 1000, "danemon") in med:
+        d, p = med[("shared", 1000, "danemon")], med[("shared", 1000, "ptf-P8")]
+        r = ratio("shared", 1000, "wall")
+        row("shared N=1000: wall <= 1/20 of posttls-finger -P 8, and < 10 s",
+            f"{d['wall']:.2f} s vs {p['wall']:.2f} s: 1/{1 / r:.1f}", r <= 1 / 20 and d["wall"] < 10)
+    if ("distinct", 200, "danemon") in med:
+        d, p = med[("distinct", 200, "danemon")], med[("distinct", 200, "ptf-P8")]
+        r = ratio("distinct", 200, "wall")
+        q = ratio("distinct", 200, "wall", "danemon-nolegacy")
+        row("distinct N=200: wall <= 1/3 of posttls-finger -P 8",
+            f"{d['wall']:.2f} s vs {p['wall']:.2f} s: 1/{1 / r:.1f} (`--no-legacy-probe`, the "
+            f"same job as posttls-finger: 1/{1 / q:.1f})", r <= 1 / 3)
+        c = ratio("distinct", 200, "cpu")
+        row("distinct N=200: CPU per domain <= 1/3 of posttls-finger",
+            f"{1000 * d['cpu'] / 200:.2f} ms vs {1000 * p['cpu'] / 200:.2f} ms: 1/{1 / c:.1f}",
+            c <= 1 / 3)
+    if daemon and daemon.get("cycle_done"):
+        row(f"daemon with {args.bulk:,} domains: peak RSS < 40 MB",
+            f"{daemon['peak_kb'] / 1024:.1f} MB peak, {daemon['after_kb'] / 1024:.1f} MB after "
+            "the cycle", daemon["peak_kb"] < 40 * 1024)
+        row("daemon idle between cycles: no work beyond timers",
+            f"{daemon['idle_ticks']} CPU ticks in 20 s, {daemon['threads']} thread(s)",
+            daemon["idle_ticks"] == 0)
+    elif daemon is not None:
+        row(f"daemon with {args.bulk:,} domains: peak RSS < 40 MB", "the cycle did not finish "
+            "within 10 minutes", False)
+    return "\n".join(rows) + "\n"
+
+
 def profile(args) -> None:
     n = args.profile
     warm("distinct", n)
@@ -240,10 +341,20 @@ def main(argv: list[str]) -> int:
     (RESULTS / "results.md").write_text(table)
     print("\n" + table)
     write_plot(med, args)
+    daemon = None
     if args.bulk:
         note = memory(args)
+        daemon = daemon_memory(args)
+        if daemon.get("cycle_done"):
+            note += (f"danemon daemon with the same {args.bulk} domains configured (metrics "
+                     f"textfile on): peak RSS {daemon['peak_kb'] / 1024:.1f} MB during the first "
+                     f"cycle, {daemon['after_kb'] / 1024:.1f} MB after it, "
+                     f"{daemon['idle_ticks']} CPU ticks in the next 20 s ({daemon['line']}).\n")
         (RESULTS / "memory.md").write_text(note)
         print(note)
+    summary = targets(med, daemon, args)
+    (RESULTS / "targets.md").write_text(summary)
+    print(summary)
     if args.profile:
         profile(args)
     return 0
