@@ -13,6 +13,15 @@ import time
 from harness import HOSTILE_DNS_NAMES, Failure, expect, printable, self_signed_cert, wait_for
 
 EXIT = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
+SCENARIO_TIMEOUT = 10  # --timeout of the per-scenario runs
+
+
+def run_bound(timeout):
+    """What one domain may take (README "Limits"): every MX address probed within --timeout
+    (in parallel), DNS queries that wait at most min(--timeout, 5 s) each, of which a domain
+    has at most two in a row that time out (the TLSA lookup of a host, then one more stage),
+    plus 5 s for starting, TLS and everything else."""
+    return timeout + 2 * min(timeout, 5) + 5
 
 
 
@@ -75,14 +84,73 @@ def assert_domain(domain_doc, want):
 
 def case_scenario(lab, domain):
     want = lab.expected(domain)
-    timeout = 10
-    proc, doc = lab.check_json(domain, timeout=timeout)
+    proc, doc = lab.check_json(domain, timeout=SCENARIO_TIMEOUT)
     expect(len(doc["domains"]) == 1, "one domain expected in the report")
     assert_domain(doc["domains"][0], want)
     expect(proc.returncode == EXIT[want["status"]],
            f"exit status {proc.returncode}, expected {EXIT[want['status']]} for {want['status']}")
-    # Whatever the peer does, one MX address costs at most --timeout.
-    expect(proc.elapsed < timeout + 3, f"took {proc.elapsed:.1f} s with --timeout {timeout}")
+    bound = run_bound(SCENARIO_TIMEOUT)
+    expect(proc.elapsed < bound, f"took {proc.elapsed:.1f} s, more than {bound} s")
+
+
+def all_codes_text(domain_doc):
+    return [(p["code"], p["message"]) for p in domain_doc["problems"]] + [
+        (p["code"], p["message"]) for mx in domain_doc["mx"] for p in mx["problems"]]
+
+
+def case_tlsa_lookup_failures(lab):
+    # TLSA names delegated (with a DS) to name servers that never answer, answer SERVFAIL or
+    # REFUSED: DANE senders defer (RFC 7672 section 2.2), so dns-error, critical, naming the
+    # TLSA lookup; the zone delegated to the sink makes the MX lookup fail. All bounded.
+    timeout = 4
+    domains = ["tlsa-sink.test", "tlsa-servfail.test", "tlsa-refused.test", "mx-sink.test"]
+    proc, doc = lab.check_json(*domains, timeout=timeout)
+    for d in doc["domains"]:
+        assert_domain(d, lab.expected(d["domain"]))
+        messages = [m for code, m in all_codes_text(d) if code == "dns-error"]
+        what = "The MX lookup for mx-sink.test" if d["domain"] == "mx-sink.test" else \
+            f"The TLSA lookup at _25._tcp.mx.{d['domain']}"
+        expect(any(m.startswith(what) for m in messages), f"no '{what}' sentence: {messages}")
+        if d["domain"] != "mx-sink.test":
+            expect(d["mx"][0]["tlsa_dnssec"] == "error", f"tlsa_dnssec {d['mx'][0]['tlsa_dnssec']}")
+    expect(proc.returncode == 2, f"exit status {proc.returncode}, expected 2")
+    bound = run_bound(timeout)
+    expect(proc.elapsed < bound, f"took {proc.elapsed:.1f} s with --timeout {timeout}, bound {bound}")
+
+
+def case_odd_mx_names(lab):
+    # MX targets that are IP literals or hold NUL, newline, space, ESC: mx-invalid-name, no
+    # raw control bytes in the text report, valid JSON (check_json parses it), nothing probed.
+    domains = ["mx-ip-literal.test", "mx-odd-bytes.test", "mx-long-labels.test"]
+    proc, doc = lab.check_json(*domains)
+    for d in doc["domains"]:
+        assert_domain(d, lab.expected(d["domain"]))
+        if d["domain"] != "mx-long-labels.test":
+            expect(all(not mx["endpoints"] for mx in d["mx"]), "an invalid MX target was probed")
+    expect(proc.returncode == 2, f"exit status {proc.returncode}, expected 2")
+    expect(proc.elapsed < 10, f"took {proc.elapsed:.1f} s")
+    text = lab.danemon("check", "--resolver", lab.resolver, "--timeout", "10", *domains)
+    raw = [c for c in text.stdout if (ord(c) < 0x20 and c != "\n") or ord(c) >= 0x7f]
+    expect(not raw, f"raw bytes in the text report: {raw!r}")
+    for escaped in ("nul\\000byte", "new\\010line", "sp\\032ace", "\\027[31mred", "[127.0.25.1]"):
+        expect(escaped in text.stdout, f"{escaped} not shown escaped:\n{text.stdout}")
+    expect(text.returncode == 2, f"text exit status {text.returncode}")
+
+
+def case_many_mx_capped(lab):
+    # 50 MX hosts, 49 of them with 20 addresses each: at most 10 hosts, 8 addresses per host
+    # and family and 32 per domain are checked, and check-truncated says what was left out.
+    timeout = 10
+    proc, doc = lab.check_json("manymx.test", timeout=timeout)
+    d = doc["domains"][0]
+    assert_domain(d, lab.expected("manymx.test"))
+    expect(len(d["mx"]) == 10, f"{len(d['mx'])} MX hosts checked, expected 10")
+    endpoints = [len(mx["endpoints"]) for mx in d["mx"]]
+    expect(max(endpoints) <= 8 and sum(endpoints) == 32, f"endpoints per host {endpoints}")
+    truncated = [m for code, m in all_codes_text(d) if code == "check-truncated"]
+    expect(truncated and "40 MX host(s)" in truncated[0], f"check-truncated: {truncated}")
+    expect(proc.returncode == 2, f"exit status {proc.returncode}, expected 2")
+    expect(proc.elapsed < timeout, f"took {proc.elapsed:.1f} s")
 
 
 def case_all_domains_one_run(lab):
@@ -275,6 +343,53 @@ def case_bad_input_files(lab):
             expect(lines and any(needle in l for l in lines), f"no sentence naming {needle}: {proc.stderr!r}")
             expect("terminate called" not in proc.stderr and "Traceback" not in proc.stderr,
                    "a crash: " + proc.stderr)
+
+
+def case_locked_state_db(lab):
+    # Another process holds the state database's write lock: the commands that open it wait
+    # for the busy timeout (5 s), then say so in one sentence and exit 3.
+    import sqlite3
+    with tempfile.TemporaryDirectory() as tmp:
+        state = os.path.join(tmp, "state")
+        cert = self_signed_cert(os.path.join(tmp, "fullchain.pem"), "mx.dane-ok.test")
+        precheck = ("precheck", "--cert", cert, "--resolver", lab.resolver, "--state-dir", state,
+                    "--timeout", "5")
+        created = lab.danemon(*precheck, timeout=60)  # creates danemon.db (WAL); not vouched: 2
+        db = os.path.join(state, "danemon.db")
+        expect(created.returncode == 2 and os.path.exists(db),
+               f"precheck did not create {db}: exit {created.returncode} {created.stderr}")
+        config = os.path.join(tmp, "danemon.yaml")
+        with open(config, "w") as f:
+            f.write(f"domains: [dane-ok.test]\nresolver: {lab.resolver}\nstate_directory: {state}\n")
+        # BEGIN EXCLUSIVE (in WAL mode: the write lock); locking_mode EXCLUSIVE plus a write
+        # also keeps readers out.
+        for how in ("BEGIN EXCLUSIVE", "PRAGMA locking_mode = EXCLUSIVE"):
+            holder = sqlite3.connect(db, isolation_level=None, timeout=0)
+            try:
+                if how == "BEGIN EXCLUSIVE":
+                    holder.execute("BEGIN EXCLUSIVE")
+                else:
+                    holder.execute(how)
+                    holder.execute("BEGIN EXCLUSIVE")
+                    holder.execute("COMMIT")  # in this locking mode the lock stays until close
+                for words in (("status", "--state-dir", state), ("daemon", "--config", config),
+                              precheck):
+                    proc = lab.danemon(*words, timeout=30)
+                    lines = [l for l in proc.stderr.splitlines() if l.strip()]
+                    expect(proc.returncode == 3, f"{how}: exit {proc.returncode} for {words[0]}, "
+                                                 f"expected 3: {proc.stderr}")
+                    expect(len(lines) == 1 and db in lines[0] and "locked" in lines[0],
+                           f"{how}: {words[0]}: not one sentence naming the locked {db}: "
+                           f"{proc.stderr!r}")
+                    expect("terminate called" not in proc.stderr and "Traceback" not in proc.stderr,
+                           "a crash: " + proc.stderr)
+                    expect(proc.elapsed < 12, f"{how}: {words[0]} took {proc.elapsed:.1f} s "
+                                              f"(busy timeout 5 s)")
+            finally:
+                holder.close()
+        after = lab.danemon("status", "--state-dir", state)
+        expect(after.returncode in (0, 1, 2, 3) and "locked" not in after.stderr,
+               f"still locked after the holder closed: {after.stderr}")
 
 
 def case_bad_arguments(lab):

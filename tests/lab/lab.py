@@ -53,7 +53,8 @@ DEFAULT_RUN_DIR = REPO_ROOT / ".lab"
 DEFAULT_SCENARIOS = LAB_DIR / "scenarios.toml"
 MARKER = ".danemon-lab"
 GENERATED_DIRS = ("pki", "dns", "nsd", "nsd2", "unbound", "postfix", "mail", "logs", "pids")
-SERVICES = ("nsd", "nsd2", "unbound", "postfix", "hostile", "hostile-tls")  # started in this order, stopped in reverse
+# started in this order, stopped in reverse
+SERVICES = ("nsd", "nsd2", "hostile-dns", "unbound", "postfix", "hostile", "hostile-tls")
 TLS_MODES = ("modern", "legacy", "legacy-enabled", "none")
 HOSTILE_KINDS = ("silent", "trickle", "endless-continuation")  # served by hostile_smtp.py
 # served by danemon-lab-hostile-tls (tests/lab/hostile_tls.cpp): SMTP + STARTTLS, then TLS misbehaviour
@@ -63,6 +64,8 @@ HOSTILE_SERVER = LAB_DIR / "hostile_smtp.py"
 HOSTILE_TLS_SOURCE = LAB_DIR / "hostile_tls.cpp"
 # where scripts/run.sh's build puts it; ctest passes its own build's with --hostile-tls
 DEFAULT_HOSTILE_TLS = REPO_ROOT / "build" / "tests" / "lab" / "danemon-lab-hostile-tls"
+NAMESERVER_KINDS = ("sink", "servfail", "refused")  # [[nameserver]], served by hostile_dns.py
+HOSTILE_DNS_SERVER = LAB_DIR / "hostile_dns.py"
 ZONE_MODES = ("signed", "unsigned", "bogus")
 STATUSES = ("ok", "warning", "critical")
 DEFAULT_NOT_BEFORE = "20240101000000Z"
@@ -161,14 +164,24 @@ class Lab:
     def hostile_tls_listeners(self) -> list[dict]:
         return [lst for lst in self.listeners if listener_kind(lst) in HOSTILE_TLS_KINDS]
 
+    @property
+    def nameservers(self) -> list[dict]:
+        """The broken name servers ([[nameserver]]: sink, servfail, refused)."""
+        return self.spec.get("nameserver", [])
+
     def services(self) -> tuple[str, ...]:
-        """The services this declaration needs (hostile only with hostile listeners)."""
+        """The services this declaration needs (hostile only with hostile listeners,
+        hostile-dns only with [[nameserver]]s)."""
         return tuple(s for s in SERVICES if (s != "hostile" or self.hostile_listeners)
                      and (s != "hostile-tls" or self.hostile_tls_listeners)
-                     and (s != "nsd2" or self.second_auth_zones()))
+                     and (s != "nsd2" or self.second_auth_zones())
+                     and (s != "hostile-dns" or self.nameservers))
 
     def listener(self, name: str) -> dict:
         return next(lst for lst in self.listeners if lst["name"] == name)
+
+    def nameserver(self, name: str) -> dict:
+        return next(ns for ns in self.nameservers if ns["name"] == name)
 
     def scenario(self, domain: str) -> dict | None:
         domain = domain.rstrip(".").lower()
@@ -195,9 +208,35 @@ def load_lab(scenarios_file: Path, run_dir: Path) -> Lab:
     with open(scenarios_file, "rb") as f:
         spec = tomllib.load(f)
     spec.setdefault("lab", {})
+    for sc in spec.get("scenario", []):
+        sc["mx"] = expand_mx(sc.get("mx", []))
     lab = Lab(spec, scenarios_file.resolve(), run_dir.resolve())
     validate(lab)
     return lab
+
+
+def expand_mx(entries: list[dict]) -> list[dict]:
+    """MX entries with `repeat = N` become N entries: "{n}" in host is 1..N, the preference
+    grows by one per host, and `address_count` addresses counted up from `addresses_from`
+    (continuing from host to host) are added to each host's `addresses`."""
+    out = []
+    for entry in entries:
+        repeat = int(entry.get("repeat", 1))
+        next_address = None
+        if "addresses_from" in entry:
+            next_address = struct.unpack("!I", socket.inet_aton(entry["addresses_from"]))[0]
+        for n in range(1, repeat + 1):
+            mx = {k: v for k, v in entry.items()
+                  if k not in ("repeat", "addresses_from", "address_count")}
+            mx["host"] = entry["host"].replace("{n}", str(n))
+            mx["preference"] = int(entry["preference"]) + n - 1
+            mx["addresses"] = list(entry.get("addresses", []))
+            if next_address is not None:
+                for _ in range(int(entry.get("address_count", 1))):
+                    mx["addresses"].append(socket.inet_ntoa(struct.pack("!I", next_address)))
+                    next_address += 1
+            out.append(mx)
+    return out
 
 
 def validate(lab: Lab) -> None:
@@ -236,6 +275,16 @@ def validate(lab: Lab) -> None:
     if len(set(lab.cert_names())) != len(lab.cert_names()):
         errors.append("ca and listener names must be distinct (both name certificates)")
     listener_names = [lst["name"] for lst in lab.listeners]
+    nameserver_names = [ns["name"] for ns in lab.nameservers]
+    dns_addresses = {lab.auth, lab.resolver, lab.auth2}
+    for ns in lab.nameservers:
+        if ns.get("kind") not in NAMESERVER_KINDS:
+            errors.append(f"nameserver {ns['name']}: kind must be one of {NAMESERVER_KINDS}")
+        if ns["address"] in dns_addresses:
+            errors.append(f"nameserver {ns['name']}: address {ns['address']} used twice")
+        dns_addresses.add(ns["address"])
+    if len(set(nameserver_names)) != len(nameserver_names):
+        errors.append("nameserver names must be distinct")
     if lab.mailbox_listener not in [l["name"] for l in lab.postfix_listeners]:
         errors.append(f"[lab] mailbox_listener {lab.mailbox_listener}: no such postfix listener")
     seen = set()
@@ -253,12 +302,25 @@ def validate(lab: Lab) -> None:
             errors.append(f"{where}: status must be one of {STATUSES}")
         if sc.get("second_auth") and sc.get("zone") == "bogus":
             errors.append(f"{where}: second_auth is for signed or unsigned zones")
+        if sc.get("nameserver"):
+            if sc["nameserver"] not in nameserver_names:
+                errors.append(f"{where}: unknown nameserver {sc['nameserver']}")
+            if sc.get("zone") != "signed" or sc.get("second_auth") or sc.get("mx") or \
+                    sc.get("records"):
+                errors.append(f"{where}: a zone delegated to a nameserver is signed and has "
+                              f"no mx, records or second_auth (nothing serves them)")
         for mx in sc.get("mx", []):
             host = mx["host"]
             if host != "." and host != domain and not host.endswith("." + domain):
                 errors.append(f"{where}: MX host {host} must be inside the zone (or '.')")
             if mx.get("listener") and mx["listener"] not in listener_names:
                 errors.append(f"{where}: unknown listener {mx['listener']}")
+            if mx.get("tlsa_nameserver"):
+                if mx["tlsa_nameserver"] not in nameserver_names:
+                    errors.append(f"{where}: unknown nameserver {mx['tlsa_nameserver']}")
+                if mx.get("tlsa") or sc.get("zone") != "signed" or host == ".":
+                    errors.append(f"{where}: tlsa_nameserver is for signed zones and takes no "
+                                  f"tlsa (the delegated name server serves the TLSA name)")
             for record in mx.get("tlsa", []):
                 try:
                     parse_tlsa(record, lab)
@@ -309,6 +371,7 @@ def fingerprint(lab: Lab) -> str:
     digest.update(HOSTILE_TLS_SOURCE.read_bytes())
     if lab.hostile_tls and lab.hostile_tls.exists():
         digest.update(lab.hostile_tls.read_bytes())
+    digest.update(HOSTILE_DNS_SERVER.read_bytes())
     return digest.hexdigest()
 
 
@@ -539,6 +602,15 @@ def scenario_zone_lines(lab: Lab, sc: dict, tlsa: dict[str, list[str]] | None = 
         if mx.get("listener"):
             addresses.insert(0, lab.listener(mx["listener"])["address"])
         lines += [f"{target} IN {'AAAA' if ':' in a else 'A'} {a}" for a in dict.fromkeys(addresses)]
+        if mx.get("tlsa_nameserver"):
+            # _25._tcp.<host> is a signed delegation (DS here) to a broken name server
+            ns = lab.nameserver(mx["tlsa_nameserver"])
+            ns_name = f"ns-{ns['name']}.{origin}"
+            lines += [f"_25._tcp.{target} IN NS {ns_name}",
+                      delegation_ds(lab, f"_25._tcp.{target}")]
+            if f"{ns_name} IN A {ns['address']}" not in lines:
+                lines.append(f"{ns_name} IN A {ns['address']}")
+            continue
         specs = tlsa.get(host, mx.get("tlsa", []))
         lines += [f"_25._tcp.{target} IN TLSA {tlsa_rdata(lab, t)}" for t in specs]
     lines += [f"$ORIGIN {origin}"] + list(sc.get("records", []))
@@ -556,6 +628,16 @@ def make_dnssec_key(lab: Lab, zone: str, label: str | None = None) -> tuple[Path
 
 def zone_label(zone: str) -> str:
     return "root" if zone == "." else zone.rstrip(".")
+
+
+def delegation_ds(lab: Lab, child: str) -> str:
+    """The DS record of CHILD, a zone delegated to a broken name server that never serves
+    it: the key is generated once (set-tlsa rewrites the parent with the same DS)."""
+    key_dir = lab.path("dns", "keys", "delegated-" + zone_label(child))
+    existing = sorted(key_dir.glob("K*.ds")) if key_dir.exists() else []
+    if existing:
+        return existing[0].read_text().strip()
+    return make_dnssec_key(lab, child, label="delegated-" + zone_label(child))[1]
 
 
 def sign_zone(lab: Lab, zone: str, key_base: Path, signed: Path | None = None) -> Path:
@@ -579,6 +661,11 @@ def build_zones(lab: Lab) -> dict[str, Path]:
     test_lines = apex_lines(lab, "test.") + [f"ns.test. IN A {lab.auth}"]
     for sc in lab.scenarios:
         zone = sc["domain"] + "."
+        if sc.get("nameserver"):  # delegated, with a DS, to a broken name server
+            ns = lab.nameserver(sc["nameserver"])
+            test_lines += [f"{zone} IN NS ns.{zone}", f"ns.{zone} IN A {ns['address']}",
+                           delegation_ds(lab, zone)]
+            continue
         write_zone(lab, zone, scenario_zone_lines(lab, sc))
         servers = zone_nameservers(lab, zone)
         test_lines += [f"{zone} IN NS {name}" for name, _ in servers]
@@ -1040,6 +1127,33 @@ def start_hostile_tls(lab: Lab, lifetime: int) -> None:
     spawn(lab, "hostile-tls", cmd)
 
 
+def start_hostile_dns(lab: Lab) -> None:
+    """Starts hostile_dns.py for the [[nameserver]]s (nothing when there are none)."""
+    if not lab.nameservers:
+        return
+    cfg = lab.spec["lab"]
+    cmd = [sys.executable, str(HOSTILE_DNS_SERVER),
+           "--connection-cap", str(cfg.get("hostile_connection_cap", 120)),
+           "--max-connections", str(cfg.get("hostile_max_connections", 32)),
+           "--user", "nobody"]
+    cmd += [f"{ns['name']}={ns['kind']}@{ns['address']}:53" for ns in lab.nameservers]
+    spawn(lab, "hostile-dns", cmd)
+
+
+def hostile_dns_healthy(lab: Lab) -> str:
+    """Each broken name server misbehaves as declared: servfail/refused answer that RCODE;
+    a sink accepts TCP (its UDP silence is only checked by `check`)."""
+    for ns in lab.nameservers:
+        if ns["kind"] == "sink":
+            with socket.create_connection((ns["address"], 53), timeout=1):
+                pass
+            continue
+        answer = dns_query(ns["address"], "probe.test", "SOA", rd=False, timeout=1)
+        if answer.rcode != ns["kind"].upper():
+            raise OSError(f"{ns['name']} answered {answer.rcode}, want {ns['kind'].upper()}")
+    return "sink silent, servfail and refused answer so"
+
+
 def tcp_accepts(address: str, timeout: float = 2.0) -> str:
     """Connects to ADDRESS:25 and closes again; raises OSError when nobody accepts."""
     with socket.create_connection((address, 25), timeout=timeout):
@@ -1188,6 +1302,12 @@ def wait_healthy(lab: Lab, timeout: float) -> None:
     msg = wait_for(lab, "unbound", "unbound", lambda: unbound_healthy(lab), deadline,
                    lab.path("logs", "unbound.log"))
     log(f"unbound  {lab.resolver}:53   pid {running(lab, 'unbound')}  {msg}")
+    if lab.nameservers:
+        msg = wait_for(lab, "hostile-dns", "broken name servers", lambda: hostile_dns_healthy(lab),
+                       deadline, lab.path("logs", "hostile-dns.out"))
+        log(f"hostile-dns pid {running(lab, 'hostile-dns')}  {HOSTILE_DNS_SERVER.name}: {msg}")
+        for ns in lab.nameservers:
+            log(f"dns      {ns['address'] + ':53':<16}{ns['name']:<15} kind={ns['kind']}")
     log(f"postfix  master pid {running(lab, 'postfix')}  config {postfix_conf_dir(lab)}")
     for lst in lab.postfix_listeners:
         banner = wait_for(lab, "postfix", f"postfix listener {lst['name']} ({lst['address']}:25)",
@@ -1217,6 +1337,8 @@ def check_ports_free(lab: Lab) -> None:
               (socket.SOCK_DGRAM, lab.resolver, 53), (socket.SOCK_STREAM, lab.resolver, 53)]
     if "nsd2" in lab.services():
         wanted += [(socket.SOCK_DGRAM, lab.auth2, 53), (socket.SOCK_STREAM, lab.auth2, 53)]
+    for ns in lab.nameservers:
+        wanted += [(socket.SOCK_DGRAM, ns["address"], 53), (socket.SOCK_STREAM, ns["address"], 53)]
     wanted += [(socket.SOCK_STREAM, lst["address"], 25) for lst in lab.listeners]
     busy = []
     for kind, address, port in wanted:
@@ -1333,6 +1455,7 @@ def cmd_up(lab: Lab, args) -> int:
         start_nsd(lab, nsd_conf)
         if "nsd2" in lab.services():
             start_nsd(lab, nsd2_conf, "nsd2")
+        start_hostile_dns(lab)
         start_unbound(lab, unbound_conf)
         start_postfix(lab)
         start_hostile(lab)
@@ -1541,6 +1664,11 @@ def cmd_describe(lab: Lab, args) -> int:
     have_pki = lab.path("pki", "certs").exists()
     for sc in lab.scenarios:
         log(f"{sc['domain']}  zone={sc['zone']}  expect {sc['status']} {sc.get('codes', [])}")
+        if sc.get("nameserver"):
+            ns = lab.nameserver(sc["nameserver"])
+            log(f"  delegated with DS to {ns['name']} ({ns['kind']}, {ns['address']})")
+        for line in sc.get("records", []):
+            log(f"  record {line}")
         for mx in sc.get("mx", []):
             addrs = ([lab.listener(mx["listener"])["address"]] if mx.get("listener") else [])
             addrs += mx.get("addresses", [])
@@ -1548,6 +1676,10 @@ def cmd_describe(lab: Lab, args) -> int:
             log(f"  MX {mx['preference']} {mx['host']}  A {' '.join(addrs) or '-'}{via}")
             for t in mx.get("tlsa", []):
                 log(f"    TLSA {t:<32} {tlsa_rdata(lab, t) if have_pki else ''}")
+            if mx.get("tlsa_nameserver"):
+                ns = lab.nameserver(mx["tlsa_nameserver"])
+                log(f"    _25._tcp.{mx['host']} delegated with DS to {ns['name']} "
+                    f"({ns['kind']}, {ns['address']})")
             for server, overrides in load_runtime(lab)["tlsa"].items():
                 if mx["host"] in overrides:
                     log(f"    set-tlsa on {server}: {', '.join(overrides[mx['host']]) or '(none)'}")
@@ -1698,12 +1830,24 @@ def check_scenario_dns(lab: Lab, sc: dict) -> list[str]:
     """Failures of one scenario's DNS answers against its zone mode."""
     failures = []
     names = [(sc["domain"], "MX")]
+    broken = []  # names delegated to a broken name server: SERVFAIL (or no answer in time)
+    if sc.get("nameserver"):
+        broken, names = names, []
     for mx in sc.get("mx", []):
         if mx["host"] != ".":
             v4 = mx.get("listener") or any(":" not in a for a in mx.get("addresses", []))
             names.append((mx["host"], "A" if v4 else "AAAA"))
-        if effective_tlsa(lab, mx):  # as changed by set-tlsa, if it was
+        if mx.get("tlsa_nameserver"):
+            broken.append(("_25._tcp." + mx["host"], "TLSA"))
+        elif effective_tlsa(lab, mx):  # as changed by set-tlsa, if it was
             names.append(("_25._tcp." + mx["host"], "TLSA"))
+    for name, qtype in broken:
+        try:
+            a = dns_query(lab.resolver, name, qtype, timeout=15)
+            if a.rcode != "SERVFAIL":
+                failures.append(f"{name} {qtype}: want SERVFAIL (broken name server), got {a}")
+        except socket.timeout:
+            pass  # unbound still waiting for the sink: no answer is as good as SERVFAIL
     for name, qtype in names:
         a = dns_query(lab.resolver, name, qtype)
         if sc["zone"] == "bogus":
@@ -1750,6 +1894,20 @@ def cmd_check(lab: Lab, args) -> int:
             failures = [str(e)]
         bad += bool(failures)
         log(f"dns  {'nsd2 ' + lab.auth2:<22} {'FAIL: ' + '; '.join(failures) if failures else 'ok'}")
+    for ns in lab.nameservers:
+        failures = []
+        try:
+            answer = dns_query(ns["address"], "probe.test", "SOA", rd=False, timeout=1)
+            if ns["kind"] == "sink":
+                failures.append(f"answered {answer.rcode}")
+            elif answer.rcode != ns["kind"].upper():
+                failures.append(f"answered {answer.rcode}, want {ns['kind'].upper()}")
+        except socket.timeout:
+            if ns["kind"] != "sink":
+                failures.append("no answer within 1 s")
+        bad += bool(failures)
+        log(f"dns  {ns['name'] + ' ' + ns['address']:<22} "
+            f"{'FAIL: ' + '; '.join(failures) if failures else 'ok (' + ns['kind'] + ')'}")
     try:
         failures = check_mailbox_listener(lab)
     except (OSError, smtplib.SMTPException) as e:

@@ -2,9 +2,11 @@
 // sender (RFC 7672) and a sender that requires TLS 1.2 would do with each MX host.
 #include "danemon/check/evaluate.hpp"
 
+#include "danemon/dns/resolver.hpp"
 #include "danemon/rollover/rules.hpp"
 
 #include <algorithm>
+#include <arpa/inet.h>
 #include <optional>
 #include <set>
 
@@ -446,6 +448,55 @@ void check_local_certificates(MxVerdict& m, const MxHostFacts& host, const HostD
     }
 }
 
+// "127.0.25.1", "[192.0.2.1]", "2001:db8::1": an address literal where a name belongs.
+bool looks_like_address(std::string text) {
+    if (text.size() > 2 && text.front() == '[' && text.back() == ']')
+        text = text.substr(1, text.size() - 2);
+    unsigned char buffer[16];
+    return inet_pton(AF_INET, text.c_str(), buffer) == 1 ||
+           inet_pton(AF_INET6, text.c_str(), buffer) == 1;
+}
+
+// RFC 5321 section 5.1 and RFC 7505 section 3: an MX target is a host name, looked up for
+// its A/AAAA records. Postfix skips targets that look like addresses or hold bytes no host
+// name has; Exim defers. So the host is unusable: critical, and nothing else is said.
+Problem invalid_mx_name(const MxHostFacts& host) {
+    const std::string& name = host.mx.host;
+    std::string why = looks_like_address(name)
+                          ? "it is an IP address, which senders do not connect to from an MX "
+                            "record"
+                          : "it holds bytes a host name cannot have (shown escaped)";
+    return problem(code::mx_invalid_name, Severity::critical,
+                   "The MX target " + name + " is not a host name: " + why +
+                       ". Senders skip it (Postfix) or defer the mail (Exim). Publish the name "
+                       "of a host with A or AAAA records as the MX target (RFC 5321 section "
+                       "5.1).",
+                   name);
+}
+
+// Caps of lib/scan: what was published but not checked (README "Limits").
+std::optional<Problem> truncation(const DomainFacts& facts) {
+    std::size_t addresses = 0;
+    for (const auto& host : facts.hosts)
+        addresses += host.addresses_skipped;
+    if (facts.mx_hosts_skipped == 0 && addresses == 0) return std::nullopt;
+    std::vector<std::string> parts;
+    if (facts.mx_hosts_skipped > 0)
+        parts.push_back(std::to_string(facts.mx_hosts_skipped) + " MX host(s) after the first " +
+                        std::to_string(facts.hosts.size()) + " by preference");
+    if (addresses > 0)
+        parts.push_back(std::to_string(addresses) + " address(es) beyond " +
+                        std::to_string(facts.max_addresses_per_host) +
+                        " per host and address family or " + std::to_string(facts.max_endpoints) +
+                        " per domain");
+    return problem(code::check_truncated, Severity::warning,
+                   facts.domain +
+                       " publishes more than danemon checks in one run: " + join(parts, " and ") +
+                       " were not checked. Senders try only a few addresses per message "
+                       "(Postfix: 5), so the hosts and addresses that matter most were checked; "
+                       "consider publishing fewer MX hosts and addresses.");
+}
+
 MxVerdict evaluate_host(const MxHostFacts& host, const HostDane& d, bool domain_has_dane,
                         bool validating, const Policy& policy, std::time_t now,
                         EvaluationCache* cache) {
@@ -454,6 +505,10 @@ MxVerdict evaluate_host(const MxHostFacts& host, const HostDane& d, bool domain_
     m.preference = host.mx.preference;
     m.tlsa_name = tlsa_owner(host.tlsa_base);
     m.tlsa_dnssec = dnssec_word(host.tlsa);
+    if (!dns::is_host_name(host.mx.host)) {
+        m.problems.push_back(invalid_mx_name(host));
+        return m;
+    }
     m.tlsa_ttl = host.tlsa.ttl;
     for (const auto& record : host.tlsa.records)
         m.tlsa.push_back(TlsaVerdict{record, dane::assess_for_smtp(record)});
@@ -581,6 +636,7 @@ DomainVerdict evaluate(const DomainFacts& facts, const Policy& policy, std::time
     for (std::size_t i = 0; i < facts.hosts.size(); ++i)
         v.mx.push_back(evaluate_host(facts.hosts[i], dane_of[i], domain_has_dane, validating,
                                      policy, now, cache));
+    if (auto truncated = truncation(facts)) v.problems.push_back(std::move(*truncated));
     v.status = status_of(v);
     return v;
 }

@@ -135,6 +135,11 @@ private:
             return nullptr;
         }
         ldns_resolver_set_dnssec_cd(resolver, checking_disabled);
+        // ldns marks a server that timed out as unreachable (RTT infinite) and from then on
+        // fails every query on this handle at once ("No (valid) nameservers defined"). Handles
+        // are reused across lookups, so one slow answer would fail the rest of the run: every
+        // query starts with the server reachable again.
+        ldns_resolver_set_nameserver_rtt(resolver, 0, LDNS_RESOLV_RTT_MIN);
         ldns_pkt* raw = nullptr;
         status = ldns_resolver_query_status(&raw, resolver, qname.get(), type, LDNS_RR_CLASS_IN,
                                             recursion_desired ? LDNS_RD : 0);

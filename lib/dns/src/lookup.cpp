@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string_view>
 
 namespace danemon::dns {
 
@@ -33,6 +34,27 @@ std::string normalize_name(std::string name) {
         name.pop_back();
     if (name == ".") name.clear();
     return name;
+}
+
+bool is_host_name(const std::string& name) {
+    if (name.empty() || name.size() > 253) return false;
+    std::size_t start = 0;
+    bool top_all_digits = false;
+    while (start <= name.size()) {
+        std::size_t end = name.find('.', start);
+        if (end == std::string::npos) end = name.size();
+        const std::string_view label(name.data() + start, end - start);
+        if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
+            return false;
+        top_all_digits = true;
+        for (char ch : label) {
+            const auto c = static_cast<unsigned char>(ch);
+            if (!std::isalnum(c) && c != '-' && c != '_') return false;
+            top_all_digits = top_all_digits && std::isdigit(c) != 0;
+        }
+        start = end + 1;
+    }
+    return !top_all_digits;
 }
 
 } // namespace danemon::dns

@@ -80,8 +80,12 @@ int run_service(const std::string& config_path) {
         current = wire(config::load_config(config_path), host);
         store = store::Store::open(current.config->state_directory);
     } catch (const std::exception& e) {
-        spdlog::critical("{}", e.what());
-        std::fprintf(stderr, "danemon daemon: %s\n", e.what());
+        // One sentence, once: under systemd the logger writes to the journal (where stderr
+        // goes too), otherwise the logger is stderr itself, so the plain line suffices.
+        if (std::getenv("JOURNAL_STREAM") != nullptr)
+            spdlog::critical("{}", e.what());
+        else
+            std::fprintf(stderr, "danemon daemon: %s\n", e.what());
         return 3;
     }
     auto prober = smtp::make_starttls_prober();

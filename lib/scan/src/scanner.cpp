@@ -27,11 +27,24 @@ Scanner::Scanner(dns::Resolver& resolver, smtp::Prober& prober, ScanOptions opti
 check::MxHostFacts Scanner::resolve_host(const dns::MxRecord& mx) {
     check::MxHostFacts host;
     host.mx = mx;
+    host.tlsa_base = mx.host;
+    if (!dns::is_host_name(mx.host)) {
+        // RFC 5321 section 5.1: an MX target is a host name. Senders skip (Postfix) or defer
+        // on (Exim) anything else, so it is neither looked up nor probed.
+        for (auto* lookup : {&host.ipv4, &host.ipv6}) {
+            lookup->status = dns::LookupStatus::error;
+            lookup->why = "not looked up: the MX target is not a host name";
+        }
+        host.tlsa.why = "not looked up: the MX target is not a host name";
+        return host;
+    }
     host.ipv4 = resolver_.lookup_addresses(mx.host, dns::AddressFamily::ipv4);
     host.ipv6 = resolver_.lookup_addresses(mx.host, dns::AddressFamily::ipv6);
     for (auto* lookup : {&host.ipv4, &host.ipv6})
-        if (lookup->records.size() > options_.max_addresses_per_host)
+        if (lookup->records.size() > options_.max_addresses_per_host) {
+            host.addresses_skipped += lookup->records.size() - options_.max_addresses_per_host;
             lookup->records.resize(options_.max_addresses_per_host);
+        }
 
     // RFC 7671 section 7: when the MX host is an alias and the whole chain is secure, the
     // sender tries TLSA at the expanded name first, then at the name as published. An
@@ -73,7 +86,13 @@ check::DomainFacts Scanner::resolve_mx(const std::string& domain,
         for (const auto& mx : facts.mx.records)
             if (!mx.host.empty()) hosts.push_back(mx); // the null MX "." is never probed
     }
-    if (hosts.size() > options_.max_mx_hosts) hosts.resize(options_.max_mx_hosts);
+    facts.max_mx_hosts = options_.max_mx_hosts;
+    facts.max_addresses_per_host = options_.max_addresses_per_host;
+    facts.max_endpoints = options_.max_endpoints_per_domain;
+    if (hosts.size() > options_.max_mx_hosts) { // sorted by preference: the backups go
+        facts.mx_hosts_skipped = hosts.size() - options_.max_mx_hosts;
+        hosts.resize(options_.max_mx_hosts);
+    }
     return facts;
 }
 
@@ -102,6 +121,18 @@ std::vector<check::DomainFacts> Scanner::scan(const std::vector<std::string>& do
             host.mx = mx; // hosts that several preferences or domains list are resolved once
             all[d].hosts.push_back(std::move(host));
         }
+    // At most max_endpoints_per_domain addresses per domain, in MX preference order.
+    for (auto& facts : all) {
+        std::size_t left = options_.max_endpoints_per_domain;
+        for (auto& host : facts.hosts)
+            for (auto* lookup : {&host.ipv4, &host.ipv6}) {
+                if (lookup->records.size() > left) {
+                    host.addresses_skipped += lookup->records.size() - left;
+                    lookup->records.resize(left);
+                }
+                left -= lookup->records.size();
+            }
+    }
 
     // Every distinct endpoint once per run, however many domains share it.
     std::map<ProbeKey, std::size_t> index;

@@ -416,3 +416,34 @@ TEST_CASE("a certificate file identical to the served one raises nothing") {
         {"/etc/ssl/mx/fullchain.pem", dane::test::load_chain("chain.pem"), ""});
     CHECK(codes(run(domain({h}))).empty());
 }
+
+TEST_CASE("an MX target that is an IP address or holds odd bytes is mx-invalid-name") {
+    for (std::string name : {"127.0.25.1", "[127.0.25.1]", "\\027[31mred.example.test"}) {
+        check::MxHostFacts h;
+        h.mx = {10, name};
+        h.tlsa_base = name;
+        h.ipv4 = none<std::string>(LookupStatus::error);
+        h.ipv6 = none<std::string>(LookupStatus::error);
+        h.tlsa = none<dane::TlsaRecord>(LookupStatus::error);
+        auto v = run(domain({h}));
+        CHECK(codes(v) == std::vector<std::string>{"mx-invalid-name"});
+        CHECK(v.status == Status::critical);
+        CHECK_THAT(first(v, "mx-invalid-name").message, Catch::Contains("RFC 5321 section 5.1"));
+        if (name.front() != '\\')
+            CHECK_THAT(first(v, "mx-invalid-name").message, Catch::Contains("IP address"));
+    }
+}
+
+TEST_CASE("MX hosts and addresses beyond the scan's caps are a check-truncated warning") {
+    auto f = domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})});
+    f.mx_hosts_skipped = 40;
+    f.hosts[0].addresses_skipped = 12;
+    f.max_mx_hosts = 10;
+    f.max_addresses_per_host = 8;
+    f.max_endpoints = 32;
+    auto v = run(f);
+    CHECK(codes(v) == std::vector<std::string>{"check-truncated"});
+    CHECK(v.status == Status::warning);
+    CHECK_THAT(first(v, "check-truncated").message, Catch::Contains("40 MX host(s)"));
+    CHECK_THAT(first(v, "check-truncated").message, Catch::Contains("12 address(es)"));
+}

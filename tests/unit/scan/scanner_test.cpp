@@ -266,3 +266,48 @@ TEST_CASE("the resolver's validation check is asked once and reaches every domai
     for (const auto& f : facts)
         CHECK_FALSE(f.resolver.validating);
 }
+
+TEST_CASE("an MX target that is no host name is neither resolved nor probed") {
+    FakeResolver r;
+    r.mx["example.test"] = answer<dns::MxRecord>(
+        LookupStatus::secure, {{10, "127.0.25.1"}, {20, "nul\\000byte.example.test"}});
+    r.a["127.0.25.1"] = answer<std::string>(LookupStatus::secure, {"127.0.25.1"});
+    CountingProber p;
+    auto facts = scan::Scanner(r, p, {}).scan({"example.test"});
+    REQUIRE(facts[0].hosts.size() == 2);
+    CHECK(r.address_lookups.empty());
+    CHECK(r.tlsa_asked.empty());
+    CHECK(p.seen.empty());
+}
+
+TEST_CASE("50 MX hosts with 20 addresses each: the caps bound the work and are recorded") {
+    FakeResolver r;
+    std::vector<dns::MxRecord> mx;
+    for (int h = 1; h <= 50; ++h) {
+        std::string host = "mx" + std::to_string(h) + ".example.test";
+        mx.push_back({static_cast<std::uint16_t>(h), host});
+        std::vector<std::string> addresses;
+        for (int i = 0; i < 20; ++i)
+            addresses.push_back("127.0." + std::to_string(h) + "." + std::to_string(i + 1));
+        r.a[host] = answer<std::string>(LookupStatus::secure, addresses);
+    }
+    r.mx["example.test"] = answer<dns::MxRecord>(LookupStatus::secure, mx);
+    CountingProber p;
+    scan::ScanOptions options; // the defaults: 10 hosts, 8 addresses per family, 32 per domain
+    auto facts = scan::Scanner(r, p, options).scan({"example.test"});
+    const auto& f = facts[0];
+    REQUIRE(f.hosts.size() == 10);
+    CHECK(f.hosts.front().mx.host == "mx1.example.test"); // lowest preference first
+    CHECK(f.hosts.back().mx.host == "mx10.example.test");
+    CHECK(f.mx_hosts_skipped == 40);
+    CHECK(r.address_lookups.size() == 10); // the skipped hosts are not even resolved
+    CHECK(p.seen.size() == 32);
+    std::size_t skipped = 0, probed = 0;
+    for (const auto& host : f.hosts) {
+        skipped += host.addresses_skipped;
+        probed += host.endpoints.size();
+        CHECK(host.endpoints.size() <= 8);
+    }
+    CHECK(probed == 32);
+    CHECK(skipped == 10 * 20 - 32);
+}

@@ -5,6 +5,7 @@
 #include "danemon/dns/lookup.hpp"
 #include "danemon/smtp/prober.hpp"
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@ struct MxHostFacts {
     // Names a DANE-TA leaf may carry: tlsa_base, the MX host name, its CNAME expansion.
     std::vector<std::string> reference_names;
     std::vector<smtp::ProbeResult> endpoints; // one per address probed
+    // Addresses published beyond the scan's caps (per family, then per domain): not probed.
+    std::size_t addresses_skipped = 0;
     // Certificate files the MTA loads for this host (configured local_certs), as read now.
     struct LocalCertificate {
         std::string path;
@@ -36,6 +39,12 @@ struct DomainFacts {
     dns::Lookup<dns::MxRecord> mx;
     bool implicit_mx = false; // no MX RRset: the domain itself is the MX host (RFC 5321 5.1)
     std::vector<MxHostFacts> hosts;
+    // MX hosts published beyond the scan's cap (the highest preferences): not resolved.
+    std::size_t mx_hosts_skipped = 0;
+    // The caps in force, for the report's sentence (0: not known, e.g. facts made by hand).
+    std::size_t max_mx_hosts = 0;
+    std::size_t max_addresses_per_host = 0;
+    std::size_t max_endpoints = 0;
 };
 
 struct Policy {

@@ -43,6 +43,10 @@ inline constexpr const char* local_cert_mismatch = "local-cert-mismatch";     //
 inline constexpr const char* local_cert_not_served = "local-cert-not-served"; // warning
 inline constexpr const char* tlsa_digest_stale =
     "tlsa-digest-stale"; // critical when it breaks DANE
+// critical: an MX target that is no host name (an IP address, escaped bytes); not probed
+inline constexpr const char* mx_invalid_name = "mx-invalid-name";
+// warning: MX hosts or addresses beyond the scan's caps were not checked
+inline constexpr const char* check_truncated = "check-truncated";
 // info
 inline constexpr const char* null_mx = "null-mx";
 // the check could not be completed (status unknown)

@@ -64,4 +64,12 @@ std::vector<AuthoritativeTlsa> ask_authoritative_servers(Resolver& resolver,
 // Lower case, no trailing dot.
 std::string normalize_name(std::string name);
 
+// Whether NAME (in presentation form, as normalize_name returns it) is a host name that a
+// sender would look up and connect to: labels of letters, digits, hyphens (and underscores,
+// which Postfix tolerates), none starting or ending with a hyphen, and a top label that is
+// not all digits (RFC 1123 section 2.1: so never a dotted-quad address). An escaped byte
+// (\000, \032, ...), brackets or colons make it no host name; an MX target must be one
+// (RFC 5321 section 5.1, RFC 7505 section 3).
+bool is_host_name(const std::string& name);
+
 } // namespace danemon::dns

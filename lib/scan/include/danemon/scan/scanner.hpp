@@ -27,8 +27,13 @@ struct ScanOptions {
     std::string helo_name = "localhost";
     std::size_t concurrency = 8; // lookups, and then probes, in flight at once
     bool probe_legacy = true;
-    std::size_t max_mx_hosts = 50;           // per domain; the rest are not probed
-    std::size_t max_addresses_per_host = 20; // per MX host and address family
+    // Caps on the work for one domain (README "Limits"): senders try at most a handful of
+    // addresses per message (Postfix smtp_mx_address_limit = 5, Exim hosts_max_try = 5), so
+    // these cover every host a sender would use and every backup in real MX sets. What
+    // lies beyond is reported (check-truncated), never silently dropped.
+    std::size_t max_mx_hosts = 10;             // per domain, lowest preference first
+    std::size_t max_addresses_per_host = 8;    // per MX host and address family
+    std::size_t max_endpoints_per_domain = 32; // addresses probed per domain, in MX order
 };
 
 class Scanner {

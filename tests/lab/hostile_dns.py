@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Broken name servers for the danemon lab: one process serving every [[nameserver]].
+
+    hostile_dns.py [--connection-cap SECONDS] [--max-connections N] [--user USER]
+                   NAME=KIND@ADDRESS:PORT ...
+
+Kinds (each on UDP and TCP):
+  sink      reads every query and never answers (UDP datagrams are dropped; TCP connections
+            are accepted, read and held until the client closes or the cap)
+  servfail  answers every query with RCODE SERVFAIL (the question echoed, nothing else)
+  refused   answers every query with RCODE REFUSED
+
+Bounded on purpose: a TCP connection is closed after --connection-cap seconds whatever
+happens; beyond --max-connections concurrent TCP connections new ones are closed at once.
+All sockets are bound before anything is served (exit 1 when a bind fails); with --user the
+process then drops root. Started, PID-recorded, watched and stopped by lab.py (`up`,
+watchdog, `down`). One log line per UDP query answered or dropped, per TCP connection.
+
+Python standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pwd
+import selectors
+import socket
+import struct
+import sys
+import threading
+import time
+
+KINDS = {"sink": None, "servfail": 2, "refused": 5}  # kind -> RCODE answered (None: silence)
+
+
+def log(message: str) -> None:
+    print(f"{time.strftime('%F %T')} {message}", flush=True)
+
+
+def question_end(query: bytes) -> int | None:
+    """Offset after the first question of QUERY (uncompressed name + type + class)."""
+    pos = 12
+    while pos < len(query):
+        length = query[pos]
+        if length == 0:
+            return pos + 5 if pos + 5 <= len(query) else None
+        if length >= 0xC0:
+            return None
+        pos += 1 + length
+    return None
+
+
+def error_reply(query: bytes, rcode: int) -> bytes | None:
+    """QUERY answered with RCODE: same id, QR set, opcode and RD kept, the question echoed."""
+    if len(query) < 12:
+        return None
+    qid, flags, qdcount = struct.unpack("!HHH", query[:6])
+    end = question_end(query) if qdcount == 1 else None
+    question = query[12:end] if end else b""
+    reply_flags = 0x8000 | (flags & 0x7900) | rcode  # QR, opcode, RD; RA clear
+    return struct.pack("!HHHHHH", qid, reply_flags, 1 if question else 0, 0, 0, 0) + question
+
+
+def qname(query: bytes) -> str:
+    labels, pos = [], 12
+    while pos < len(query) and 0 < query[pos] < 0xC0:
+        labels.append(query[pos + 1:pos + 1 + query[pos]].decode("ascii", "replace"))
+        pos += 1 + query[pos]
+    return ".".join(labels) + "."
+
+
+def serve_udp(sock: socket.socket, name: str, kind: str) -> None:
+    while True:
+        try:
+            query, peer = sock.recvfrom(65535)
+        except OSError as e:
+            log(f"{name} ({kind}) udp receive failed: {e}")
+            time.sleep(0.5)
+            continue
+        reply = error_reply(query, KINDS[kind]) if KINDS[kind] is not None else None
+        if reply:
+            try:
+                sock.sendto(reply, peer)
+            except OSError:
+                pass
+        log(f"{name} ({kind}) udp {peer[0]}:{peer[1]} {qname(query)} "
+            f"{'answered' if reply else 'dropped'}")
+
+
+def read_exactly(sock: socket.socket, count: int, deadline: float) -> bytes:
+    data = b""
+    while len(data) < count:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("connection cap reached")
+        sock.settimeout(left)
+        chunk = sock.recv(count - len(data))
+        if not chunk:
+            raise ConnectionError("client closed")
+        data += chunk
+    return data
+
+
+def serve_tcp(sock: socket.socket, peer, name: str, kind: str, cap: float,
+              slots: threading.BoundedSemaphore) -> None:
+    started, deadline, queries, reason = time.monotonic(), time.monotonic() + cap, 0, "done"
+    try:
+        while True:  # RFC 7766: several length-prefixed queries per connection
+            length = struct.unpack("!H", read_exactly(sock, 2, deadline))[0]
+            query = read_exactly(sock, length, deadline)
+            queries += 1
+            reply = error_reply(query, KINDS[kind]) if KINDS[kind] is not None else None
+            if reply:
+                sock.sendall(struct.pack("!H", len(reply)) + reply)
+    except (OSError, ConnectionError, TimeoutError) as e:
+        reason = str(e) or type(e).__name__
+    finally:
+        try:
+            sock.close()
+        finally:
+            slots.release()
+    log(f"{name} ({kind}) tcp {peer[0]}:{peer[1]} closed after "
+        f"{time.monotonic() - started:.1f}s: {reason}; {queries} queries")
+
+
+def parse_nameserver(text: str) -> tuple[str, str, str, int]:
+    try:
+        name, rest = text.split("=", 1)
+        kind, where = rest.split("@", 1)
+        address, port = where.rsplit(":", 1)
+        if kind not in KINDS:
+            raise ValueError
+        return name, kind, address, int(port)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected NAME=KIND@ADDRESS:PORT, KIND one of {', '.join(KINDS)}")
+
+
+def drop_privileges(user: str) -> None:
+    if os.geteuid() != 0 or not user:
+        return
+    try:
+        entry = pwd.getpwnam(user)
+    except KeyError:
+        log(f"user {user} unknown; keeping the current user")
+        return
+    os.setgroups([])
+    os.setgid(entry.pw_gid)
+    os.setuid(entry.pw_uid)
+
+
+def main(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(description="broken name servers for the danemon lab")
+    p.add_argument("--connection-cap", type=float, default=120.0,
+                   help="seconds after which any TCP connection is closed (default 120)")
+    p.add_argument("--max-connections", type=int, default=32,
+                   help="concurrent TCP connections over all servers (default 32)")
+    p.add_argument("--user", default="", help="drop root to this user after binding")
+    p.add_argument("nameservers", nargs="+", type=parse_nameserver, metavar="NAME=KIND@ADDR:PORT")
+    args = p.parse_args(argv)
+
+    sel = selectors.DefaultSelector()
+    udp = []
+    for name, kind, address, port in args.nameservers:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # no SO_REUSEPORT: exclusive
+        try:
+            u.bind((address, port))
+            t.bind((address, port))
+        except OSError as e:
+            log(f"cannot bind {address}:{port} for {name}: {e}")
+            return 1
+        t.listen(16)
+        t.setblocking(False)
+        sel.register(t, selectors.EVENT_READ, (name, kind))
+        udp.append((u, name, kind))
+        log(f"{name} ({kind}) serving udp+tcp on {address}:{port}")
+    drop_privileges(args.user)
+    for u, name, kind in udp:
+        threading.Thread(target=serve_udp, args=(u, name, kind), daemon=True).start()
+    log(f"pid {os.getpid()} serving; tcp connection cap {args.connection_cap:g}s, "
+        f"at most {args.max_connections} tcp connections")
+
+    slots = threading.BoundedSemaphore(args.max_connections)
+    while True:
+        for key, _ in sel.select():
+            name, kind = key.data
+            try:
+                sock, peer = key.fileobj.accept()
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError as e:  # e.g. EMFILE: back off instead of spinning
+                log(f"{name}: accept failed: {e}")
+                time.sleep(0.5)
+                continue
+            if not slots.acquire(blocking=False):
+                log(f"{name} ({kind}) tcp {peer[0]}:{peer[1]} refused: too many connections")
+                sock.close()
+                continue
+            sock.setblocking(True)
+            threading.Thread(target=serve_tcp, args=(sock, peer, name, kind,
+                                                     args.connection_cap, slots),
+                             daemon=True).start()
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        sys.exit(0)
