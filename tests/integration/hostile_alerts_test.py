@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The daemon's alert channels against the lab's bad-names leaf (subject and DNS names with CR,
-LF, ESC sequences, NUL, invalid UTF-8 and shell syntax): one cycle over badnames.test
-(tlsa-mismatch) and badnames-ta.test (tlsa-name-mismatch, whose message lists the names).
+LF, ESC sequences, NUL, invalid UTF-8 and shell syntax) and MX targets with odd bytes from
+DNS: one cycle over badnames.test (tlsa-mismatch), badnames-ta.test (tlsa-name-mismatch,
+whose message lists the names) and mx-odd-bytes.test (mx-invalid-name for four MX hosts whose
+names hold NUL, a newline, a space and an escape sequence).
 The mail has no injected header line, the exec hook gets exactly its configured argv and
 PATH and the event only as JSON on stdin (no shell: no /tmp/danemon-pwned-* file), syslog
 gets one printable line per event.
@@ -21,7 +23,13 @@ import time
 
 from harness import HOSTILE_DNS_NAMES, PWNED_FILES, DatagramListener, Failure, expect, wait_for
 
-DOMAINS = {"badnames.test": "tlsa-mismatch", "badnames-ta.test": "tlsa-name-mismatch"}
+DOMAINS = {"badnames.test": "tlsa-mismatch", "badnames-ta.test": "tlsa-name-mismatch",
+           "mx-odd-bytes.test": "mx-invalid-name"}
+# (domain, code, MX host as shown: DNS presentation form, odd bytes escaped) of every alert
+EVENTS = sorted([("badnames.test", "tlsa-mismatch", "mx.badnames.test"),
+                 ("badnames-ta.test", "tlsa-name-mismatch", "mx.badnames-ta.test")]
+                + [("mx-odd-bytes.test", "mx-invalid-name", f"{label}.mx-odd-bytes.test")
+                   for label in ("nul\\000byte", "new\\010line", "sp\\032ace", "\\027[31mred")])
 # Header fields the alert mail may carry: danemon's own and what postfix adds on delivery.
 ALLOWED_HEADERS = {"return-path", "x-original-to", "delivered-to", "received", "from", "to",
                    "subject", "date", "message-id", "auto-submitted", "mime-version",
@@ -135,24 +143,24 @@ alerts:
 
     def mails():
         found = mbox_messages(lab("mailbox"), recipient)
-        return found if len(found) >= len(DOMAINS) else None
+        return found if len(found) >= len(EVENTS) else None
 
     def hook_calls():
         try:
             calls = [json.loads(l) for l in open(hook + ".log")]
         except FileNotFoundError:
             return None
-        return calls if len(calls) >= len(DOMAINS) else None
+        return calls if len(calls) >= len(EVENTS) else None
 
     def alert_lines():
         lines = [m for m in syslog.raw if b"alert event=" in m]
-        return lines if len(lines) >= len(DOMAINS) else None
+        return lines if len(lines) >= len(EVENTS) else None
 
     try:
         wait_for("the first cycle", lambda: "cycle done" in open(log).read(), timeout=30)
-        messages = wait_for("two alert mails", mails, timeout=30)
-        calls = wait_for("two exec hook calls", hook_calls, timeout=30)
-        lines = wait_for("two syslog alert lines", alert_lines, timeout=30)
+        messages = wait_for("every alert mail", mails, timeout=30)
+        calls = wait_for("every exec hook call", hook_calls, timeout=30)
+        lines = wait_for("every syslog alert line", alert_lines, timeout=30)
         elapsed = time.monotonic() - start
         time.sleep(1)  # nothing more may come
         expect(elapsed < 20, f"the cycle and its alerts took {elapsed:.1f} s (bound 20 s)")
@@ -160,14 +168,14 @@ alerts:
         # Mail: one per problem, headers intact.
         messages = mbox_messages(lab("mailbox"), recipient)
         subjects = sorted(check_mail(m) for m in messages)
-        want = sorted(f"[danemon] CRITICAL {d}: {c} mx.{d}" for d, c in DOMAINS.items())
+        want = sorted(f"[danemon] CRITICAL {d}: {c} {mx}" for d, c, mx in EVENTS)
         expect(subjects == want, f"mail subjects {subjects}, expected {want}")
-        body = "\n".join(messages[0] + messages[1])
+        body = "\n".join(line for m in messages for line in m)
         expect("touch /tmp/danemon-pwned-1" in body, "the certificate's names are not in the mail")
 
         # Exec: the configured argv, only PATH, the event as one JSON line on stdin.
         calls = [json.loads(l) for l in open(hook + ".log")]
-        expect(len(calls) == 2, f"{len(calls)} hook calls, expected 2")
+        expect(len(calls) == len(EVENTS), f"{len(calls)} hook calls, expected {len(EVENTS)}")
         codes = []
         for call in calls:
             expect(call["argv"] == [hook, "--fixed-argument", "$(touch /tmp/danemon-pwned-cn)"],
@@ -183,13 +191,14 @@ alerts:
             if event["code"] == "tlsa-name-mismatch":
                 expect("$(touch /tmp/danemon-pwned-1).test" in event["message"],
                        f"the names are not in the event: {event['message']}")
-        expect(sorted(codes) == sorted(DOMAINS.values()), f"hook events {codes}")
+        expect(sorted(codes) == sorted(c for _, c, _ in EVENTS), f"hook events {codes}")
         pwned = [p for p in PWNED_FILES if os.path.exists(p)]
         expect(not pwned, f"a shell interpreted a hostile name: {pwned} exist")
 
         # Syslog: one datagram, one line, printable, per event.
         lines = [m for m in syslog.raw if b"alert event=" in m]
-        expect(len(lines) == 2, f"{len(lines)} syslog alert lines, expected 2: {lines}")
+        expect(len(lines) == len(EVENTS),
+               f"{len(lines)} syslog alert lines, expected {len(EVENTS)}: {lines}")
         for line in lines:
             expect(all(0x20 <= b < 0x7F for b in line),
                    f"a control or non-ASCII byte in the syslog line {line!r}")
