@@ -5,11 +5,15 @@
 #include "fake_smtp_server.hpp"
 #include "tls_test_peer.hpp"
 
+#include <arpa/inet.h>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <mutex>
+#include <netinet/in.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -385,4 +389,45 @@ TEST_CASE("probe refuses an EHLO name that would inject commands", "[prober]") {
     CHECK(result.failure == ProbeFailure::smtp_error);
     CHECK(result.phase == "ehlo");
     CHECK(result.detail == "the configured EHLO name is invalid");
+}
+
+TEST_CASE("probe of an address whose connect never completes ends at the connect limit",
+          "[prober]") {
+    // A listener that never accepts, its accept queue filled by one connection: Linux drops
+    // further SYNs, so a connect neither succeeds nor is refused (a filtering firewall).
+    const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(listener >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), length) == 0);
+    REQUIRE(::listen(listener, 0) == 0);
+    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    const int queued = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(::connect(queued, reinterpret_cast<sockaddr*>(&address), length) == 0);
+
+    auto request = request_for(ntohs(address.sin_port));
+    request.limits.connect = 300ms;
+    const auto result = probe(request);
+    CHECK(result.failure == ProbeFailure::unreachable);
+    CHECK(result.phase == "connect");
+    CHECK(result.detail == "no TCP connection within 300 ms");
+    CHECK(result.elapsed >= 290ms);
+    CHECK(result.elapsed < 300ms + margin);
+    ::close(queued);
+    ::close(listener);
+}
+
+TEST_CASE("probe of a server whose reply codes are not numeric reports smtp_error", "[prober]") {
+    FakeSmtpServer server([](FakePeer& peer, int) {
+        peer.send("2x0 mx.fake.test ESMTP\r\n");
+        peer.wait_for_close();
+    });
+    const auto result = probe(request_for(server.port()));
+    CHECK(result.failure == ProbeFailure::smtp_error);
+    CHECK(result.phase == "banner");
+    CHECK(result.detail == "protocol error in the banner: reply line without a reply code: \"2x0 "
+                           "mx.fake.test ESMTP\"");
+    CHECK(result.elapsed < margin);
 }
