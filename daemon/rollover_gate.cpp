@@ -53,6 +53,7 @@ int run_gate(const GateOptions& options, const std::string& cert_file,
     std::ifstream in(cert_file, std::ios::binary);
     std::string contents{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     auto file = rollover::read_certificate_file(contents);
+    if (file.error.empty()) file.error = rollover::leaf_problem(file.chain);
     if (!file.error.empty()) {
         err << cert_file << ": " << file.error << ".\n";
         return 3;

@@ -325,6 +325,17 @@ def case_bad_input_files(lab):
                         "-out", key], check=True, capture_output=True, timeout=30)
         empty = os.path.join(tmp, "empty.pem")
         open(empty, "w").close()
+        # The lab's modern chain (leaf, issuing CA) with the CA first, and the CA alone.
+        with open(os.path.join(lab.vars["LAB_RUN_DIR"], "pki", "chains", "modern.pem")) as f:
+            blocks = re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\n",
+                                f.read(), re.S)
+        expect(len(blocks) == 2, f"the modern chain has {len(blocks)} certificates, expected 2")
+        reversed_chain = os.path.join(tmp, "reversed.pem")
+        with open(reversed_chain, "w") as f:
+            f.write(blocks[1] + blocks[0])
+        ca_only = os.path.join(tmp, "chain.pem")
+        with open(ca_only, "w") as f:
+            f.write(blocks[1])
         config = os.path.join(tmp, "danemon.yaml")
         with open(config, "w") as f:
             f.write(f"domains: [dane-ok.test]\nresolver: {lab.resolver}\nstate_directory: {state}\n")
@@ -335,12 +346,21 @@ def case_bad_input_files(lab):
             (("tlsa", "--cert", empty), empty),
             (("precheck", "--cert", key, "--resolver", lab.resolver, "--state-dir", tmp), key),
             (("config", "check", os.path.join(tmp, "missing.yaml")), "missing.yaml"),
+            (("tlsa", "--cert", reversed_chain), reversed_chain, "in the wrong order"),
+            (("precheck", "--cert", reversed_chain, "--resolver", lab.resolver, "--state-dir", tmp),
+             reversed_chain, "in the wrong order"),
+            (("tlsa", "--cert", ca_only), ca_only, "only CA certificates"),
+            (("precheck", "--cert", ca_only, "--resolver", lab.resolver, "--state-dir", tmp),
+             ca_only, "only CA certificates"),
         ]
-        for words, needle in cases:
+        for words, needle, *phrase in cases:
+            start = time.monotonic()
             proc = lab.danemon(*words, timeout=60)
             lines = [l for l in proc.stderr.splitlines() if l.strip()]
             expect(proc.returncode == 3, f"exit {proc.returncode} for {words}, expected 3: {proc.stderr}")
-            expect(lines and any(needle in l for l in lines), f"no sentence naming {needle}: {proc.stderr!r}")
+            expect(lines and any(needle in l and all(p in l for p in phrase) for l in lines),
+                   f"no sentence naming {needle} {phrase}: {proc.stderr!r}")
+            expect(time.monotonic() - start < 10, f"{words} took more than 10 s")
             expect("terminate called" not in proc.stderr and "Traceback" not in proc.stderr,
                    "a crash: " + proc.stderr)
 

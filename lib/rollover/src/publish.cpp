@@ -36,7 +36,23 @@ bool contains(const std::string& text, const char* what) {
 CertificateFile read_certificate_file(const std::string& contents) {
     CertificateFile file;
     file.chain = dane::load_certificates(contents);
-    if (!file.chain.empty()) return file;
+    if (!file.chain.empty()) {
+        // A server's file starts with its own certificate, then its issuers (fullchain.pem).
+        // A CA first with a server certificate after it is a file in the wrong order, whose
+        // first certificate a 3 1 1 record would wrongly name.
+        if (is_ca_certificate(file.chain.front())) {
+            for (std::size_t i = 1; i < file.chain.size(); ++i) {
+                if (!is_ca_certificate(file.chain[i])) {
+                    file.error = "the certificates are in the wrong order: certificate " +
+                                 std::to_string(i + 1) +
+                                 " is the server's own and must come first, followed by its "
+                                 "issuers (as in fullchain.pem)";
+                    break;
+                }
+            }
+        }
+        return file;
+    }
     if (contents.find_first_not_of(" \t\r\n") == std::string::npos)
         file.error = "the file is empty";
     else if (contains(contents, "PRIVATE KEY-----"))
@@ -47,6 +63,15 @@ CertificateFile read_certificate_file(const std::string& contents) {
     else
         file.error = "the file is neither a PEM nor a DER certificate";
     return file;
+}
+
+std::string leaf_problem(const std::vector<dane::Bytes>& chain) {
+    if (chain.empty()) return "no certificate was given";
+    if (is_ca_certificate(chain.front()))
+        return "the file holds only CA certificates (a chain.pem?), not the server's own "
+               "certificate: give the certificate or the full chain file (cert.pem or "
+               "fullchain.pem)";
+    return {};
 }
 
 RecordChoice record_for_chain(const std::vector<dane::Bytes>& chain, std::uint8_t usage,
@@ -70,6 +95,10 @@ RecordChoice record_for_chain(const std::vector<dane::Bytes>& chain, std::uint8_
         return choice;
     }
     const dane::Bytes* named = &chain.front();
+    if (usage == dane::usage_dane_ee) {
+        choice.error = leaf_problem(chain);
+        if (!choice.error.empty()) return choice;
+    }
     if (usage == dane::usage_dane_ta) {
         // The issuing CA: the last certificate of the file (a full chain ends with it, a
         // certbot chain.pem holds only it). A leaf alone cannot be a trust anchor.

@@ -74,3 +74,42 @@ TEST_CASE("owners and zone-file lines") {
     CHECK(zone_file_line("mx.example.test", record) ==
           "_25._tcp.mx.example.test. IN TLSA 3 1 1 AB01");
 }
+
+namespace {
+// The PEM blocks of a data file in reverse order (issuer first).
+std::string reversed_pem(const std::string& name) {
+    const std::string text = read_data_file(name);
+    const std::string end = "-----END CERTIFICATE-----\n";
+    std::vector<std::string> blocks;
+    for (std::size_t from = text.find("-----BEGIN"); from != std::string::npos;) {
+        const std::size_t to = text.find(end, from) + end.size();
+        blocks.push_back(text.substr(from, to - from));
+        from = text.find("-----BEGIN", to);
+    }
+    std::string reversed;
+    for (auto it = blocks.rbegin(); it != blocks.rend(); ++it)
+        reversed += *it;
+    return reversed;
+}
+} // namespace
+
+TEST_CASE("a chain file in the wrong order is refused with a sentence") {
+    const auto issuer_first = read_certificate_file(reversed_pem("chain.pem"));
+    CHECK(issuer_first.error == "the certificates are in the wrong order: certificate 2 is the "
+                                "server's own and must come first, followed by its issuers (as "
+                                "in fullchain.pem)");
+    const auto root_first = read_certificate_file(reversed_pem("chain-with-root.pem"));
+    CHECK(root_first.error.find("certificate 3 is the server's own") != std::string::npos);
+    // Leaf first and issuers after it, in either order among themselves, is read as given.
+    CHECK(read_certificate_file(read_data_file("chain-with-root.pem")).error.empty());
+}
+
+TEST_CASE("a file of CA certificates only gives no DANE-EE record") {
+    const auto chain = read_certificate_file(read_data_file("chain.pem")).chain;
+    const std::vector<dane::Bytes> ca_only{chain.back()};
+    CHECK(leaf_problem(chain).empty());
+    CHECK(leaf_problem(ca_only).find("only CA certificates") != std::string::npos);
+    const auto choice = record_for_chain(ca_only, 3, 1, 1);
+    CHECK_FALSE(choice.record);
+    CHECK(choice.error == leaf_problem(ca_only));
+}

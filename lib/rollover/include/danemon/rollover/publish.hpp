@@ -12,12 +12,17 @@
 namespace danemon::rollover {
 
 // The certificates of a PEM (or single DER) file, leaf first, or one sentence saying why
-// there are none ("holds a private key, not a certificate", ...), without the file name.
+// they cannot be used ("holds a private key, not a certificate", "in the wrong order", ...),
+// without the file name.
 struct CertificateFile {
     std::vector<dane::Bytes> chain;
-    std::string error; // empty when chain is not empty
+    std::string error; // empty when the chain can be used
 };
 CertificateFile read_certificate_file(const std::string& contents);
+
+// Empty when the chain starts with a server's own (non-CA) certificate, else the sentence
+// why a record for "the leaf" cannot be made from it.
+std::string leaf_problem(const std::vector<dane::Bytes>& chain);
 
 // The record for `chain` with these parameters: DANE-EE(3) names the leaf; DANE-TA(2) names
 // the top certificate of the chain (the last one in the file, as `ldns-dane -o 0` selects it),
