@@ -312,6 +312,24 @@ def case_local_cert(lab):
         expect(cert in message and "Publish _25._tcp.mx.dane-ok.test. IN TLSA 3 1 1 " in message,
                "the file and the record to publish are not named: " + message)
 
+        # The MTA's chain file with the issuer first: check-incomplete (status unknown, exit 3)
+        # naming the file and why, not a mismatch against the wrong certificate.
+        with open(os.path.join(lab.vars["LAB_RUN_DIR"], "pki", "chains", "modern.pem")) as f:
+            blocks = re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\n",
+                                f.read(), re.S)
+        reversed_chain = os.path.join(tmp, "reversed.pem")
+        with open(reversed_chain, "w") as f:
+            f.write("".join(reversed(blocks)))
+        with open(config, "w") as f:
+            f.write(f"domains:\n  - name: dane-ok.test\n    local_certs:\n"
+                    f"      mx.dane-ok.test: [{reversed_chain}]\nresolver: {lab.resolver}\n")
+        proc = lab.danemon("check", "--json", "--timeout", "10", "--config", config)
+        d = json.loads(proc.stdout)["domains"][0]
+        expect(codes_of(d) == ["check-incomplete"] and d["status"] == "unknown"
+               and proc.returncode == 3, f"codes {codes_of(d)}, status {d['status']}, exit {proc.returncode}")
+        message = d["mx"][0]["problems"][0]["message"]
+        expect(reversed_chain in message and "in the wrong order" in message, message)
+
 
 def case_bad_input_files(lab):
     # Files a user hands danemon: one sentence naming the file, exit 3, no stack trace.

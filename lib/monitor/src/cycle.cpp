@@ -2,6 +2,7 @@
 // decisions and the new state committed together, then delivery from the outbox.
 #include "danemon/check/evaluate.hpp"
 #include "danemon/monitor/monitor.hpp"
+#include "danemon/rollover/publish.hpp"
 #include "danemon/scan/scanner.hpp"
 
 #include <cerrno>
@@ -38,10 +39,12 @@ void attach_local_certificates(const config::Config& config, check::DomainFacts&
                                      std::istreambuf_iterator<char>()};
                 if (!in && !in.eof())
                     local.error = std::string("cannot read it: ") + std::strerror(errno);
-                else if (auto certs = dane::load_certificates(contents); certs.empty())
-                    local.error = "it holds no certificate";
+                else if (auto file = rollover::read_certificate_file(contents); !file.error.empty())
+                    local.error = std::move(file.error);
+                else if (auto problem = rollover::leaf_problem(file.chain); !problem.empty())
+                    local.error = std::move(problem);
                 else
-                    local.chain.der = std::move(certs);
+                    local.chain.der = std::move(file.chain);
                 host.local_certificates.push_back(std::move(local));
             }
         }

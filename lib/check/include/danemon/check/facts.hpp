@@ -28,7 +28,7 @@ struct MxHostFacts {
     struct LocalCertificate {
         std::string path;
         dane::ServedChain chain;
-        std::string error; // the file could not be read or holds no certificate
+        std::string error; // why the file cannot be used (unreadable, no certificate, wrong order)
     };
     std::vector<LocalCertificate> local_certificates;
 };
