@@ -27,6 +27,14 @@ bool is_ca_certificate(const dane::Bytes& der) {
     return cert && X509_check_ca(cert.get()) > 0;
 }
 
+// An issuing CA, as opposed to a self-signed certificate, which `openssl req -x509` marks as a
+// CA by default and which many DANE-EE(3) servers use as their own.
+bool is_issuing_ca(const dane::Bytes& der) {
+    const X509Ptr cert = parse(der);
+    return cert && X509_check_ca(cert.get()) > 0 &&
+           X509_check_issued(cert.get(), cert.get()) != X509_V_OK;
+}
+
 bool contains(const std::string& text, const char* what) {
     return text.find(what) != std::string::npos;
 }
@@ -67,7 +75,7 @@ CertificateFile read_certificate_file(const std::string& contents) {
 
 std::string leaf_problem(const std::vector<dane::Bytes>& chain) {
     if (chain.empty()) return "no certificate was given";
-    if (is_ca_certificate(chain.front()))
+    if (is_issuing_ca(chain.front()))
         return "the file holds only CA certificates (a chain.pem?), not the server's own "
                "certificate: give the certificate or the full chain file (cert.pem or "
                "fullchain.pem)";

@@ -112,4 +112,9 @@ TEST_CASE("a file of CA certificates only gives no DANE-EE record") {
     const auto choice = record_for_chain(ca_only, 3, 1, 1);
     CHECK_FALSE(choice.record);
     CHECK(choice.error == leaf_problem(ca_only));
+    // A self-signed certificate is a CA to OpenSSL (`openssl req -x509` marks it so) and is
+    // what many DANE-EE servers use: it names itself.
+    const auto root = read_certificate_file(read_data_file("chain-with-root.pem")).chain.back();
+    CHECK(leaf_problem({root}).empty());
+    CHECK(record_for_chain({root}, 3, 1, 1).record);
 }
