@@ -5,6 +5,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -44,8 +45,8 @@ class Lab:
     def expected(self, domain):
         return json.loads(self._lab("expect", domain))
 
-    def danemon(self, *words, timeout=120):
-        cmd = [self.args.danemon, *words]
+    def danemon(self, *words, timeout=120, binary=True):
+        cmd = [self.args.danemon, *words] if binary else list(words)
         start = time.monotonic()
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         proc.elapsed = time.monotonic() - start
@@ -364,6 +365,7 @@ def case_bad_input_files(lab):
             (("tlsa", "--cert", empty), empty),
             (("precheck", "--cert", key, "--resolver", lab.resolver, "--state-dir", tmp), key),
             (("config", "check", os.path.join(tmp, "missing.yaml")), "missing.yaml"),
+            (("status", "--state-dir", os.path.join(empty, "state")), os.path.join(empty, "state")),
             (("tlsa", "--cert", reversed_chain), reversed_chain, "in the wrong order"),
             (("precheck", "--cert", reversed_chain, "--resolver", lab.resolver, "--state-dir", tmp),
              reversed_chain, "in the wrong order"),
@@ -381,6 +383,20 @@ def case_bad_input_files(lab):
             expect(time.monotonic() - start < 10, f"{words} took more than 10 s")
             expect("terminate called" not in proc.stderr and "Traceback" not in proc.stderr,
                    "a crash: " + proc.stderr)
+        # A state directory the daemon's user cannot enter (root could: run as nobody).
+        private = os.path.join(tmp, "private")
+        os.makedirs(os.path.join(private, "state"))
+        os.chmod(private, 0o700)
+        os.chmod(tmp, 0o755)
+        binary = os.path.join(tmp, "danemon")  # a copy nobody can run wherever the build is
+        shutil.copy(lab.args.danemon, binary)
+        os.chmod(binary, 0o755)
+        proc = lab.danemon("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
+                           binary, "status", "--state-dir", os.path.join(private, "state"),
+                           timeout=60, binary=False)
+        expect(proc.returncode == 3 and os.path.join(private, "state") in proc.stderr
+               and len(proc.stderr.strip().splitlines()) == 1,
+               f"unreadable state directory: exit {proc.returncode}, {proc.stderr!r}")
 
 
 def case_locked_state_db(lab):
