@@ -66,7 +66,9 @@ HOSTILE_TLS_SOURCE = LAB_DIR / "hostile_tls.cpp"
 DEFAULT_HOSTILE_TLS = REPO_ROOT / "build" / "tests" / "lab" / "danemon-lab-hostile-tls"
 NAMESERVER_KINDS = ("sink", "servfail", "refused")  # [[nameserver]], served by hostile_dns.py
 HOSTILE_DNS_SERVER = LAB_DIR / "hostile_dns.py"
-ZONE_MODES = ("signed", "unsigned", "bogus")
+ZONE_MODES = ("signed", "unsigned", "bogus", "expired")
+# the RRSIG validity of `expired` zones: long past, so validators call every answer bogus
+EXPIRED_INCEPTION, EXPIRED_EXPIRATION = "20200101000000", "20210101000000"
 STATUSES = ("ok", "warning", "critical")
 DEFAULT_NOT_BEFORE = "20240101000000Z"
 DEFAULT_NOT_AFTER = "20991231235959Z"
@@ -645,6 +647,9 @@ def sign_zone(lab: Lab, zone: str, key_base: Path, signed: Path | None = None) -
     signed = signed or unsigned.with_suffix(".zone.signed")
     inception = str(lab.spec["lab"].get("signature_inception", "20240101000000"))
     expiration = str(lab.spec["lab"].get("signature_expiration", "20800101000000"))
+    sc = lab.scenario(zone)
+    if sc and sc.get("zone") == "expired":
+        inception, expiration = EXPIRED_INCEPTION, EXPIRED_EXPIRATION
     run(["ldns-signzone", "-i", inception, "-e", expiration, "-o", zone, "-f", str(signed),
          str(unsigned), str(key_base)])
     return signed
@@ -1850,7 +1855,7 @@ def check_scenario_dns(lab: Lab, sc: dict) -> list[str]:
             pass  # unbound still waiting for the sink: no answer is as good as SERVFAIL
     for name, qtype in names:
         a = dns_query(lab.resolver, name, qtype)
-        if sc["zone"] == "bogus":
+        if sc["zone"] in ("bogus", "expired"):
             cd = dns_query(lab.resolver, name, qtype, cd=True)
             if a.rcode != "SERVFAIL" or cd.rcode != "NOERROR" or not cd.answers:
                 failures.append(f"{name} {qtype}: want SERVFAIL, NOERROR with CD; got "
