@@ -113,7 +113,7 @@ std::string settings_reference_markdown() {
         std::string def(s.default_text);
         if (def == "\"\"") def = "(empty)";
         out << "| `" << s.key << "` | " << markdown_cell(detail::type_name(s)) << " | "
-            << (def.empty() ? std::string{} : "`" + markdown_cell(def) + "`") << " | "
+            << (def.empty() ? "" : "`") << markdown_cell(def) << (def.empty() ? "" : "`") << " | "
             << markdown_cell(detail::bounds_text(s)) << " | " << markdown_cell(std::string(s.help))
             << " |\n";
     }
