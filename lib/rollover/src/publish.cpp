@@ -27,12 +27,26 @@ bool is_ca_certificate(const dane::Bytes& der) {
     return cert && X509_check_ca(cert.get()) > 0;
 }
 
-// An issuing CA, as opposed to a self-signed certificate, which `openssl req -x509` marks as a
-// CA by default and which many DANE-EE(3) servers use as their own.
-bool is_issuing_ca(const dane::Bytes& der) {
+// A server certificate names its host in a DNS subjectAltName; CA certificates do not.
+bool names_a_host(const X509* cert) {
+    GENERAL_NAMES* names =
+        static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+    bool found = false;
+    for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i)
+        found = found || sk_GENERAL_NAME_value(names, i)->type == GEN_DNS;
+    GENERAL_NAMES_free(names);
+    return found;
+}
+
+// A CA certificate that is no server's own: `openssl req -x509` marks self-signed server
+// certificates as CAs by default, and some internal CAs issue server certificates with
+// CA:TRUE, but those name their host. `issuing_only` also leaves out self-signed ones (a
+// self-signed certificate without host names may still be a server's own).
+bool is_ca_not_server(const dane::Bytes& der, bool issuing_only) {
     const X509Ptr cert = parse(der);
-    return cert && X509_check_ca(cert.get()) > 0 &&
-           X509_check_issued(cert.get(), cert.get()) != X509_V_OK;
+    if (!cert || X509_check_ca(cert.get()) <= 0 || names_a_host(cert.get())) return false;
+    return !issuing_only ||
+           X509_NAME_cmp(X509_get_subject_name(cert.get()), X509_get_issuer_name(cert.get())) != 0;
 }
 
 bool contains(const std::string& text, const char* what) {
@@ -48,7 +62,7 @@ CertificateFile read_certificate_file(const std::string& contents) {
         // A server's file starts with its own certificate, then its issuers (fullchain.pem).
         // A CA first with a server certificate after it is a file in the wrong order, whose
         // first certificate a 3 1 1 record would wrongly name.
-        if (is_ca_certificate(file.chain.front())) {
+        if (is_ca_not_server(file.chain.front(), false)) {
             for (std::size_t i = 1; i < file.chain.size(); ++i) {
                 if (!is_ca_certificate(file.chain[i])) {
                     file.error = "the certificates are in the wrong order: certificate " +
@@ -75,7 +89,7 @@ CertificateFile read_certificate_file(const std::string& contents) {
 
 std::string leaf_problem(const std::vector<dane::Bytes>& chain) {
     if (chain.empty()) return "no certificate was given";
-    if (is_issuing_ca(chain.front()))
+    if (is_ca_not_server(chain.front(), true))
         return "the file holds only CA certificates (a chain.pem?), not the server's own "
                "certificate: give the certificate or the full chain file (cert.pem or "
                "fullchain.pem)";
