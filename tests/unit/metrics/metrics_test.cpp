@@ -138,3 +138,23 @@ TEST_CASE("the textfile streamed from the samples equals the rendered text") {
     CHECK_THROWS_WITH(metrics::write_textfile("/nonexistent-dir/y.prom", [](std::ostream&) {}),
                       Catch::Contains("/nonexistent-dir/y.prom.tmp"));
 }
+
+TEST_CASE("a textfile whose rendering fails leaves neither the file nor a temporary") {
+    char dir[] = "/tmp/danemon-metrics-XXXXXX";
+    REQUIRE(::mkdtemp(dir));
+    const std::string path = std::string(dir) + "/danemon.prom";
+    metrics::write_textfile(path, "old 1\n");
+    CHECK_THROWS_WITH(metrics::write_textfile(path,
+                                              [](std::ostream& out) {
+                                                  out << std::string(100000, 'x');
+                                                  throw std::runtime_error("render failed");
+                                              }),
+                      "render failed");
+    std::ifstream in(path);
+    const std::string content((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+    CHECK(content == "old 1\n"); // the previous file stays whole
+    CHECK(::access((path + ".tmp").c_str(), F_OK) != 0);
+    std::remove(path.c_str());
+    ::rmdir(dir);
+}
