@@ -4,6 +4,7 @@ exit status, JSON status and problem codes, text output, saved files."""
 import argparse
 import json
 import os
+import pwd
 import re
 import shutil
 import subprocess
@@ -383,7 +384,8 @@ def case_bad_input_files(lab):
             expect(time.monotonic() - start < 10, f"{words} took more than 10 s")
             expect("terminate called" not in proc.stderr and "Traceback" not in proc.stderr,
                    "a crash: " + proc.stderr)
-        # A state directory the daemon's user cannot enter (root could: run as nobody).
+        # A state directory the daemon's user cannot enter (root could: run as nobody; the
+        # lab, and so this test, runs as root).
         private = os.path.join(tmp, "private")
         os.makedirs(os.path.join(private, "state"))
         os.chmod(private, 0o700)
@@ -391,9 +393,10 @@ def case_bad_input_files(lab):
         binary = os.path.join(tmp, "danemon")  # a copy nobody can run wherever the build is
         shutil.copy(lab.args.danemon, binary)
         os.chmod(binary, 0o755)
-        proc = lab.danemon("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
-                           binary, "status", "--state-dir", os.path.join(private, "state"),
-                           timeout=60, binary=False)
+        nobody = pwd.getpwnam("nobody")
+        proc = lab.danemon("setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}",
+                           "--clear-groups", "--", binary, "status", "--state-dir",
+                           os.path.join(private, "state"), timeout=60, binary=False)
         expect(proc.returncode == 3 and os.path.join(private, "state") in proc.stderr
                and len(proc.stderr.strip().splitlines()) == 1,
                f"unreadable state directory: exit {proc.returncode}, {proc.stderr!r}")

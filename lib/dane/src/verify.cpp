@@ -6,6 +6,7 @@
 #include "openssl_handles.hpp"
 
 #include <algorithm>
+#include <mutex>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
@@ -141,19 +142,21 @@ std::string describe(DaneFailure failure) {
     }
 }
 
-// One context for every verification, set up once: building an SSL_CTX costs OpenSSL 3 more
-// than the verification itself. Only SSL_new reads it afterwards, which is thread-safe.
-// Null when the set-up failed.
+// One context for every verification: building an SSL_CTX costs OpenSSL 3 more than the
+// verification itself. Only SSL_new reads it afterwards, which is thread-safe. Null when the
+// set-up fails (out of memory); the next call tries again.
 SSL_CTX* dane_context() {
-    static const SslCtxPtr context = [] {
+    static std::mutex mutex;
+    static SslCtxPtr context;
+    const std::lock_guard lock(mutex);
+    if (!context) {
         SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()));
-        if (!ctx || SSL_CTX_dane_enable(ctx.get()) <= 0 ||
-            SSL_CTX_dane_mtype_set(ctx.get(), EVP_sha256(), matching_sha256, sha256_ordinal) <= 0 ||
-            SSL_CTX_dane_mtype_set(ctx.get(), EVP_sha512(), matching_sha512, sha512_ordinal) <= 0) {
-            return SslCtxPtr();
+        if (ctx && SSL_CTX_dane_enable(ctx.get()) > 0 &&
+            SSL_CTX_dane_mtype_set(ctx.get(), EVP_sha256(), matching_sha256, sha256_ordinal) > 0 &&
+            SSL_CTX_dane_mtype_set(ctx.get(), EVP_sha512(), matching_sha512, sha512_ordinal) > 0) {
+            context = std::move(ctx);
         }
-        return ctx;
-    }();
+    }
     return context.get();
 }
 

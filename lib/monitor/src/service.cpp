@@ -137,16 +137,23 @@ int run_service(const std::string& config_path) {
                 schedule.checked(running_domains, std::time(nullptr));
                 spdlog::info("cycle done {}", s.status_line());
                 notify("STATUS=" + s.status_line());
-                // Rendered only where someone reads it (10,000 domains make megabytes).
+                // Rendered only where someone reads it (10,000 domains make megabytes). The
+                // cycle is stored whatever happens here: a metrics failure is logged, and the
+                // schedule stays.
                 const bool textfile = !current.config->metrics.textfile.empty();
-                if (current.endpoint) {
-                    std::string text = metrics::render(samples);
-                    if (textfile) metrics::write_textfile(current.config->metrics.textfile, text);
-                    current.endpoint->publish(std::move(text));
-                } else if (textfile) {
-                    metrics::write_textfile(
-                        current.config->metrics.textfile,
-                        [&](std::ostream& out) { metrics::render(out, samples); });
+                try {
+                    if (current.endpoint) {
+                        std::string text = metrics::render(samples);
+                        if (textfile)
+                            metrics::write_textfile(current.config->metrics.textfile, text);
+                        current.endpoint->publish(std::move(text));
+                    } else if (textfile) {
+                        metrics::write_textfile(
+                            current.config->metrics.textfile,
+                            [&](std::ostream& out) { metrics::render(out, samples); });
+                    }
+                } catch (const std::exception& e) {
+                    spdlog::error("metrics not written error=\"{}\"", e.what());
                 }
                 // Worker threads leave freed memory in their malloc arenas; hand it back
                 // between cycles, when the daemon only waits.

@@ -226,6 +226,6 @@ TEST_CASE("client_handshake refuses a renegotiation request at once and keeps th
     const int refusal = (SSL3_AL_WARNING << 8) | SSL_AD_NO_RENEGOTIATION;
     CHECK(std::find(alerts.begin(), alerts.end(), refusal) != alerts.end());
     // The refusal goes out before the client waits for a reply: the server's fatal alert
-    // ends the farewell long before its 3 s limit.
-    CHECK(elapsed < 1500ms);
+    // ends the farewell long before its 3 s limit (a loaded or sanitized build gets 2.5 s).
+    CHECK(elapsed < 2500ms);
 }
