@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import pwd
 import selectors
 import socket
 import struct
@@ -31,11 +30,9 @@ import sys
 import threading
 import time
 
+from lab_peer import drop_privileges, endpoint_parser, log
+
 KINDS = {"sink": None, "servfail": 2, "refused": 5}  # kind -> RCODE answered (None: silence)
-
-
-def log(message: str) -> None:
-    print(f"{time.strftime('%F %T')} {message}", flush=True)
 
 
 def question_end(query: bytes) -> int | None:
@@ -124,32 +121,6 @@ def serve_tcp(sock: socket.socket, peer, name: str, kind: str, cap: float,
         f"{time.monotonic() - started:.1f}s: {reason}; {queries} queries")
 
 
-def parse_nameserver(text: str) -> tuple[str, str, str, int]:
-    try:
-        name, rest = text.split("=", 1)
-        kind, where = rest.split("@", 1)
-        address, port = where.rsplit(":", 1)
-        if kind not in KINDS:
-            raise ValueError
-        return name, kind, address, int(port)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: expected NAME=KIND@ADDRESS:PORT, KIND one of {', '.join(KINDS)}")
-
-
-def drop_privileges(user: str) -> None:
-    if os.geteuid() != 0 or not user:
-        return
-    try:
-        entry = pwd.getpwnam(user)
-    except KeyError:
-        log(f"user {user} unknown; keeping the current user")
-        return
-    os.setgroups([])
-    os.setgid(entry.pw_gid)
-    os.setuid(entry.pw_uid)
-
-
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(description="broken name servers for the danemon lab")
     p.add_argument("--connection-cap", type=float, default=120.0,
@@ -157,7 +128,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--max-connections", type=int, default=32,
                    help="concurrent TCP connections over all servers (default 32)")
     p.add_argument("--user", default="", help="drop root to this user after binding")
-    p.add_argument("nameservers", nargs="+", type=parse_nameserver, metavar="NAME=KIND@ADDR:PORT")
+    p.add_argument("nameservers", nargs="+", type=endpoint_parser(KINDS), metavar="NAME=KIND@ADDR:PORT")
     args = p.parse_args(argv)
 
     sel = selectors.DefaultSelector()

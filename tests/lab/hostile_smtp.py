@@ -26,20 +26,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import pwd
 import selectors
 import socket
 import sys
 import threading
 import time
 
+from lab_peer import drop_privileges, endpoint_parser, log
+
 KINDS = ("silent", "trickle", "endless-continuation")
 TRICKLE_INTERVAL = 2.0
 ENDLESS_INTERVAL = 0.01
-
-
-def log(message: str) -> None:
-    print(f"{time.strftime('%F %T')} {message}", flush=True)
 
 
 class Closed(Exception):
@@ -158,32 +155,6 @@ def handle(sock: socket.socket, peer, name: str, kind: str, cap: float,
         f"{reason}; sent {conn.sent} bytes, received {conn.received}")
 
 
-def parse_listener(text: str) -> tuple[str, str, str, int]:
-    try:
-        name, rest = text.split("=", 1)
-        kind, where = rest.split("@", 1)
-        address, port = where.rsplit(":", 1)
-        if kind not in KINDS:
-            raise ValueError
-        return name, kind, address, int(port)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r}: expected NAME=KIND@ADDRESS:PORT, KIND one of {', '.join(KINDS)}")
-
-
-def drop_privileges(user: str) -> None:
-    if os.geteuid() != 0 or not user:
-        return
-    try:
-        entry = pwd.getpwnam(user)
-    except KeyError:
-        log(f"user {user} unknown; keeping the current user")
-        return
-    os.setgroups([])
-    os.setgid(entry.pw_gid)
-    os.setuid(entry.pw_uid)
-
-
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(description="hostile SMTP peers for the danemon lab")
     p.add_argument("--connection-cap", type=float, default=120.0,
@@ -191,7 +162,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--max-connections", type=int, default=32,
                    help="concurrent connections over all listeners (default 32)")
     p.add_argument("--user", default="", help="drop root to this user after binding")
-    p.add_argument("listeners", nargs="+", type=parse_listener, metavar="NAME=KIND@ADDR:PORT")
+    p.add_argument("listeners", nargs="+", type=endpoint_parser(KINDS), metavar="NAME=KIND@ADDR:PORT")
     args = p.parse_args(argv)
 
     sel = selectors.DefaultSelector()

@@ -66,6 +66,7 @@ HOSTILE_TLS_SOURCE = LAB_DIR / "hostile_tls.cpp"
 DEFAULT_HOSTILE_TLS = REPO_ROOT / "build" / "tests" / "lab" / "danemon-lab-hostile-tls"
 NAMESERVER_KINDS = ("sink", "servfail", "refused")  # [[nameserver]], served by hostile_dns.py
 HOSTILE_DNS_SERVER = LAB_DIR / "hostile_dns.py"
+HOSTILE_PEER_COMMON = LAB_DIR / "lab_peer.py"  # imported by both Python peers
 ZONE_MODES = ("signed", "unsigned", "bogus", "expired")
 # the RRSIG validity of `expired` zones: long past, so validators call every answer bogus
 EXPIRED_INCEPTION, EXPIRED_EXPIRATION = "20200101000000", "20210101000000"
@@ -374,6 +375,7 @@ def fingerprint(lab: Lab) -> str:
     if lab.hostile_tls and lab.hostile_tls.exists():
         digest.update(lab.hostile_tls.read_bytes())
     digest.update(HOSTILE_DNS_SERVER.read_bytes())
+    digest.update(HOSTILE_PEER_COMMON.read_bytes())
     return digest.hexdigest()
 
 
@@ -1090,15 +1092,19 @@ def stop_postfix(lab: Lab) -> None:
 # Hostile listeners: hostile_smtp.py, one detached process serving all of them
 
 
+def hostile_bounds(lab: Lab) -> list[str]:
+    """The options every hostile peer takes: its caps from [lab], and the user it runs as."""
+    cfg = lab.spec["lab"]
+    return ["--connection-cap", str(cfg.get("hostile_connection_cap", 120)),
+            "--max-connections", str(cfg.get("hostile_max_connections", 32)),
+            "--user", "nobody"]
+
+
 def start_hostile(lab: Lab) -> None:
     """Starts hostile_smtp.py for the hostile listeners (nothing when there are none)."""
     if not lab.hostile_listeners:
         return
-    cfg = lab.spec["lab"]
-    cmd = [sys.executable, str(HOSTILE_SERVER),
-           "--connection-cap", str(cfg.get("hostile_connection_cap", 120)),
-           "--max-connections", str(cfg.get("hostile_max_connections", 32)),
-           "--user", "nobody"]
+    cmd = [sys.executable, str(HOSTILE_SERVER), *hostile_bounds(lab)]
     cmd += [f"{lst['name']}={lst['kind']}@{lst['address']}:25" for lst in lab.hostile_listeners]
     spawn(lab, "hostile", cmd)
 
@@ -1118,11 +1124,7 @@ def start_hostile_tls(lab: Lab, lifetime: int) -> None:
     none). Its own lifetime ends a little after the watchdog's, in case the watchdog dies."""
     if not lab.hostile_tls_listeners:
         return
-    cfg = lab.spec["lab"]
-    cmd = [str(hostile_tls_binary(lab)),
-           "--connection-cap", str(cfg.get("hostile_connection_cap", 120)),
-           "--max-connections", str(cfg.get("hostile_max_connections", 32)),
-           "--max-lifetime", str(lifetime + 300), "--user", "nobody"]
+    cmd = [str(hostile_tls_binary(lab)), *hostile_bounds(lab), "--max-lifetime", str(lifetime + 300)]
     for lst in lab.hostile_tls_listeners:
         cert = lst["cert"]
         cmd += ["--listen", ",".join([lst["name"], lst["kind"], f"{lst['address']}:25",
@@ -1136,11 +1138,7 @@ def start_hostile_dns(lab: Lab) -> None:
     """Starts hostile_dns.py for the [[nameserver]]s (nothing when there are none)."""
     if not lab.nameservers:
         return
-    cfg = lab.spec["lab"]
-    cmd = [sys.executable, str(HOSTILE_DNS_SERVER),
-           "--connection-cap", str(cfg.get("hostile_connection_cap", 120)),
-           "--max-connections", str(cfg.get("hostile_max_connections", 32)),
-           "--user", "nobody"]
+    cmd = [sys.executable, str(HOSTILE_DNS_SERVER), *hostile_bounds(lab)]
     cmd += [f"{ns['name']}={ns['kind']}@{ns['address']}:53" for ns in lab.nameservers]
     spawn(lab, "hostile-dns", cmd)
 
