@@ -4,7 +4,6 @@
 one syslog line is written; it is not repeated on the next cycles nor after kill -9 at random
 moments and a restart; a broken configuration on SIGHUP keeps the daemon running; the fix brings exactly one
 recovery; SIGTERM stops it within 5 seconds."""
-import argparse
 import os
 import random
 import re
@@ -14,7 +13,8 @@ import sys
 import tempfile
 import time
 
-from harness import DatagramListener, Failure, expect, wait_for
+from harness import (DatagramListener, Failure, expect, lab_env, lab_script_arguments, lab_tool,
+                     wait_for)
 
 HOST = "mx.dane-ok.test"
 
@@ -51,17 +51,9 @@ class Daemon:
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--danemon", required=True)
-    ap.add_argument("--lab", required=True)
-    ap.add_argument("--run-dir", required=True)
-    args = ap.parse_args()
-
-    def lab(*words):
-        return subprocess.run([sys.executable, args.lab, *words, "--run-dir", args.run_dir],
-                              check=True, capture_output=True, text=True, timeout=60).stdout
-
-    env = dict(re.findall(r"^(\w+)=(.*)$", lab("env"), re.M))
+    args = lab_script_arguments()
+    lab = lab_tool(args)
+    env = lab_env(lab)
     tmp = tempfile.mkdtemp(prefix="danemon-daemon-")
     config = os.path.join(tmp, "danemon.yaml")
     good = f"""domains:

@@ -1,8 +1,12 @@
-"""What the integration scripts share: failures as values of one kind, bounded waiting,
-throw-away certificates made with the openssl tool, a Unix datagram listener (syslog,
-sd_notify), and the hostile names the lab's bad-names listener serves."""
+"""What the integration scripts share: their command line and lab.py on the test's run dir,
+failures as values of one kind, bounded waiting, throw-away certificates made with the
+openssl tool, a Unix datagram listener (syslog, sd_notify), and the hostile names the lab's
+bad-names listener serves."""
+import argparse
 import os
+import re
 import socket
+import sys
 import subprocess
 import threading
 import time
@@ -20,6 +24,30 @@ HOSTILE_DNS_NAMES = [
     b"line\nBcc: victim@alerts.test",
 ]
 PWNED_FILES = ["/tmp/danemon-pwned-" + s for s in ("cn", "bt", "1", "2", "3")]
+
+
+def lab_script_arguments(*positional):
+    """What CMake passes every lab script: --danemon, --lab, --run-dir, then POSITIONAL."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--danemon", required=True)
+    ap.add_argument("--lab", required=True)
+    ap.add_argument("--run-dir", required=True)
+    for name in positional:
+        ap.add_argument(name)
+    return ap.parse_args()
+
+
+def lab_tool(args):
+    """lab.py on the test's run dir: lab_tool(args)("mailbox") returns what it printed."""
+    def lab(*words):
+        return subprocess.run([sys.executable, args.lab, *words, "--run-dir", args.run_dir],
+                              check=True, capture_output=True, text=True, timeout=60).stdout
+    return lab
+
+
+def lab_env(lab):
+    """`lab.py env` as a dict: LAB_RESOLVER, LAB_AUTH, LAB_MAIL_SERVER, ..."""
+    return dict(re.findall(r"^(\w+)=(.*)$", lab("env"), re.M))
 
 
 def printable(data: bytes) -> str:

@@ -11,7 +11,6 @@ gets one printable line per event.
 syslog(3) writes to /dev/log: the daemon runs in a private mount namespace (unshare -m) whose
 /dev is a tmpfs with /dev/null, /dev/urandom, ... bound from the real one and /dev/log bound to
 this test's socket, so no syslog of the machine (or of another test) is touched. Needs root."""
-import argparse
 import json
 import os
 import re
@@ -21,7 +20,8 @@ import sys
 import tempfile
 import time
 
-from harness import HOSTILE_DNS_NAMES, PWNED_FILES, DatagramListener, Failure, expect, wait_for
+from harness import (DatagramListener, Failure, PWNED_FILES, expect, lab_env, lab_script_arguments,
+                     lab_tool, wait_for)
 
 DOMAINS = {"badnames.test": "tlsa-mismatch", "badnames-ta.test": "tlsa-name-mismatch",
            "mx-odd-bytes.test": "mx-invalid-name"}
@@ -89,17 +89,9 @@ def check_mail(lines):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--danemon", required=True)
-    ap.add_argument("--lab", required=True)
-    ap.add_argument("--run-dir", required=True)
-    args = ap.parse_args()
-
-    def lab(*words):
-        return subprocess.run([sys.executable, args.lab, *words, "--run-dir", args.run_dir],
-                              check=True, capture_output=True, text=True, timeout=60).stdout
-
-    env = dict(re.findall(r"^(\w+)=(.*)$", lab("env"), re.M))
+    args = lab_script_arguments()
+    lab = lab_tool(args)
+    env = lab_env(lab)
     tmp = tempfile.mkdtemp(prefix="danemon-hostile-alerts-")
     os.chmod(tmp, 0o755)
     for path in PWNED_FILES:

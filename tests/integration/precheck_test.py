@@ -1,32 +1,21 @@
 #!/usr/bin/env python3
 """danemon precheck and danemon hook against the lab: the rollover gate a renewal hook runs.
 Time is injected with --now (never slept)."""
-import argparse
 import os
-import re
 import subprocess
 import sys
 import tempfile
 import time
 
-from harness import Failure, expect, self_signed_cert
+from harness import Failure, expect, lab_env, lab_script_arguments, lab_tool, self_signed_cert
 
 
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--danemon", required=True)
-    ap.add_argument("--lab", required=True)
-    ap.add_argument("--run-dir", required=True)
-    ap.add_argument("case")
-    args = ap.parse_args()
-
-    def lab(*words):
-        return subprocess.run([sys.executable, args.lab, *words, "--run-dir", args.run_dir],
-                              check=True, capture_output=True, text=True, timeout=60).stdout
-
-    env = dict(re.findall(r"^(\w+)=(.*)$", lab("env"), re.M))
+    args = lab_script_arguments("case")
+    lab = lab_tool(args)
+    env = lab_env(lab)
     tmp = tempfile.mkdtemp(prefix="danemon-precheck-")
     keys = os.path.join(args.run_dir, "pki", "keys")
 
