@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <optional>
 #include <set>
+#include <string_view>
 
 namespace danemon::check {
 namespace {
@@ -543,14 +544,14 @@ Status status_of(const DomainVerdict& v) {
 std::optional<dane::CertificateSummary> EvaluationCache::summarize(const dane::ServedChain& chain,
                                                                    std::size_t depth) {
     const dane::Bytes& der = chain.der[depth];
-    std::string key(der.begin(), der.end());
+    const std::string_view key(reinterpret_cast<const char*>(der.data()), der.size());
     {
         std::lock_guard lock(mutex_);
         if (const auto it = summaries_.find(key); it != summaries_.end()) return it->second;
     }
     auto summary = dane::summarize(chain, depth);
     std::lock_guard lock(mutex_);
-    return summaries_.emplace(std::move(key), std::move(summary)).first->second;
+    return summaries_.emplace(std::string(key), std::move(summary)).first->second;
 }
 
 dane::DaneVerdict EvaluationCache::verify(const dane::DaneInput& input) {

@@ -143,6 +143,23 @@ std::string pem_of(X509* cert) {
     return drain(bio.get());
 }
 
+// CERT is DER parsed: the readable summary of one certificate.
+CertificateSummary summary_of(X509& cert, const Bytes& der) {
+    CertificateSummary summary;
+    summary.subject = rfc2253(X509_get_subject_name(&cert));
+    summary.issuer = rfc2253(X509_get_issuer_name(&cert));
+    summary.not_before = to_time(X509_get0_notBefore(&cert));
+    summary.not_after = to_time(X509_get0_notAfter(&cert));
+    summary.names = dns_names(&cert);
+    if (const auto spki = detail::spki_der(cert)) {
+        if (const auto hash = detail::digest(*spki, EVP_sha256()))
+            summary.spki_sha256 = to_hex(*hash);
+    }
+    if (const auto hash = detail::digest(der, EVP_sha256())) summary.cert_sha256 = to_hex(*hash);
+    summary.pem = pem_of(&cert);
+    return summary;
+}
+
 } // namespace
 
 std::shared_ptr<X509> share_certificate(X509* cert) {
@@ -151,28 +168,17 @@ std::shared_ptr<X509> share_certificate(X509* cert) {
 }
 
 std::optional<CertificateSummary> summarize(const Bytes& der) {
-    return summarize(ServedChain{{der}, {}}, 0);
+    const detail::ErrorQueueGuard guard;
+    const X509Ptr cert = detail::parse_der_certificate(der);
+    if (!cert) return std::nullopt;
+    return summary_of(*cert, der);
 }
 
 std::optional<CertificateSummary> summarize(const ServedChain& chain, std::size_t depth) {
     const detail::ErrorQueueGuard guard;
     const X509Ptr cert = detail::certificate_at(chain, depth);
     if (!cert) return std::nullopt;
-    const Bytes& der = chain.der[depth];
-
-    CertificateSummary summary;
-    summary.subject = rfc2253(X509_get_subject_name(cert.get()));
-    summary.issuer = rfc2253(X509_get_issuer_name(cert.get()));
-    summary.not_before = to_time(X509_get0_notBefore(cert.get()));
-    summary.not_after = to_time(X509_get0_notAfter(cert.get()));
-    summary.names = dns_names(cert.get());
-    if (const auto spki = detail::spki_der(*cert)) {
-        if (const auto hash = detail::digest(*spki, EVP_sha256()))
-            summary.spki_sha256 = to_hex(*hash);
-    }
-    if (const auto hash = detail::digest(der, EVP_sha256())) summary.cert_sha256 = to_hex(*hash);
-    summary.pem = pem_of(cert.get());
-    return summary;
+    return summary_of(*cert, chain.der[depth]);
 }
 
 std::optional<Bytes> association_data(const Bytes& der, std::uint8_t selector,

@@ -38,28 +38,22 @@ std::string label(const TlsaRecord& record) {
 }
 
 // The captured chain, each certificate parsed once (or not at all when the handshake
-// already did): OpenSSL 3 decodes the public key on every
-// parse, which costs more than the rest of a verification together.
+// already did): OpenSSL 3 decodes the public key on every parse, which costs more than the
+// rest of a verification together.
 struct ParsedChain {
     const ServedChain& served;
-    std::vector<X509Ptr> certs;             // null where the element is not one DER certificate
-    std::vector<std::optional<Bytes>> spki; // SubjectPublicKeyInfo DER per depth
+    std::vector<X509Ptr> certs; // null where the element is not one DER certificate
 
     explicit ParsedChain(const ServedChain& chain)
         : served(chain) {
-        for (std::size_t depth = 0; depth < chain.der.size(); ++depth) {
+        for (std::size_t depth = 0; depth < chain.der.size(); ++depth)
             certs.push_back(detail::certificate_at(chain, depth));
-            spki.push_back(certs.back() ? detail::spki_der(*certs.back()) : std::nullopt);
-        }
     }
 
     std::optional<Bytes> association_data(std::size_t depth, std::uint8_t selector,
                                           std::uint8_t matching) const {
         if (!certs[depth]) return std::nullopt;
-        const std::optional<Bytes>& selected = selector == selector_cert
-                                                   ? std::optional<Bytes>(served.der[depth])
-                                               : selector == selector_spki ? spki[depth]
-                                                                           : std::nullopt;
+        const auto selected = detail::selected_data(*certs[depth], served.der[depth], selector);
         if (!selected) return std::nullopt;
         return detail::matched_data(*selected, matching);
     }

@@ -8,6 +8,7 @@
 #include "danemon/dane/verify.hpp"
 
 #include <ctime>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -27,7 +28,8 @@ public:
 
 private:
     std::mutex mutex_; // guards both maps; the work itself runs unlocked
-    std::map<std::string, std::optional<dane::CertificateSummary>> summaries_; // key: the DER
+    // key: the DER (a string: looked up through a string_view of it, copied only to insert)
+    std::map<std::string, std::optional<dane::CertificateSummary>, std::less<>> summaries_;
     std::map<std::string, dane::DaneVerdict> verdicts_; // key: every field of the input
 };
 
