@@ -149,10 +149,15 @@ std::vector<check::DomainFacts> Scanner::scan(const std::vector<std::string>& do
                     requests.push_back(std::move(request));
                 }
 
+    // Every main session first, then the legacy-version sessions in a second pass: a
+    // connection opened right after the first one to the same server can find its process
+    // still busy, and Postfix's master, say, then starts another smtpd just for it.
     std::vector<smtp::ProbeResult> results(requests.size());
     run_bounded(requests.size(), threads, [&](std::size_t i) {
+        smtp::ProbeRequest main_only = requests[i];
+        main_only.probe_legacy = false;
         try {
-            results[i] = prober_.probe(requests[i]);
+            results[i] = prober_.probe(main_only);
         } catch (const std::exception& e) {
             // Probers report failures as values; this is the last line of defence.
             results[i].endpoint = requests[i].endpoint;
@@ -161,6 +166,17 @@ std::vector<check::DomainFacts> Scanner::scan(const std::vector<std::string>& do
             results[i].detail = e.what();
         }
     });
+    if (options_.probe_legacy) {
+        run_bounded(requests.size(), threads, [&](std::size_t i) {
+            try {
+                prober_.probe_legacy_tls(requests[i], results[i]);
+            } catch (const std::exception&) {
+                // The main session's result stands; the legacy versions stay unknown.
+                results[i].legacy_tls.clear();
+                results[i].legacy_untested = {"TLSv1", "TLSv1.1"};
+            }
+        });
+    }
 
     for (auto& facts : all)
         for (auto& host : facts.hosts)

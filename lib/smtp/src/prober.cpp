@@ -251,6 +251,15 @@ SessionOutcome run_session(const ProbeRequest& request, tls::VersionRange versio
     }
 }
 
+// The version a successful main session negotiated, from its name in the result.
+std::optional<tls::Version> negotiated_version(const std::string& name) {
+    using tls::Version;
+    for (const Version version :
+         {Version::tls1_0, Version::tls1_1, Version::tls1_2, Version::tls1_3})
+        if (name == tls::to_string(version)) return version;
+    return std::nullopt;
+}
+
 class StarttlsProber final : public Prober {
 public:
     ProbeResult probe(const ProbeRequest& request) override {
@@ -258,7 +267,10 @@ public:
         ProbeResult result;
         try {
             result.endpoint = request.endpoint;
-            run(request, start + request.limits.total, result);
+            run_main(request, start + request.limits.total, result);
+            if (request.probe_legacy && result.failure == ProbeFailure::none) {
+                run_legacy(request, start + request.limits.total, result);
+            }
         } catch (...) {
             result.failure = ProbeFailure::smtp_error;
             if (result.phase.empty()) {
@@ -270,8 +282,23 @@ public:
         return result;
     }
 
+    void probe_legacy_tls(const ProbeRequest& request, ProbeResult& result) override {
+        if (result.failure != ProbeFailure::none) {
+            return;
+        }
+        const auto start = Clock::now();
+        const auto left = std::max(milliseconds(0), request.limits.total - result.elapsed);
+        try {
+            run_legacy(request, start + left, result);
+        } catch (...) {
+            // Nothing learned about the legacy versions; the main session's result stands.
+        }
+        result.elapsed += std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+    }
+
 private:
-    static void run(const ProbeRequest& request, Clock::time_point deadline, ProbeResult& result) {
+    static void run_main(const ProbeRequest& request, Clock::time_point deadline,
+                         ProbeResult& result) {
         using tls::Version;
         SessionOutcome main = run_session(request, {Version::tls1_0, Version::tls1_3}, deadline);
         result.banner = main.banner;
@@ -287,9 +314,12 @@ private:
         result.cipher = main.handshake.cipher;
         result.chain = std::move(main.handshake.chain);
         result.modern_tls = negotiated && *negotiated >= Version::tls1_2;
-        if (!request.probe_legacy) {
-            return;
-        }
+    }
+
+    static void run_legacy(const ProbeRequest& request, Clock::time_point deadline,
+                           ProbeResult& result) {
+        using tls::Version;
+        const std::optional<Version> negotiated = negotiated_version(result.tls_version);
         // Which of TLS 1.0 and 1.1 does the server still accept? One session offering both
         // answers for the common modern server, which refuses it; only a server that takes
         // TLS 1.1 is asked about TLS 1.0 on its own (the highest offered version wins).

@@ -65,18 +65,27 @@ public:
     }
 };
 
+// Answers every main session with TLS 1.3 and every legacy probe with "TLS 1.0 accepted";
+// `sessions` records the calls in order ("main 127.0.0.10", "legacy 127.0.0.10").
 class CountingProber : public smtp::Prober {
 public:
     std::mutex mutex;
     std::vector<smtp::ProbeRequest> seen;
+    std::vector<std::string> sessions;
     smtp::ProbeResult probe(const smtp::ProbeRequest& request) override {
         std::lock_guard lock(mutex);
         seen.push_back(request);
+        sessions.push_back("main " + request.endpoint.address);
         smtp::ProbeResult r;
         r.endpoint = request.endpoint;
         r.tls_version = "TLSv1.3";
         r.modern_tls = true;
         return r;
+    }
+    void probe_legacy_tls(const smtp::ProbeRequest& request, smtp::ProbeResult& result) override {
+        std::lock_guard lock(mutex);
+        sessions.push_back("legacy " + request.endpoint.address);
+        result.legacy_tls = {"TLSv1"};
     }
 };
 
@@ -191,6 +200,33 @@ TEST_CASE("domains that share MX hosts: each endpoint is probed once per run") {
         CHECK(f.hosts[1].endpoints.size() == 1);
         CHECK(f.hosts[1].endpoints[0].endpoint.host == "mx2.shared.test");
     }
+}
+
+TEST_CASE("every main session comes before the first legacy-version session") {
+    FakeResolver r;
+    r.mx["example.test"] = answer<dns::MxRecord>(
+        LookupStatus::secure, {{10, "mx1.example.test"}, {20, "mx2.example.test"}});
+    r.a["mx1.example.test"] =
+        answer<std::string>(LookupStatus::secure, {"127.0.0.10", "127.0.0.11"});
+    r.a["mx2.example.test"] = answer<std::string>(LookupStatus::secure, {"127.0.0.12"});
+    CountingProber p;
+    scan::ScanOptions options;
+    options.concurrency = 1;
+    auto facts = scan::Scanner(r, p, options).scan({"example.test"});
+    CHECK(p.sessions == std::vector<std::string>{"main 127.0.0.10", "main 127.0.0.11",
+                                                 "main 127.0.0.12", "legacy 127.0.0.10",
+                                                 "legacy 127.0.0.11", "legacy 127.0.0.12"});
+    for (const auto& request : p.seen)
+        CHECK_FALSE(request.probe_legacy); // the main sessions leave the legacy ones to later
+    REQUIRE(facts[0].hosts.size() == 2);
+    REQUIRE(facts[0].hosts[1].endpoints.size() == 1);
+    CHECK(facts[0].hosts[1].endpoints[0].legacy_tls == std::vector<std::string>{"TLSv1"});
+
+    CountingProber without;
+    options.probe_legacy = false;
+    scan::Scanner(r, without, options).scan({"example.test"});
+    CHECK(without.sessions ==
+          std::vector<std::string>{"main 127.0.0.10", "main 127.0.0.11", "main 127.0.0.12"});
 }
 
 TEST_CASE("domains that share MX hosts: each host is resolved once per run") {

@@ -166,6 +166,44 @@ TEST_CASE("probe without probe_legacy makes a single connection", "[prober]") {
     CHECK(server.accepted() == 1);
 }
 
+TEST_CASE("legacy versions probed after the main session give the same answer", "[prober]") {
+    auto context = danemon::test::make_server_context(TLS1_1_VERSION, TLS1_3_VERSION);
+    Seen seen;
+    FakeSmtpServer server(starttls_server(context.get(), seen), 3);
+    auto request = request_for(server.port());
+    request.probe_legacy = false;
+    auto prober = danemon::smtp::make_starttls_prober();
+    auto result = prober->probe(request);
+    CHECK(server.accepted() == 1);
+    prober->probe_legacy_tls(request, result);
+    server.join();
+
+    CHECK(result.failure == ProbeFailure::none);
+    CHECK(result.tls_version == "TLSv1.3");
+    CHECK(result.legacy_tls == std::vector<std::string>{"TLSv1.1"});
+    CHECK(result.legacy_untested.empty());
+    CHECK(server.accepted() == 3); // TLS 1.0-1.1 (taken as 1.1), then TLS 1.0 alone (refused)
+}
+
+TEST_CASE("legacy probe after a main session that used up the probe's time", "[prober]") {
+    auto context = danemon::test::make_server_context(TLS1_VERSION, TLS1_3_VERSION);
+    Seen seen;
+    FakeSmtpServer server(starttls_server(context.get(), seen), 1);
+    auto request = request_for(server.port());
+    request.probe_legacy = false;
+    auto prober = danemon::smtp::make_starttls_prober();
+    auto result = prober->probe(request);
+    server.join();
+    REQUIRE(result.failure == ProbeFailure::none);
+    result.elapsed = request.limits.total;
+    const auto start = std::chrono::steady_clock::now();
+    prober->probe_legacy_tls(request, result);
+    CHECK(std::chrono::steady_clock::now() - start < margin);
+    CHECK(result.legacy_tls.empty());
+    CHECK(result.legacy_untested == std::vector<std::string>{"TLSv1", "TLSv1.1"});
+    CHECK(server.accepted() == 1);
+}
+
 TEST_CASE("probe over IPv6 loopback", "[prober]") {
     if (!danemon::test::ipv6_loopback_available()) {
         WARN("::1 is not available here; skipped");

@@ -68,11 +68,17 @@ struct ProbeResult {
     std::chrono::milliseconds elapsed{0};
 };
 
-// probe() never throws and never waits past limits.total (plus scheduling slack).
+// Neither call throws; together they never wait past limits.total (plus scheduling slack).
 class Prober {
 public:
     virtual ~Prober() = default;
+    // The main session; when request.probe_legacy, the legacy sessions right after it.
     virtual ProbeResult probe(const ProbeRequest& request) = 0;
+    // The legacy sessions for a result that probe() gave without them (probe_legacy false),
+    // within what the main session left of limits.total. A caller with many addresses runs
+    // these later: a connection right after the first one can find the server's process
+    // still busy with it, and Postfix's master then starts another smtpd for it.
+    virtual void probe_legacy_tls(const ProbeRequest& request, ProbeResult& result) = 0;
 };
 
 std::unique_ptr<Prober> make_starttls_prober();
