@@ -6,6 +6,7 @@
 #include "danemon/rollover/publish.hpp"
 #include "danemon/scan/scanner.hpp"
 #include "danemon/store/store.hpp"
+#include "danemon/text/text.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -139,8 +140,8 @@ int run_gate(const GateOptions& options, const std::string& cert_file,
         if (!decision.pass && !decision.record_line.empty())
             out << "       record for the new certificate: " << decision.record_line << "\n";
         if (!decision.pass && decision.earliest_safe_time)
-            out << "       earliest safe time: " << rollover::utc_text(*decision.earliest_safe_time)
-                << "\n";
+            out << "       earliest safe time: "
+                << text::utc_text(*decision.earliest_safe_time, text::UtcStyle::iso8601) << "\n";
         all_pass = all_pass && decision.pass;
     }
     return all_pass ? 0 : 2;

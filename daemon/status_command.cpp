@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "danemon/check/problem.hpp"
 #include "danemon/store/store.hpp"
+#include "danemon/text/text.hpp"
 
 #include <ctime>
 #include <filesystem>
@@ -21,11 +22,7 @@ struct StatusArgs {
 };
 
 std::string iso8601(std::time_t t) {
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buffer[32] = {};
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buffer;
+    return text::utc_text(t, text::UtcStyle::iso8601);
 }
 
 const char* mark(check::Status status) {

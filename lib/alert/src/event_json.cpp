@@ -1,5 +1,6 @@
 // The outbox payload of an event: JSON, so that the exec hook gets the same document.
 #include "danemon/alert/alert.hpp"
+#include "danemon/text/text.hpp"
 
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -8,14 +9,7 @@ namespace danemon::alert {
 namespace {
 
 // nlohmann::json refuses invalid UTF-8; messages carry names from DNS and certificates.
-std::string printable(const std::string& text) {
-    std::string out;
-    for (char c : text) {
-        auto u = static_cast<unsigned char>(c);
-        out += (u >= 0x20 && u < 0x7f) ? c : '?';
-    }
-    return out;
-}
+using text::printable;
 
 EventKind kind_of(const std::string& text) {
     for (auto k :

@@ -1,6 +1,7 @@
 // The alert mail: what is wrong, what senders will do, and the fix, in plain text. Values
 // from DNS and certificates are made header-safe here (no CR/LF: no header injection).
 #include "danemon/alert/alert.hpp"
+#include "danemon/text/text.hpp"
 
 #include <random>
 #include <sstream>
@@ -28,14 +29,6 @@ std::string upper(std::string s) {
     for (auto& c : s)
         c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return s;
-}
-
-std::string rfc5322_date(std::time_t t) {
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    return buf;
 }
 
 // Paragraphs stay on one line (so a TLSA record in them can be copied whole) unless they
@@ -81,7 +74,7 @@ std::string compose_mail(const AlertEvent& e, const MailHeaders& h) {
       << "To: " << to << "\r\n"
       << "Subject: " << clean("[danemon] " + state + " " + e.key.domain + ": " + e.key.code + where)
       << "\r\n"
-      << "Date: " << rfc5322_date(e.at) << "\r\n"
+      << "Date: " << text::utc_text(e.at, text::UtcStyle::rfc5322) << "\r\n"
       << "Message-ID: <" << e.at << "." << std::hex << random() << std::dec << ".danemon@"
       << clean(h.host_name.empty() ? "localhost" : h.host_name) << ">\r\n"
       << "Auto-Submitted: auto-generated\r\n"

@@ -4,6 +4,7 @@
 
 #include "danemon/dns/resolver.hpp"
 #include "danemon/rollover/rules.hpp"
+#include "danemon/text/text.hpp"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -41,11 +42,7 @@ template <typename T> std::string dnssec_word(const dns::Lookup<T>& lookup) {
 }
 
 std::string date_of(std::time_t t) {
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-    return buf;
+    return text::utc_text(t, text::UtcStyle::date);
 }
 
 std::string join(const std::vector<std::string>& items, const char* separator = ", ") {

@@ -2,6 +2,7 @@
 // names are stable; fields may be added, never renamed or removed.
 #include "danemon/dane/tlsa.hpp"
 #include "danemon/report/report.hpp"
+#include "danemon/text/text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -9,13 +10,10 @@ namespace danemon::report {
 namespace {
 
 using nlohmann::json;
+using text::printable;
 
 std::string rfc3339(std::time_t t) {
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    return text::utc_text(t, text::UtcStyle::iso8601);
 }
 
 // nlohmann::json throws on invalid UTF-8; bytes from the network are made printable first.

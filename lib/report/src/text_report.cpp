@@ -1,6 +1,7 @@
 // The text report: one tree per domain, a mark per line, each problem in plain words.
 #include "danemon/dane/tlsa.hpp"
 #include "danemon/report/report.hpp"
+#include "danemon/text/text.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -11,6 +12,7 @@ namespace {
 
 using check::Severity;
 using check::Status;
+using text::printable;
 
 const char* colour_of(Status status) {
     switch (status) {
@@ -93,13 +95,7 @@ public:
         }
     }
 
-    static std::string iso(std::time_t t) {
-        std::tm tm{};
-        gmtime_r(&t, &tm);
-        char buf[32];
-        std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
-        return buf;
-    }
+    static std::string iso(std::time_t t) { return text::utc_text(t, text::UtcStyle::readable); }
 
     std::string str() const { return out_.str(); }
     const TextOptions& options() const { return options_; }
@@ -168,22 +164,6 @@ std::string render_text(const std::vector<check::DomainVerdict>& verdicts,
         }
     }
     return w.str();
-}
-
-std::string printable(const std::string& text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char raw : text) {
-        auto c = static_cast<unsigned char>(raw);
-        if (c >= 0x20 && c < 0x7f) {
-            out += raw;
-        } else {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\x%02x", c);
-            out += buf;
-        }
-    }
-    return out;
 }
 
 } // namespace danemon::report

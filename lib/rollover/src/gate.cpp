@@ -6,6 +6,7 @@
 #include "danemon/dane/verify.hpp"
 #include "danemon/dns/resolver.hpp"
 #include "danemon/rollover/publish.hpp"
+#include "danemon/text/text.hpp"
 
 #include <algorithm>
 
@@ -40,15 +41,6 @@ std::string failure_text(const dane::DaneVerdict& verdict) {
 }
 
 } // namespace
-
-std::string utc_text(std::time_t time) {
-    std::tm broken_down{};
-    if (gmtime_r(&time, &broken_down) == nullptr) return std::to_string(time);
-    char text[32] = {};
-    if (std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &broken_down) == 0)
-        return std::to_string(time);
-    return text;
-}
 
 GateDecision decide(const GateInput& input) {
     GateDecision d;
@@ -145,10 +137,11 @@ GateDecision decide(const GateInput& input) {
         }
         d.earliest_safe_time = *first + 2 * static_cast<std::time_t>(d.ttl);
         if (input.now < *d.earliest_safe_time)
-            d.reasons.push_back("The new key's record (" + dane::to_presentation(*first_record) +
-                                ") was first seen at " + utc_text(*first) + "; wait until " +
-                                utc_text(*d.earliest_safe_time) + " (" + wait +
-                                ") so that no resolver still caches the RRset without it.");
+            d.reasons.push_back(
+                "The new key's record (" + dane::to_presentation(*first_record) +
+                ") was first seen at " + text::utc_text(*first, text::UtcStyle::iso8601) +
+                "; wait until " + text::utc_text(*d.earliest_safe_time, text::UtcStyle::iso8601) +
+                " (" + wait + ") so that no resolver still caches the RRset without it.");
     }
     d.pass = d.reasons.empty();
     return d;

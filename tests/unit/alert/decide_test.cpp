@@ -112,6 +112,6 @@ TEST_CASE("the outbox payload keeps the event") {
     auto back = alert::from_json(alert::to_json(e));
     CHECK(back.kind == EventKind::worse);
     CHECK(back.key == e.key);
-    CHECK(back.message == "No usable TLSA record??Bcc: x");
+    CHECK(back.message == "No usable TLSA record\\x0d\\x0aBcc: x");
     CHECK_THROWS_WITH(alert::from_json("{"), Catch::Contains("unreadable alert"));
 }

@@ -28,8 +28,4 @@ std::string render_json(const std::vector<check::DomainVerdict>& verdicts, std::
 std::vector<std::string> save_chains(const std::vector<check::DomainVerdict>& verdicts,
                                      const std::string& directory);
 
-// Replaces control characters and non-ASCII bytes so the text cannot move the cursor,
-// change colours or forge lines on a terminal.
-std::string printable(const std::string& text);
-
 } // namespace danemon::report

@@ -64,7 +64,4 @@ struct GateDecision {
 //    new chain.
 GateDecision decide(const GateInput& input);
 
-// "2025-06-01T00:00:00Z".
-std::string utc_text(std::time_t time);
-
 } // namespace danemon::rollover

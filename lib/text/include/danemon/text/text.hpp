@@ -1,0 +1,26 @@
+// How danemon writes values as text: bytes that came from the network or from a file as
+// printable ASCII, instants as UTC. The reports, the alerts and the commands share these so
+// that one name or one time reads the same everywhere.
+#pragma once
+
+#include <ctime>
+#include <string>
+#include <string_view>
+
+namespace danemon::text {
+
+// Printable ASCII (0x20 to 0x7e) as it is, every other byte as \xNN (lower-case hex): no
+// terminal escape, line break or invalid UTF-8 gets through, and nothing is lost.
+std::string printable(std::string_view bytes);
+
+enum class UtcStyle {
+    date,     // 2026-11-23
+    iso8601,  // 2026-11-23T15:29:26Z (RFC 3339)
+    readable, // 2026-11-23 15:29:26Z
+    rfc5322,  // Mon, 23 Nov 2026 15:29:26 +0000 (the Date: of a mail)
+};
+
+// The instant in UTC; the number of seconds as decimal digits if it has no calendar date.
+std::string utc_text(std::time_t instant, UtcStyle style);
+
+} // namespace danemon::text

@@ -1,0 +1,34 @@
+// Printable text and UTC times as every report, alert and command writes them.
+#include "danemon/text/text.hpp"
+
+#include <catch2/catch.hpp>
+#include <string>
+
+using danemon::text::printable;
+using danemon::text::utc_text;
+using danemon::text::UtcStyle;
+
+TEST_CASE("printable keeps printable ASCII and writes every other byte as \\xNN") {
+    CHECK(printable("mx1.example.test 3 1 1") == "mx1.example.test 3 1 1");
+    CHECK(printable("CN=evil\x1b]0;title\x07") == "CN=evil\\x1b]0;title\\x07");
+    CHECK(printable("a\r\nBcc: x") == "a\\x0d\\x0aBcc: x");
+    CHECK(printable(std::string("nul\0byte", 8)) == "nul\\x00byte");
+    CHECK(printable("\x7f\x80\xff") == "\\x7f\\x80\\xff");
+    CHECK(printable("caf\xc3\xa9") == "caf\\xc3\\xa9"); // UTF-8 too: the output is ASCII
+    CHECK(printable("") == "");
+}
+
+TEST_CASE("utc_text writes an instant in UTC in each style") {
+    const std::time_t instant = 1795448966; // 2026-11-23 15:49:26 UTC, a Monday
+    CHECK(utc_text(instant, UtcStyle::date) == "2026-11-23");
+    CHECK(utc_text(instant, UtcStyle::iso8601) == "2026-11-23T15:49:26Z");
+    CHECK(utc_text(instant, UtcStyle::readable) == "2026-11-23 15:49:26Z");
+    CHECK(utc_text(instant, UtcStyle::rfc5322) == "Mon, 23 Nov 2026 15:49:26 +0000");
+    CHECK(utc_text(0, UtcStyle::iso8601) == "1970-01-01T00:00:00Z");
+}
+
+TEST_CASE("utc_text of an instant without a calendar date gives its seconds") {
+    // gmtime_r fails when the year does not fit in an int.
+    const std::time_t far = static_cast<std::time_t>(1) << 62;
+    CHECK(utc_text(far, UtcStyle::iso8601) == std::to_string(far));
+}
