@@ -853,6 +853,10 @@ def write_nsd_conf(lab: Lab, zones: dict[str, Path], service: str = "nsd") -> Pa
              f'  logfile: "{lab.path("logs", service + ".log")}"',
              "  server-count: 1", "  verbosity: 1", "  hide-version: yes",
              "  reuseport: no", "  refuse-any: yes",
+             # The one resolver is the only client: response-rate limiting (Debian's nsd
+             # allows 200 answers a second per /24) would only drop its answers and slow
+             # checks of many names in one zone by unbound's retries.
+             "  rrl-ratelimit: 0", "  rrl-whitelist-ratelimit: 0",
              "remote-control:", "  control-enable: yes",
              f'  control-interface: "{d}/nsd.ctl"']
     for zone, path in zones.items():

@@ -1,7 +1,8 @@
 // The I/O stages of a check: resolve each domain's MX, address and TLSA records (each
 // distinct MX host once), then probe every distinct (address, port, SNI) once per run, both
-// on a bounded pool of workers. The Resolver and Prober must allow concurrent calls.
-// Produces check::DomainFacts for the pure evaluation.
+// on a bounded pool of workers; every main session comes before the first TLS 1.0/1.1 one.
+// The Resolver and Prober must allow concurrent calls. Produces check::DomainFacts for the
+// pure evaluation.
 #pragma once
 
 #include "danemon/check/facts.hpp"
