@@ -291,7 +291,10 @@ public:
         try {
             run_legacy(request, start + left, result);
         } catch (...) {
-            // Nothing learned about the legacy versions; the main session's result stands.
+            // The main session's result stands; the legacy versions stay unknown.
+            result.legacy_tls.clear();
+            result.legacy_untested = {tls::to_string(tls::Version::tls1_0),
+                                      tls::to_string(tls::Version::tls1_1)};
         }
         result.elapsed += std::chrono::duration_cast<milliseconds>(Clock::now() - start);
     }
