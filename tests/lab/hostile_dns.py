@@ -30,7 +30,7 @@ import sys
 import threading
 import time
 
-from lab_peer import drop_privileges, endpoint_parser, log
+from lab_peer import drop_privileges, endpoint_parser, log, serve_connections
 
 KINDS = {"sink": None, "servfail": 2, "refused": 5}  # kind -> RCODE answered (None: silence)
 
@@ -99,8 +99,7 @@ def read_exactly(sock: socket.socket, count: int, deadline: float) -> bytes:
     return data
 
 
-def serve_tcp(sock: socket.socket, peer, name: str, kind: str, cap: float,
-              slots: threading.BoundedSemaphore) -> None:
+def serve_tcp(sock: socket.socket, peer, name: str, kind: str, cap: float) -> None:
     started, deadline, queries, reason = time.monotonic(), time.monotonic() + cap, 0, "done"
     try:
         while True:  # RFC 7766: several length-prefixed queries per connection
@@ -113,10 +112,7 @@ def serve_tcp(sock: socket.socket, peer, name: str, kind: str, cap: float,
     except (OSError, ConnectionError, TimeoutError) as e:
         reason = str(e) or type(e).__name__
     finally:
-        try:
-            sock.close()
-        finally:
-            slots.release()
+        sock.close()
     log(f"{name} ({kind}) tcp {peer[0]}:{peer[1]} closed after "
         f"{time.monotonic() - started:.1f}s: {reason}; {queries} queries")
 
@@ -154,26 +150,7 @@ def main(argv: list[str]) -> int:
     log(f"pid {os.getpid()} serving; tcp connection cap {args.connection_cap:g}s, "
         f"at most {args.max_connections} tcp connections")
 
-    slots = threading.BoundedSemaphore(args.max_connections)
-    while True:
-        for key, _ in sel.select():
-            name, kind = key.data
-            try:
-                sock, peer = key.fileobj.accept()
-            except (BlockingIOError, InterruptedError):
-                continue
-            except OSError as e:  # e.g. EMFILE: back off instead of spinning
-                log(f"{name}: accept failed: {e}")
-                time.sleep(0.5)
-                continue
-            if not slots.acquire(blocking=False):
-                log(f"{name} ({kind}) tcp {peer[0]}:{peer[1]} refused: too many connections")
-                sock.close()
-                continue
-            sock.setblocking(True)
-            threading.Thread(target=serve_tcp, args=(sock, peer, name, kind,
-                                                     args.connection_cap, slots),
-                             daemon=True).start()
+    serve_connections(sel, args.max_connections, serve_tcp, args.connection_cap, "tcp")
 
 
 if __name__ == "__main__":

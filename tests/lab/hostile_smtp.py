@@ -29,10 +29,9 @@ import os
 import selectors
 import socket
 import sys
-import threading
 import time
 
-from lab_peer import drop_privileges, endpoint_parser, log
+from lab_peer import drop_privileges, endpoint_parser, log, serve_connections
 
 KINDS = ("silent", "trickle", "endless-continuation")
 TRICKLE_INTERVAL = 2.0
@@ -133,8 +132,7 @@ HANDLERS = {"silent": serve_silent, "trickle": serve_trickle,
             "endless-continuation": serve_endless}
 
 
-def handle(sock: socket.socket, peer, name: str, kind: str, cap: float,
-           slots: threading.BoundedSemaphore) -> None:
+def handle(sock: socket.socket, peer, name: str, kind: str, cap: float) -> None:
     started = time.monotonic()
     conn = Connection(sock, cap)
     reason = "done"
@@ -147,10 +145,7 @@ def handle(sock: socket.socket, peer, name: str, kind: str, cap: float,
     except Exception as e:  # never let one connection take the server down
         reason = f"internal error: {type(e).__name__}: {e}"
     finally:
-        try:
-            sock.close()
-        finally:
-            slots.release()
+        sock.close()
     log(f"{name} ({kind}) {peer[0]}:{peer[1]} closed after {time.monotonic() - started:.1f}s: "
         f"{reason}; sent {conn.sent} bytes, received {conn.received}")
 
@@ -182,26 +177,7 @@ def main(argv: list[str]) -> int:
     log(f"pid {os.getpid()} serving; connection cap {args.connection_cap:g}s, "
         f"at most {args.max_connections} connections")
 
-    slots = threading.BoundedSemaphore(args.max_connections)
-    while True:
-        for key, _ in sel.select():
-            name, kind = key.data
-            try:
-                sock, peer = key.fileobj.accept()
-            except (BlockingIOError, InterruptedError):
-                continue
-            except OSError as e:  # e.g. EMFILE: back off instead of spinning
-                log(f"{name}: accept failed: {e}")
-                time.sleep(0.5)
-                continue
-            if not slots.acquire(blocking=False):
-                log(f"{name} ({kind}) {peer[0]}:{peer[1]} refused: too many connections")
-                sock.close()
-                continue
-            sock.setblocking(True)
-            threading.Thread(target=handle, args=(sock, peer, name, kind,
-                                                  args.connection_cap, slots),
-                             daemon=True).start()
+    serve_connections(sel, args.max_connections, handle, args.connection_cap)
 
 
 if __name__ == "__main__":

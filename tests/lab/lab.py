@@ -1104,13 +1104,19 @@ def hostile_bounds(lab: Lab) -> list[str]:
             "--user", "nobody"]
 
 
-def start_hostile(lab: Lab) -> None:
-    """Starts hostile_smtp.py for the hostile listeners (nothing when there are none)."""
-    if not lab.hostile_listeners:
+def start_python_peer(lab: Lab, service: str, script: Path, peers: list, port: int) -> None:
+    """Starts one of the hostile Python peers for PEERS, each NAME=KIND@ADDRESS:PORT (nothing
+    when there are none)."""
+    if not peers:
         return
-    cmd = [sys.executable, str(HOSTILE_SERVER), *hostile_bounds(lab)]
-    cmd += [f"{lst['name']}={lst['kind']}@{lst['address']}:25" for lst in lab.hostile_listeners]
-    spawn(lab, "hostile", cmd)
+    cmd = [sys.executable, str(script), *hostile_bounds(lab)]
+    cmd += [f"{peer['name']}={peer['kind']}@{peer['address']}:{port}" for peer in peers]
+    spawn(lab, service, cmd)
+
+
+def start_hostile(lab: Lab) -> None:
+    """Starts hostile_smtp.py for the hostile listeners."""
+    start_python_peer(lab, "hostile", HOSTILE_SERVER, lab.hostile_listeners, 25)
 
 
 def hostile_tls_binary(lab: Lab) -> Path:
@@ -1139,12 +1145,8 @@ def start_hostile_tls(lab: Lab, lifetime: int) -> None:
 
 
 def start_hostile_dns(lab: Lab) -> None:
-    """Starts hostile_dns.py for the [[nameserver]]s (nothing when there are none)."""
-    if not lab.nameservers:
-        return
-    cmd = [sys.executable, str(HOSTILE_DNS_SERVER), *hostile_bounds(lab)]
-    cmd += [f"{ns['name']}={ns['kind']}@{ns['address']}:53" for ns in lab.nameservers]
-    spawn(lab, "hostile-dns", cmd)
+    """Starts hostile_dns.py for the [[nameserver]]s."""
+    start_python_peer(lab, "hostile-dns", HOSTILE_DNS_SERVER, lab.nameservers, 53)
 
 
 def hostile_dns_healthy(lab: Lab) -> str:

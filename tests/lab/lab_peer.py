@@ -1,11 +1,14 @@
 """What the lab's hostile Python peers (hostile_smtp.py, hostile_dns.py) share: the log line,
-the NAME=KIND@ADDRESS:PORT argument and dropping root after binding. Standard library only."""
+the NAME=KIND@ADDRESS:PORT argument, dropping root after binding and the bounded accept loop.
+Standard library only."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import pwd
+import selectors
+import threading
 import time
 from collections.abc import Iterable
 
@@ -45,3 +48,36 @@ def drop_privileges(user: str) -> None:
     os.setgroups([])
     os.setgid(entry.pw_gid)
     os.setuid(entry.pw_uid)
+
+
+def serve_connections(sel: selectors.BaseSelector, max_connections: int, handle, cap: float,
+                      transport: str = "") -> None:
+    """Accepts on every listening socket registered in SEL (data: (name, kind)) forever, each
+    connection on its own thread as handle(sock, peer, name, kind, cap), at most
+    MAX_CONNECTIONS at once; TRANSPORT ("tcp") only goes into the log lines."""
+    slots = threading.BoundedSemaphore(max_connections)
+    label = f" {transport}" if transport else ""
+
+    def run(sock, peer, name, kind):
+        try:
+            handle(sock, peer, name, kind, cap)
+        finally:
+            slots.release()
+
+    while True:
+        for key, _ in sel.select():
+            name, kind = key.data
+            try:
+                sock, peer = key.fileobj.accept()
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError as e:  # e.g. EMFILE: back off instead of spinning
+                log(f"{name}: accept failed: {e}")
+                time.sleep(0.5)
+                continue
+            if not slots.acquire(blocking=False):
+                log(f"{name} ({kind}){label} {peer[0]}:{peer[1]} refused: too many connections")
+                sock.close()
+                continue
+            sock.setblocking(True)
+            threading.Thread(target=run, args=(sock, peer, name, kind), daemon=True).start()
