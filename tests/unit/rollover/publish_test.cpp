@@ -2,12 +2,9 @@
 // digests computed independently by openssl in make-chains.sh), and bad input.
 #include "../dane/test_data.hpp"
 #include "danemon/rollover/publish.hpp"
+#include "tls_test_peer.hpp"
 
 #include <catch2/catch.hpp>
-#include <memory>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
 
 using namespace danemon;
 using namespace danemon::rollover;
@@ -123,78 +120,19 @@ TEST_CASE("a file of CA certificates only gives no DANE-EE record") {
     CHECK(record_for_chain({root}, 3, 1, 1).record);
 }
 
-namespace {
-
-struct KeyFree {
-    void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct CertFree {
-    void operator()(X509* cert) const { X509_free(cert); }
-};
-using KeyPtr = std::unique_ptr<EVP_PKEY, KeyFree>;
-using CertPtr = std::unique_ptr<X509, CertFree>;
-
-// A certificate for `subject` signed by `issuer_key` under `issuer_name`, marked CA:TRUE,
-// naming `dns_name` in a subjectAltName when it is not empty.
-CertPtr make_ca_flagged(const std::string& subject, EVP_PKEY* key, const std::string& issuer_name,
-                        EVP_PKEY* issuer_key, const std::string& dns_name) {
-    CertPtr cert(X509_new());
-    X509_set_version(cert.get(), 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 7);
-    X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0);
-    X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400L * 30);
-    X509_set_pubkey(cert.get(), key);
-    auto set_cn = [](X509_NAME* name, const std::string& cn) {
-        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                   reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
-    };
-    set_cn(X509_get_subject_name(cert.get()), subject);
-    set_cn(X509_get_issuer_name(cert.get()), issuer_name);
-    auto add = [&](int nid, const std::string& value) {
-        X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, nullptr, nid, value.c_str());
-        REQUIRE(ext != nullptr);
-        X509_add_ext(cert.get(), ext, -1);
-        X509_EXTENSION_free(ext);
-    };
-    add(NID_basic_constraints, "critical,CA:TRUE");
-    if (!dns_name.empty()) add(NID_subject_alt_name, "DNS:" + dns_name);
-    REQUIRE(X509_sign(cert.get(), issuer_key, EVP_sha256()) > 0);
-    return cert;
-}
-
-dane::Bytes der_of(X509* cert) {
-    unsigned char* out = nullptr;
-    const int length = i2d_X509(cert, &out);
-    REQUIRE(length > 0);
-    dane::Bytes der(out, out + length);
-    OPENSSL_free(out);
-    return der;
-}
-
-} // namespace
-
 TEST_CASE("a CA:TRUE server certificate that names its host counts as the server's own") {
     // Some internal CAs issue server certificates with CA:TRUE; they name their host.
-    const KeyPtr ca_key(EVP_EC_gen("P-256"));
-    const KeyPtr server_key(EVP_EC_gen("P-256"));
-    REQUIRE(ca_key);
-    REQUIRE(server_key);
-    const auto ca = make_ca_flagged("Internal CA", ca_key.get(), "Internal CA", ca_key.get(), "");
-    const auto server = make_ca_flagged("mx.example.test", server_key.get(), "Internal CA",
-                                        ca_key.get(), "mx.example.test");
+    using test::make_test_certificate;
+    const auto ca = make_test_certificate({.common_name = "Internal CA", .ca = true});
+    const auto server = make_test_certificate({.common_name = "mx.example.test",
+                                               .issuer = &ca,
+                                               .ca = true,
+                                               .dns_name = "mx.example.test"});
     const auto unnamed =
-        make_ca_flagged("Issuing CA", server_key.get(), "Internal CA", ca_key.get(), "");
-    const std::vector<dane::Bytes> chain{der_of(server.get()), der_of(ca.get())};
+        make_test_certificate({.common_name = "Issuing CA", .issuer = &ca, .ca = true});
+    const std::vector<dane::Bytes> chain{server.der, ca.der};
 
-    std::string pem;
-    for (X509* cert : {server.get(), ca.get()}) {
-        BIO* bio = BIO_new(BIO_s_mem());
-        PEM_write_bio_X509(bio, cert);
-        char* data = nullptr;
-        const long length = BIO_get_mem_data(bio, &data);
-        pem.append(data, static_cast<std::size_t>(length));
-        BIO_free(bio);
-    }
+    const std::string pem = server.pem + ca.pem;
     const auto file = read_certificate_file(pem);
     CHECK(file.error.empty()); // not "in the wrong order"
     CHECK(file.chain == chain);
@@ -203,7 +141,7 @@ TEST_CASE("a CA:TRUE server certificate that names its host counts as the server
     REQUIRE(choice.record);
     CHECK(choice.record->data == dane::association_data(chain.front(), 1, 1));
 
-    // The same key in a CA:TRUE certificate that names no host and is not self-signed is an
-    // issuing CA, not a server's own certificate.
-    CHECK(leaf_problem({der_of(unnamed.get())}).find("only CA certificates") != std::string::npos);
+    // A CA:TRUE certificate that names no host and is not self-signed is an issuing CA, not a
+    // server's own certificate.
+    CHECK(leaf_problem({unnamed.der}).find("only CA certificates") != std::string::npos);
 }

@@ -1,10 +1,12 @@
-// In-process certificate and TLS server side for the tls and smtp unit tests.
+// In-process certificates and the TLS server side for the tls, smtp and rollover unit tests.
 #include "tls_test_peer.hpp"
 
 #include <csignal>
 #include <mutex>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -13,54 +15,58 @@ namespace danemon::test {
 
 namespace {
 
-struct PkeyFree {
-    void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct X509Free {
-    void operator()(X509* certificate) const { X509_free(certificate); }
-};
+const TestCertificate& identity() {
+    static const TestCertificate made = make_test_certificate({.common_name = "mx.fake.test"});
+    return made;
+}
 
-struct Identity {
-    std::unique_ptr<EVP_PKEY, PkeyFree> key;
-    std::unique_ptr<X509, X509Free> certificate;
-    dane::Bytes der;
-};
+} // namespace
 
-Identity make_identity() {
-    Identity identity;
-    identity.key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
-    identity.certificate.reset(X509_new());
-    if (!identity.key || !identity.certificate) {
+TestCertificate make_test_certificate(const CertificateSpec& spec) {
+    TestCertificate made;
+    made.key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+    made.certificate.reset(X509_new());
+    if (!made.key || !made.certificate) {
         throw std::runtime_error("cannot create the test key or certificate");
     }
-    X509* certificate = identity.certificate.get();
+    X509* certificate = made.certificate.get();
     X509_set_version(certificate, 2);
     ASN1_INTEGER_set(X509_get_serialNumber(certificate), 1);
     X509_gmtime_adj(X509_getm_notBefore(certificate), -3600);
     X509_gmtime_adj(X509_getm_notAfter(certificate), 3600L * 24 * 365);
     X509_NAME* name = X509_get_subject_name(certificate);
-    const std::string common_name = "mx.fake.test";
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
-                               0);
-    X509_set_issuer_name(certificate, name);
-    X509_set_pubkey(certificate, identity.key.get());
-    if (X509_sign(certificate, identity.key.get(), EVP_sha256()) <= 0) {
+                               reinterpret_cast<const unsigned char*>(spec.common_name.c_str()), -1,
+                               -1, 0);
+    X509_set_issuer_name(certificate, spec.issuer != nullptr
+                                          ? X509_get_subject_name(spec.issuer->certificate.get())
+                                          : name);
+    X509_set_pubkey(certificate, made.key.get());
+    auto add_extension = [certificate](int nid, const std::string& value) {
+        X509_EXTENSION* extension = X509V3_EXT_conf_nid(nullptr, nullptr, nid, value.c_str());
+        const bool added = extension != nullptr && X509_add_ext(certificate, extension, -1) == 1;
+        X509_EXTENSION_free(extension);
+        if (!added) throw std::runtime_error("cannot add " + value + " to the test certificate");
+    };
+    if (spec.ca) add_extension(NID_basic_constraints, "critical,CA:TRUE");
+    if (!spec.dns_name.empty()) add_extension(NID_subject_alt_name, "DNS:" + spec.dns_name);
+    EVP_PKEY* signer = spec.issuer != nullptr ? spec.issuer->key.get() : made.key.get();
+    if (X509_sign(certificate, signer, EVP_sha256()) <= 0) {
         throw std::runtime_error("cannot sign the test certificate");
     }
     const int length = i2d_X509(certificate, nullptr);
-    identity.der.resize(static_cast<std::size_t>(length));
-    unsigned char* cursor = identity.der.data();
+    made.der.resize(static_cast<std::size_t>(length));
+    unsigned char* cursor = made.der.data();
     i2d_X509(certificate, &cursor);
-    return identity;
-}
-
-const Identity& identity() {
-    static const Identity made = make_identity();
+    std::unique_ptr<BIO, decltype(&BIO_free)> pem(BIO_new(BIO_s_mem()), &BIO_free);
+    char* text = nullptr;
+    if (!pem || PEM_write_bio_X509(pem.get(), certificate) != 1) {
+        throw std::runtime_error("cannot write the test certificate as PEM");
+    }
+    const long text_length = BIO_get_mem_data(pem.get(), &text);
+    made.pem.assign(text, static_cast<std::size_t>(text_length));
     return made;
 }
-
-} // namespace
 
 const dane::Bytes& test_certificate_der() {
     return identity().der;

@@ -1,5 +1,5 @@
-// The server side of TLS for tests: a self-signed EC P-256 certificate made in-process
-// (no files), server contexts for a chosen version range, and a bounded server handshake.
+// The server side of TLS for tests: EC P-256 certificates made in-process (no files), server
+// contexts for a chosen version range, and a bounded server handshake.
 #pragma once
 
 #include "danemon/dane/tlsa.hpp"
@@ -17,8 +17,33 @@ struct SslCtxFree {
 struct SslFree {
     void operator()(SSL* ssl) const { SSL_free(ssl); }
 };
+struct PkeyFree {
+    void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+struct X509Free {
+    void operator()(X509* certificate) const { X509_free(certificate); }
+};
 using ServerContext = std::unique_ptr<SSL_CTX, SslCtxFree>;
 using ServerSsl = std::unique_ptr<SSL, SslFree>;
+
+// A key and its certificate, made in-process.
+struct TestCertificate {
+    std::unique_ptr<EVP_PKEY, PkeyFree> key;
+    std::unique_ptr<X509, X509Free> certificate;
+    dane::Bytes der;
+    std::string pem;
+};
+
+struct CertificateSpec {
+    std::string common_name{};
+    const TestCertificate* issuer = nullptr; // self-signed when null
+    bool ca = false;                         // basicConstraints CA:TRUE (critical)
+    std::string dns_name{};                  // a DNS subjectAltName when not empty
+};
+
+// An EC P-256 key and an X.509 v3 certificate for it, valid from an hour ago for a year.
+// Throws std::runtime_error when OpenSSL fails.
+TestCertificate make_test_certificate(const CertificateSpec& spec);
 
 // The DER of the test certificate (CN=mx.fake.test), the same bytes on every call.
 const dane::Bytes& test_certificate_der();
