@@ -7,7 +7,6 @@
 #include "danemon/text/text.hpp"
 
 #include <algorithm>
-#include <arpa/inet.h>
 #include <optional>
 #include <set>
 #include <string_view>
@@ -450,9 +449,7 @@ void check_local_certificates(MxVerdict& m, const MxHostFacts& host, const HostD
 bool looks_like_address(std::string text) {
     if (text.size() > 2 && text.front() == '[' && text.back() == ']')
         text = text.substr(1, text.size() - 2);
-    unsigned char buffer[16];
-    return inet_pton(AF_INET, text.c_str(), buffer) == 1 ||
-           inet_pton(AF_INET6, text.c_str(), buffer) == 1;
+    return dns::is_ip_literal(text);
 }
 
 // RFC 5321 section 5.1 and RFC 7505 section 3: an MX target is a host name, looked up for

@@ -27,8 +27,6 @@ using RdfPtr = std::unique_ptr<ldns_rdf, LdnsRdfFree>;
 using detail::Answer;
 using detail::PktPtr;
 
-// One ldns_resolver per concurrent caller: ldns handles are not thread-safe, so callers
-// lease an idle handle (or a new one) and give it back; the handles are kept for reuse.
 // "ADDR", or "ADDR:PORT" when the port is not 53. Appended piecewise: g++ 12 at -O3 warns
 // (-Wrestrict, a false positive) on "literal" + std::string&&.
 std::string server_text(const ResolverAddress& server) {
@@ -40,6 +38,8 @@ std::string server_text(const ResolverAddress& server) {
     return text;
 }
 
+// One ldns_resolver per concurrent caller: ldns handles are not thread-safe, so callers
+// lease an idle handle (or a new one) and give it back; the handles are kept for reuse.
 class LdnsResolver final : public Resolver {
 public:
     explicit LdnsResolver(const ResolverOptions& options)

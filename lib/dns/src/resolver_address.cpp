@@ -10,12 +10,6 @@
 namespace danemon::dns {
 namespace {
 
-bool is_ip_literal(const std::string& text) {
-    unsigned char buf[16];
-    return inet_pton(AF_INET, text.c_str(), buf) == 1 ||
-           inet_pton(AF_INET6, text.c_str(), buf) == 1;
-}
-
 std::uint16_t parse_port(const std::string& text, const std::string& whole) {
     if (text.empty() || text.size() > 5 ||
         text.find_first_not_of("0123456789") != std::string::npos)
@@ -28,6 +22,12 @@ std::uint16_t parse_port(const std::string& text, const std::string& whole) {
 }
 
 } // namespace
+
+bool is_ip_literal(const std::string& text) {
+    unsigned char buf[16];
+    return inet_pton(AF_INET, text.c_str(), buf) == 1 ||
+           inet_pton(AF_INET6, text.c_str(), buf) == 1;
+}
 
 ResolverAddress parse_resolver_address(const std::string& text) {
     ResolverAddress result;

@@ -72,4 +72,7 @@ std::string normalize_name(std::string name);
 // (RFC 5321 section 5.1, RFC 7505 section 3).
 bool is_host_name(const std::string& name);
 
+// An IPv4 or IPv6 address literal ("192.0.2.1", "2001:db8::1"), without brackets or port.
+bool is_ip_literal(const std::string& text);
+
 } // namespace danemon::dns
