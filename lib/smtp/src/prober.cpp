@@ -265,12 +265,9 @@ public:
     ProbeResult probe(const ProbeRequest& request) override {
         const auto start = Clock::now();
         ProbeResult result;
+        result.endpoint = request.endpoint;
         try {
-            result.endpoint = request.endpoint;
             run_main(request, start + request.limits.total, result);
-            if (request.probe_legacy && result.failure == ProbeFailure::none) {
-                run_legacy(request, start + request.limits.total, result);
-            }
         } catch (...) {
             result.failure = ProbeFailure::smtp_error;
             if (result.phase.empty()) {
@@ -279,6 +276,10 @@ public:
             result.detail = "internal error";
         }
         result.elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+        // The same path as a caller's later pass: one rule for what the legacy sessions do.
+        if (request.probe_legacy) {
+            probe_legacy_tls(request, result);
+        }
         return result;
     }
 
@@ -288,14 +289,7 @@ public:
         }
         const auto start = Clock::now();
         const auto left = std::max(milliseconds(0), request.limits.total - result.elapsed);
-        try {
-            run_legacy(request, start + left, result);
-        } catch (...) {
-            // The main session's result stands; the legacy versions stay unknown.
-            result.legacy_tls.clear();
-            result.legacy_untested = {tls::to_string(tls::Version::tls1_0),
-                                      tls::to_string(tls::Version::tls1_1)};
-        }
+        legacy_or_untested(request, start + left, result);
         result.elapsed += std::chrono::duration_cast<milliseconds>(Clock::now() - start);
     }
 
@@ -317,6 +311,19 @@ private:
         result.cipher = main.handshake.cipher;
         result.chain = std::move(main.handshake.chain);
         result.modern_tls = negotiated && *negotiated >= Version::tls1_2;
+    }
+
+    // The legacy sessions never change the main verdict; when they fail internally, TLS 1.0
+    // and 1.1 stay untested.
+    static void legacy_or_untested(const ProbeRequest& request, Clock::time_point deadline,
+                                   ProbeResult& result) {
+        try {
+            run_legacy(request, deadline, result);
+        } catch (...) {
+            result.legacy_tls.clear();
+            result.legacy_untested = {tls::to_string(tls::Version::tls1_0),
+                                      tls::to_string(tls::Version::tls1_1)};
+        }
     }
 
     static void run_legacy(const ProbeRequest& request, Clock::time_point deadline,
