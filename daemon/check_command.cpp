@@ -1,21 +1,18 @@
-// danemon check: resolve, probe and evaluate the given domains once, print the report and
-// exit with the Nagios-style code of the worst domain.
+// danemon check: resolve, probe and evaluate the given domains once (lib/pipeline, as the
+// daemon does), print the report and exit with the Nagios-style code of the worst domain.
 #include "commands.hpp"
-#include "danemon/check/evaluate.hpp"
 #include "danemon/config/config.hpp"
-#include "danemon/monitor/monitor.hpp"
+#include "danemon/pipeline/pipeline.hpp"
 #include "danemon/report/report.hpp"
-#include "danemon/scan/scanner.hpp"
 
 #include <chrono>
-#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <limits.h>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -35,100 +32,104 @@ struct CheckArgs {
     bool no_legacy = false;
     std::vector<std::string> domains;
     std::string config;
+    // Options given on the command line win over the configuration's settings.
+    CLI::Option* timeout_option = nullptr;
+    CLI::Option* helo_option = nullptr;
+    CLI::Option* concurrency_option = nullptr;
+    CLI::Option* expiry_option = nullptr;
 };
 
-std::string local_host_name() {
-    char name[HOST_NAME_MAX + 1] = {};
-    if (gethostname(name, sizeof name) != 0 || name[0] == '\0') return "localhost";
-    return name;
+int fail(const std::string& sentence) {
+    std::cerr << "danemon check: " << sentence << "\n";
+    return 3;
 }
 
-int run_check(CheckArgs args) {
+// The settings and targets: the configuration's when --config is given, then what the
+// command line says.
+struct Plan {
+    pipeline::Settings settings;
+    std::vector<pipeline::Target> targets;
+    std::string resolver;
+};
+
+Plan plan_of(const CheckArgs& args, const std::optional<config::Config>& configured) {
+    Plan plan;
+    if (configured) {
+        plan.settings = pipeline::settings_of(*configured);
+        plan.targets = pipeline::targets_of(*configured, args.domains);
+        plan.resolver = configured->resolver;
+    } else {
+        for (const auto& d : args.domains)
+            plan.targets.push_back(pipeline::Target{d, 25, {}});
+    }
+    auto given = [&](const CLI::Option* option) { return !configured || option->count() > 0; };
+    if (given(args.timeout_option))
+        plan.settings.timeout = std::chrono::milliseconds(static_cast<long>(args.timeout * 1000));
+    if (given(args.helo_option)) plan.settings.helo_name = args.helo;
+    if (given(args.concurrency_option)) plan.settings.concurrency = args.concurrency;
+    if (given(args.expiry_option)) plan.settings.policy.expiry_warning_days = args.expiry_days;
+    plan.settings.probe_legacy = !args.no_legacy;
+    // The report holds every verdict anyway: one batch, so shared MX hosts are probed once.
+    plan.settings.batch_size = std::numeric_limits<std::size_t>::max();
+    if (args.port != 0)
+        for (auto& t : plan.targets)
+            t.port = args.port;
+    if (!args.resolver.empty()) plan.resolver = args.resolver;
+    return plan;
+}
+
+int save_chains(const std::vector<check::DomainVerdict>& verdicts, const std::string& dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return fail("cannot create " + dir + ": " + ec.message());
+    try {
+        for (const auto& path : report::save_chains(verdicts, dir))
+            std::cerr << "saved " << path << "\n";
+    } catch (const std::exception& e) {
+        return fail(e.what());
+    }
+    return 0;
+}
+
+int run_check(const CheckArgs& args) {
     std::optional<config::Config> configured;
     if (!args.config.empty()) {
-        // The configured domains (and resolver), for danemon-check.timer and cron.
         try {
             configured = config::load_config(args.config);
-            const config::Config& c = *configured;
-            if (args.domains.empty())
-                for (const auto& d : c.domains)
-                    args.domains.push_back(d.name);
-            if (args.resolver.empty()) args.resolver = c.resolver;
         } catch (const std::exception& e) {
-            std::cerr << "danemon check: " << e.what() << "\n";
-            return 3;
+            return fail(e.what());
         }
     }
-    if (args.domains.empty()) {
-        std::cerr << "danemon check: give at least one DOMAIN, or --config FILE\n";
-        return 3;
-    }
+    const Plan plan = plan_of(args, configured);
+    if (plan.targets.empty()) return fail("give at least one DOMAIN, or --config FILE");
     dns::ResolverOptions resolver_options;
     try {
-        resolver_options.server = args.resolver.empty()
+        resolver_options.server = plan.resolver.empty()
                                       ? dns::system_resolver()
-                                      : dns::parse_resolver_address(args.resolver);
+                                      : dns::parse_resolver_address(plan.resolver);
     } catch (const std::exception& e) {
-        std::cerr << "danemon check: " << e.what() << "\n";
-        return 3;
+        return fail(e.what());
     }
-    resolver_options.timeout =
-        std::chrono::milliseconds(static_cast<long>(std::min(args.timeout, 5.0) * 1000));
+    resolver_options.timeout = pipeline::dns_query_timeout(plan.settings.timeout);
     auto resolver = dns::make_ldns_resolver(resolver_options);
     auto prober = smtp::make_starttls_prober();
-
-    scan::ScanOptions options;
-    if (args.port != 0) options.port = args.port;
-    options.limits = smtp::PhaseLimits::within(
-        std::chrono::milliseconds(static_cast<long>(args.timeout * 1000)));
-    options.helo_name = args.helo.empty() ? local_host_name() : args.helo;
-    options.concurrency = args.concurrency;
-    options.probe_legacy = !args.no_legacy;
-    scan::Scanner scanner(*resolver, *prober, options);
-
-    std::vector<check::DomainFacts> facts = scanner.scan(args.domains);
-    const std::time_t now = std::time(nullptr);
-    check::Policy policy;
-    policy.expiry_warning_days = args.expiry_days;
-    if (configured) {
-        for (auto& f : facts)
-            monitor::attach_local_certificates(*configured, f);
-    }
-    // Verification is CPU work: one thread per core, domains that share an endpoint verify
-    // its chain once.
-    std::vector<check::DomainVerdict> verdicts(facts.size());
-    check::EvaluationCache cache;
-    scan::run_bounded(
-        facts.size(), std::max(1U, std::thread::hardware_concurrency()),
-        [&](std::size_t i) { verdicts[i] = check::evaluate(facts[i], policy, now, &cache); });
+    pipeline::Io io{*resolver, *prober, [] { return std::time(nullptr); }};
+    const std::vector<check::DomainVerdict> verdicts =
+        pipeline::run_all(plan.targets, plan.settings, io);
     check::Status worst = check::Status::ok;
     for (const auto& v : verdicts)
         worst = check::worse(worst, v.status);
 
     if (args.json) {
-        std::cout << report::render_json(verdicts, now);
+        std::cout << report::render_json(verdicts, std::time(nullptr));
     } else {
         report::TextOptions text;
         text.color = isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
         text.show_chain = args.show_chain;
         std::cout << report::render_text(verdicts, text);
     }
-    if (!args.save_chain.empty()) {
-        std::error_code ec;
-        std::filesystem::create_directories(args.save_chain, ec);
-        if (ec) {
-            std::cerr << "danemon check: cannot create " << args.save_chain << ": " << ec.message()
-                      << "\n";
-            return 3;
-        }
-        try {
-            for (const auto& path : report::save_chains(verdicts, args.save_chain))
-                std::cerr << "saved " << path << "\n";
-        } catch (const std::exception& e) {
-            std::cerr << "danemon check: " << e.what() << "\n";
-            return 3;
-        }
-    }
+    if (!args.save_chain.empty())
+        if (const int code = save_chains(verdicts, args.save_chain); code != 0) return code;
     return check::exit_code(worst);
 }
 
@@ -142,39 +143,49 @@ void add_check_command(CLI::App& app, std::function<int()>& run) {
     cmd->footer("Exit status: 0 ok, 1 warning, 2 critical, 3 unknown (bad arguments, internal "
                 "failure).\nExample: danemon check --resolver 127.0.0.1 example.org\n"
                 "         danemon check --save-chain ./chains example.org   (copy of the served "
-                "certificates)");
+                "certificates)\n"
+                "         danemon check --config /etc/danemon/danemon.yaml   (the configured "
+                "domains, with their ports, certificate files and settings)");
     cmd->add_option("--resolver", args->resolver,
-                    "Validating resolver ADDR[:PORT] (default: first nameserver in "
-                    "/etc/resolv.conf)");
-    cmd->add_option("--port", args->port, "SMTP port for every MX host instead of 25")
+                    "Validating resolver ADDR[:PORT] (default: the configuration's, else the "
+                    "first nameserver in /etc/resolv.conf)");
+    cmd->add_option("--port", args->port,
+                    "SMTP port for every MX host instead of 25 (or the configured port)")
         ->check(CLI::Range(1, 65535));
     cmd->add_flag("--json", args->json,
                   "Print the JSON report (contract version 1) instead of text");
-    cmd->add_option("--timeout", args->timeout,
-                    "Seconds one MX address may take in all (connect, banner, EHLO, STARTTLS, "
-                    "handshake, TLS version probes)")
-        ->check(CLI::Range(0.1, 600.0))
-        ->capture_default_str();
+    args->timeout_option =
+        cmd->add_option("--timeout", args->timeout,
+                        "Seconds one MX address may take in all (connect, banner, EHLO, "
+                        "STARTTLS, handshake, TLS version probes)")
+            ->check(CLI::Range(0.1, 600.0))
+            ->capture_default_str();
     cmd->add_flag("--show-chain", args->show_chain,
                   "Print each served chain: subject, issuer, validity, names, digests, PEM");
     cmd->add_option("--save-chain", args->save_chain,
                     "Write each served chain as PEM files into DIR (created if missing)")
         ->type_name("DIR");
-    cmd->add_option("--helo", args->helo, "Name to send in EHLO (default: this host's name)");
-    cmd->add_option("--concurrency", args->concurrency, "MX addresses probed at once")
-        ->check(CLI::Range(1, 256))
-        ->capture_default_str();
-    cmd->add_option("--expiry-warning-days", args->expiry_days,
-                    "Warn (cert-expiring) when a served certificate expires within this many days")
-        ->check(CLI::Range(0, 3650))
-        ->capture_default_str();
+    args->helo_option =
+        cmd->add_option("--helo", args->helo, "Name to send in EHLO (default: this host's name)");
+    args->concurrency_option =
+        cmd->add_option("--concurrency", args->concurrency, "MX addresses probed at once")
+            ->check(CLI::Range(1, 256))
+            ->capture_default_str();
+    args->expiry_option =
+        cmd->add_option("--expiry-warning-days", args->expiry_days,
+                        "Warn (cert-expiring) when a served certificate expires within this "
+                        "many days")
+            ->check(CLI::Range(0, 3650))
+            ->capture_default_str();
     cmd->add_flag("--no-legacy-probe", args->no_legacy,
                   "Do not test whether TLS 1.0/1.1 are still accepted (saves one connection per "
                   "address, two where TLS 1.1 is accepted)");
     cmd->add_option("DOMAIN", args->domains, "Mail domains to check");
     cmd->add_option("--config", args->config,
-                    "Check the domains of this configuration file (with its resolver) when no "
-                    "DOMAIN is given");
+                    "Take the settings (resolver, timeout, helo_name, concurrency, "
+                    "expiry_warning_days) and, when no DOMAIN is given, the domains (with their "
+                    "port and local_certs) from this configuration file; options given here "
+                    "win");
     cmd->callback([&run, args] { run = [args] { return run_check(*args); }; });
 }
 

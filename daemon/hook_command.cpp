@@ -5,7 +5,7 @@
 #include "danemon/alert/alert.hpp"
 #include "danemon/config/config.hpp"
 #include "danemon/hook/renewal.hpp"
-#include "danemon/monitor/monitor.hpp"
+#include "danemon/smtp/identity.hpp"
 #include "rollover_gate.hpp"
 
 #include <iostream>
@@ -41,7 +41,7 @@ void deliver_held_back(const std::string& config_path, const alert::AlertEvent& 
     std::vector<std::unique_ptr<alert::AlertSink>> sinks;
     if (!config_path.empty()) {
         try {
-            sinks = monitor::make_sinks(config::load_config(config_path), "localhost");
+            sinks = alert::make_sinks(config::load_config(config_path), smtp::local_host_name());
         } catch (const std::exception& e) {
             std::cerr << "danemon hook: " << e.what() << "; alerting on syslog only\n";
         }
@@ -65,6 +65,8 @@ int run_hook(const HookArgs& args) {
         std::cerr << "danemon hook: " << invocation.message << "\n";
         return 3;
     }
+    // A dry run (--now) judges only: no alert, no --then, nothing recorded.
+    const bool dry_run = !args.gate.now.empty();
     bool pass = true;
     for (const auto& cert : invocation.certificates) {
         std::ostringstream report;
@@ -73,6 +75,7 @@ int run_hook(const HookArgs& args) {
         if (code == 3) return 3;
         if (code != 0) {
             pass = false;
+            if (dry_run) continue;
             // The renewal is held back: say so where the administrator looks.
             alert::AlertEvent event{alert::EventKind::new_problem,
                                     {cert.domains.empty() ? cert.chain_file : cert.domains.front(),
@@ -90,6 +93,10 @@ int run_hook(const HookArgs& args) {
         return 2;
     }
     if (args.then.empty()) return 0;
+    if (dry_run) {
+        std::cout << "Dry run: the gate passes; not running: " << args.then << "\n";
+        return 0;
+    }
     // --then is the administrator's own command line, as in the ACME client's hook setting.
     int status = std::system(args.then.c_str());
     if (status == -1) return 3;
@@ -104,6 +111,8 @@ void add_hook_command(CLI::App& app, std::function<int()>& run) {
         "hook", "Renewal hook for certbot, acme.sh, dehydrated or lego: run the precheck gate on "
                 "the renewed certificate and run --then only when it passes");
     cmd->footer("Exit status: 0 passed (and --then's status), 2 held back, 3 bad input.\n"
+                "With --now (a dry run): the gate is judged at that time; nothing is recorded, no "
+                "alert is sent and --then is not run.\n"
                 "Ready hook files: contrib/hooks/. Example (certbot):\n  certbot renew "
                 "--deploy-hook 'danemon hook --then \"systemctl reload postfix\"'");
     cmd->add_option("--then", args->then,

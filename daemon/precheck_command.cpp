@@ -24,7 +24,10 @@ void add_precheck_command(CLI::App& app, std::function<int()>& run) {
                     "TLSA RRset already vouch for its key (and still for the served one), on every "
                     "authoritative server, for at least two TTLs?");
     cmd->footer("Exit status: 0 safe to deploy, 2 not yet (each reason, the record to publish and "
-                "the earliest safe time are printed), 3 bad input.\nExample: danemon precheck "
+                "the earliest safe time are printed), 3 bad input.\nA run without --now notes the "
+                "published "
+                "records' first-seen times in the state directory (the 2 x TTL clock); a dry run "
+                "with --now only judges.\nExample: danemon precheck "
                 "--cert /etc/letsencrypt/live/mx.example.org/fullchain.pem");
     cmd->add_option("--cert", args->cert, "The renewed certificate or full chain (PEM)")
         ->required();

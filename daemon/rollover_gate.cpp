@@ -2,27 +2,78 @@
 #include "rollover_gate.hpp"
 
 #include "danemon/dns/resolver.hpp"
+#include "danemon/localfile/read.hpp"
+#include "danemon/pipeline/pipeline.hpp"
 #include "danemon/rollover/gate.hpp"
 #include "danemon/rollover/publish.hpp"
 #include "danemon/scan/scanner.hpp"
 #include "danemon/store/store.hpp"
 #include "danemon/text/text.hpp"
 
+#include <charconv>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 
 namespace danemon::cli {
 namespace {
 
 std::optional<std::time_t> parse_time(const std::string& text) {
-    if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos)
-        return static_cast<std::time_t>(std::stoll(text));
+    if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+        long long seconds = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+        if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+        return static_cast<std::time_t>(seconds);
+    }
     std::tm tm{};
     const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
     if (end == nullptr || *end != '\0') return std::nullopt;
     return timegm(&tm);
+}
+
+// The authoritative servers' answers for the gate, each server (and address) by name.
+std::map<std::string, rollover::AuthoritativeAnswer>
+authoritative_answers(dns::Resolver& resolver, const std::string& owner,
+                      std::chrono::milliseconds timeout) {
+    const auto asked = dns::ask_authoritative_servers(resolver, owner, timeout);
+    std::map<std::string, int> addresses_of;
+    for (const auto& a : asked)
+        ++addresses_of[a.server];
+    std::map<std::string, rollover::AuthoritativeAnswer> answers;
+    for (const auto& a : asked) {
+        rollover::AuthoritativeAnswer answer;
+        answer.records = a.tlsa.records;
+        answer.ttl = a.tlsa.ttl;
+        if (a.tlsa.failed()) answer.error = a.tlsa.why.empty() ? "no answer" : a.tlsa.why;
+        // A name server with several addresses is asked at each: name them apart.
+        answers[addresses_of[a.server] > 1 ? a.server + "[" + a.address + "]" : a.server] =
+            std::move(answer);
+    }
+    return answers;
+}
+
+void print_decision(const std::string& mx_host, const rollover::GateDecision& decision,
+                    std::ostream& out) {
+    out << (decision.pass ? "[PASS] " : "[FAIL] ") << mx_host << ": "
+        << (decision.pass ? "the new certificate is vouched for by DNS on every server"
+                          : "deploying the new certificate now would break DANE delivery")
+        << "\n";
+    for (const auto& reason : decision.reasons)
+        out << "       - " << reason << "\n";
+    if (!decision.pass && !decision.record_line.empty())
+        out << "       record for the new certificate: " << decision.record_line << "\n";
+    if (!decision.pass && decision.earliest_safe_time)
+        out << "       earliest safe time: "
+            << text::utc_text(*decision.earliest_safe_time, text::UtcStyle::iso8601) << "\n";
+}
+
+// The state store: read-write for a real run, which notes what it observes; for a dry run
+// (--now) read-only when it exists, else none: a dry run records nothing.
+std::unique_ptr<store::Store> open_store(const GateOptions& options, bool dry_run) {
+    if (!dry_run) return store::Store::open(options.state_dir);
+    std::error_code ec;
+    if (!std::filesystem::exists(store::Store::database_path(options.state_dir), ec))
+        return nullptr;
+    return store::Store::open_read_only(options.state_dir);
 }
 
 } // namespace
@@ -36,31 +87,34 @@ void add_gate_options(CLI::App& cmd, GateOptions& o) {
         ->capture_default_str();
     cmd.add_option("--port", o.port, "SMTP port of the MX hosts instead of 25")
         ->check(CLI::Range(1, 65535));
-    cmd.add_option("--timeout", o.timeout, "Seconds per MX address probe")
+    cmd.add_option("--timeout", o.timeout,
+                   "Seconds per MX address probe; each DNS query waits at most this long, and "
+                   "at most 5 s")
         ->check(CLI::Range(0.1, 600.0))
         ->capture_default_str();
     cmd.add_option("--now", o.now,
-                   "Judge as if it were this time (RFC 3339 UTC like 2026-01-01T00:00:00Z, or Unix "
-                   "seconds): for dry runs and tests");
+                   "Dry run: judge as if it were this time (RFC 3339 UTC like "
+                   "2026-01-01T00:00:00Z, or Unix seconds), with the first-seen times stored "
+                   "so far; nothing is recorded, so a dry run never shortens the wait of a real "
+                   "one");
 }
 
 int run_gate(const GateOptions& options, const std::string& cert_file,
              std::vector<std::string> hosts, std::ostream& out, std::ostream& err) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(cert_file, ec)) {
-        err << "cannot read " << cert_file << ": no such file.\n";
+    auto contents = localfile::read_regular_file(cert_file, localfile::certificate_file);
+    if (!contents) {
+        err << contents.error() << ".\n";
         return 3;
     }
-    std::ifstream in(cert_file, std::ios::binary);
-    std::string contents{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    auto file = rollover::read_certificate_file(contents);
+    auto file = rollover::read_certificate_file(*contents);
     if (file.error.empty()) file.error = rollover::leaf_problem(file.chain);
     if (!file.error.empty()) {
         err << cert_file << ": " << file.error << ".\n";
         return 3;
     }
+    const bool dry_run = !options.now.empty();
     std::time_t now = std::time(nullptr);
-    if (!options.now.empty()) {
+    if (dry_run) {
         auto parsed = parse_time(options.now);
         if (!parsed) {
             err << "--now '" << options.now << "' is not a time like 2026-01-01T00:00:00Z.\n";
@@ -74,14 +128,16 @@ int run_gate(const GateOptions& options, const std::string& cert_file,
         return 3;
     }
 
+    const auto total = std::chrono::milliseconds(static_cast<long>(options.timeout * 1000));
     std::unique_ptr<dns::Resolver> resolver;
     std::unique_ptr<store::Store> store;
     try {
         dns::ResolverOptions ro;
         ro.server = options.resolver.empty() ? dns::system_resolver()
                                              : dns::parse_resolver_address(options.resolver);
+        ro.timeout = pipeline::dns_query_timeout(total);
         resolver = dns::make_ldns_resolver(ro);
-        store = store::Store::open(options.state_dir);
+        store = open_store(options, dry_run);
     } catch (const std::exception& e) {
         err << e.what() << "\n";
         return 3;
@@ -89,22 +145,24 @@ int run_gate(const GateOptions& options, const std::string& cert_file,
     auto prober = smtp::make_starttls_prober();
     scan::ScanOptions scan_options;
     if (options.port != 0) scan_options.port = options.port;
-    auto total = std::chrono::milliseconds(static_cast<long>(options.timeout * 1000));
     scan_options.limits = smtp::PhaseLimits::within(total);
     scan_options.probe_legacy = false; // the gate needs the chain, not the TLS versions
     scan::Scanner scanner(*resolver, *prober, scan_options);
 
+    if (dry_run)
+        out << "Dry run as of " << text::utc_text(now, text::UtcStyle::iso8601)
+            << ": judged with the first-seen times stored so far; nothing is recorded.\n";
     bool all_pass = true;
     for (const auto& host : hosts) {
         check::MxHostFacts facts = scanner.scan_host(host);
-        const std::string owner = "_25._tcp." + facts.tlsa_base;
-        // The RRset as published now is noted, so that the age of a new record is known
-        // on the next run even where no daemon runs.
-        if (facts.tlsa.status == dns::LookupStatus::secure)
-            store->note_tlsa_seen(owner, facts.tlsa.records, now);
+        const std::string owner = dns::tlsa_owner(facts.tlsa_base);
+        // A real run notes the RRset as published now, so that the age of a new record is
+        // known on the next run even where no daemon runs.
+        if (!dry_run) store->note_tlsa_seen(owner, facts.tlsa, now);
 
         rollover::GateInput input;
         input.mx_host = facts.mx.host;
+        input.tlsa_base = facts.tlsa_base;
         input.new_chain = dane::ServedChain{file.chain, {}};
         for (const auto& endpoint : facts.endpoints)
             if (!endpoint.chain.empty()) {
@@ -114,34 +172,13 @@ int run_gate(const GateOptions& options, const std::string& cert_file,
         input.tlsa = facts.tlsa;
         input.reference_names = facts.reference_names;
         for (const auto& record : facts.tlsa.records)
-            if (auto seen = store->tlsa_first_seen(owner, record)) input.first_seen[record] = *seen;
-        auto asked = dns::ask_authoritative_servers(*resolver, owner, total);
-        std::map<std::string, int> addresses_of;
-        for (const auto& a : asked)
-            ++addresses_of[a.server];
-        for (const auto& a : asked) {
-            rollover::AuthoritativeAnswer answer;
-            answer.records = a.tlsa.records;
-            answer.ttl = a.tlsa.ttl;
-            if (a.tlsa.failed()) answer.error = a.tlsa.why.empty() ? "no answer" : a.tlsa.why;
-            // A name server with several addresses is asked at each: name them apart.
-            std::string name =
-                addresses_of[a.server] > 1 ? a.server + "[" + a.address + "]" : a.server;
-            input.authoritative[name] = answer;
-        }
+            if (auto seen = store ? store->tlsa_first_seen(owner, record) : std::nullopt)
+                input.first_seen[record] = *seen;
+        input.authoritative =
+            authoritative_answers(*resolver, owner, pipeline::dns_query_timeout(total));
         input.now = now;
-        rollover::GateDecision decision = rollover::decide(input);
-        out << (decision.pass ? "[PASS] " : "[FAIL] ") << facts.mx.host << ": "
-            << (decision.pass ? "the new certificate is vouched for by DNS on every server"
-                              : "deploying the new certificate now would break DANE delivery")
-            << "\n";
-        for (const auto& reason : decision.reasons)
-            out << "       - " << reason << "\n";
-        if (!decision.pass && !decision.record_line.empty())
-            out << "       record for the new certificate: " << decision.record_line << "\n";
-        if (!decision.pass && decision.earliest_safe_time)
-            out << "       earliest safe time: "
-                << text::utc_text(*decision.earliest_safe_time, text::UtcStyle::iso8601) << "\n";
+        const rollover::GateDecision decision = rollover::decide(input);
+        print_decision(facts.mx.host, decision, out);
         all_pass = all_pass && decision.pass;
     }
     return all_pass ? 0 : 2;

@@ -15,8 +15,10 @@ namespace danemon::cli {
 struct GateOptions {
     std::string resolver; // "" = /etc/resolv.conf
     std::string state_dir = "/var/lib/danemon";
-    std::string now;        // "" = the clock; else RFC 3339 UTC or Unix seconds
-    double timeout = 15;    // per MX address probe and per DNS query
+    // "" = the clock, a real run that records what it observes; else a dry run at this time
+    // (RFC 3339 UTC or Unix seconds) that records nothing.
+    std::string now;
+    double timeout = 15;    // per MX address probe; each DNS query at most this, at most 5 s
     std::uint16_t port = 0; // 0 = 25
 };
 

@@ -13,41 +13,10 @@ import sys
 import tempfile
 import time
 
-from harness import (DatagramListener, Failure, expect, lab_env, lab_script_arguments, lab_tool,
-                     wait_for)
+from harness import (Daemon, DatagramListener, Failure, expect, lab_env, lab_script_arguments,
+                     lab_tool, wait_for)
 
 HOST = "mx.dane-ok.test"
-
-
-
-
-
-class Daemon:
-    def __init__(self, danemon, config, log, notify_socket):
-        self.danemon, self.config, self.log = danemon, config, log
-        self.env = dict(os.environ, NOTIFY_SOCKET=notify_socket, WATCHDOG_USEC="2000000")
-        self.proc = None
-
-    def start(self):
-        self.logfile = open(self.log, "a")
-        self.proc = subprocess.Popen([self.danemon, "daemon", "--config", self.config],
-                                     stdout=self.logfile, stderr=self.logfile, env=self.env)
-
-    def signal(self, sig):
-        os.kill(self.proc.pid, sig)
-
-    def cycles(self):
-        return open(self.log).read().count("cycle done")
-
-    def run_cycle(self):
-        before = self.cycles()
-        self.signal(signal.SIGUSR1)
-        wait_for("a cycle", lambda: self.cycles() > before)
-
-    def kill(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
 
 
 def main():

@@ -1,10 +1,11 @@
 """What the integration scripts share: their command line and lab.py on the test's run dir,
 failures as values of one kind, bounded waiting, throw-away certificates made with the
-openssl tool, a Unix datagram listener (syslog, sd_notify), and the hostile names the lab's
-bad-names listener serves."""
+openssl tool, a Unix datagram listener (syslog, sd_notify), the daemon as a child process,
+and the hostile names the lab's bad-names listener serves."""
 import argparse
 import os
 import re
+import signal
 import socket
 import sys
 import subprocess
@@ -95,6 +96,7 @@ class DatagramListener:
         self.path = path
         self.messages = []
         self.raw = []
+        self.stamped = []  # (time.monotonic() at arrival, message)
         self.sock = None
         if only_if_free and os.path.exists(path):
             return
@@ -113,9 +115,16 @@ class DatagramListener:
                 continue
             self.raw.append(data)
             self.messages.append(data.decode(errors="replace"))
+            self.stamped.append((time.monotonic(), self.messages[-1]))
 
     def seen(self, text):
         return [m for m in self.messages if text in m]
+
+    def largest_gap(self, text, start, end):
+        """The longest time between messages holding TEXT (and from START and to END, both
+        time.monotonic() values): how long systemd would have waited for one."""
+        times = [start] + [t for t, m in list(self.stamped) if text in m and start <= t <= end] + [end]
+        return max(b - a for a, b in zip(times, times[1:]))
 
     def close(self):
         if self.sock:
@@ -123,3 +132,38 @@ class DatagramListener:
             self.thread.join()
             self.sock.close()
             os.unlink(self.path)
+
+
+class Daemon:
+    """`danemon daemon --config CONFIG` as systemd would run it (NOTIFY_SOCKET, a 2 s
+    watchdog), its output appended to LOG; stopped by its PID."""
+
+    def __init__(self, danemon, config, log, notify_socket, env=None):
+        self.danemon, self.config, self.log = danemon, config, log
+        self.env = dict(os.environ if env is None else env, NOTIFY_SOCKET=notify_socket,
+                        WATCHDOG_USEC="2000000")
+        self.proc = None
+
+    def start(self, prefix=()):
+        self.logfile = open(self.log, "a")
+        self.proc = subprocess.Popen([*prefix, self.danemon, "daemon", "--config", self.config],
+                                     stdout=self.logfile, stderr=self.logfile, env=self.env)
+
+    def signal(self, sig):
+        os.kill(self.proc.pid, sig)
+
+    def text(self):
+        return open(self.log).read()
+
+    def cycles(self):
+        return self.text().count("cycle done")
+
+    def run_cycle(self, timeout=30):
+        before = self.cycles()
+        self.signal(signal.SIGUSR1)
+        wait_for("a cycle", lambda: self.cycles() > before, timeout=timeout)
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)

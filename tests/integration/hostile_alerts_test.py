@@ -20,8 +20,8 @@ import sys
 import tempfile
 import time
 
-from harness import (DatagramListener, Failure, PWNED_FILES, expect, lab_env, lab_script_arguments,
-                     lab_tool, wait_for)
+from harness import (HOSTILE_DNS_NAMES, DatagramListener, Failure, PWNED_FILES, expect, lab_env,
+                     lab_script_arguments, lab_tool, printable, wait_for)
 
 DOMAINS = {"badnames.test": "tlsa-mismatch", "badnames-ta.test": "tlsa-name-mismatch",
            "mx-odd-bytes.test": "mx-invalid-name"}
@@ -195,6 +195,34 @@ alerts:
             expect(all(0x20 <= b < 0x7F for b in line),
                    f"a control or non-ASCII byte in the syslog line {line!r}")
         expect(sum(b"code=tlsa-name-mismatch" in l for l in lines) == 1, "no name-mismatch line")
+
+        # danemon status over the state the cycle stored: the same names, escaped as in the
+        # reports, valid JSON, nothing raw on the terminal.
+        for extra in ((), ("--json",)):
+            status = subprocess.run([args.danemon, "status", "--state-dir", f"{tmp}/state", *extra],
+                                    capture_output=True, timeout=30)
+            expect(status.returncode == 2, f"status {extra} exit {status.returncode}: "
+                                           f"{status.stderr!r}")
+            for stream, what in ((status.stdout, "status output"), (status.stderr, "stderr")):
+                bad = sorted({b for b in stream if not (0x20 <= b < 0x7F or b == 0x0A)})
+                expect(not bad, f"status {extra}: {what} holds raw bytes {[hex(b) for b in bad]}")
+            out = status.stdout.decode()
+            shown = out
+            if extra:
+                doc = json.loads(out)
+                shown = "\n".join(p["message"] + " " + p["mx"] for d in doc["domains"]
+                                  for p in d["problems"])
+            expect(printable(HOSTILE_DNS_NAMES[3]) in shown and "nul\\000byte" in shown
+                   and printable(HOSTILE_DNS_NAMES[1]) in shown,
+                   f"status {extra} does not show the escaped names:\n{out}")
+            if extra:
+                expect(json.loads(json.dumps(doc)) == doc and doc["status"] == "critical",
+                       "status --json does not round-trip")
+                expect(sorted(d["domain"] for d in doc["domains"]) == sorted(DOMAINS),
+                       f"status --json domains {[d['domain'] for d in doc['domains']]}")
+            else:
+                expect(not re.search(r"^\s*(X-Injected|Bcc):", out, re.M),
+                       "a name broke out of its line in status")
     except Failure as f:
         print("FAILED: " + str(f))
         print(open(log).read()[-4000:])

@@ -403,8 +403,9 @@ def case_bad_input_files(lab):
 
 
 def case_locked_state_db(lab):
-    # Another process holds the state database's write lock: the commands that open it wait
-    # for the busy timeout (5 s), then say so in one sentence and exit 3.
+    # Another process holds the state database's write lock: the commands that write it wait
+    # for the busy timeout (5 s), then say so in one sentence and exit 3. status only reads:
+    # a writer (the daemon in a cycle) does not block it, a lock that keeps readers out does.
     import sqlite3
     with tempfile.TemporaryDirectory() as tmp:
         state = os.path.join(tmp, "state")
@@ -418,8 +419,8 @@ def case_locked_state_db(lab):
         config = os.path.join(tmp, "danemon.yaml")
         with open(config, "w") as f:
             f.write(f"domains: [dane-ok.test]\nresolver: {lab.resolver}\nstate_directory: {state}\n")
-        # BEGIN EXCLUSIVE (in WAL mode: the write lock); locking_mode EXCLUSIVE plus a write
-        # also keeps readers out.
+        # BEGIN EXCLUSIVE (in WAL mode: the write lock, readers go on); locking_mode EXCLUSIVE
+        # plus a write also keeps readers out.
         for how in ("BEGIN EXCLUSIVE", "PRAGMA locking_mode = EXCLUSIVE"):
             holder = sqlite3.connect(db, isolation_level=None, timeout=0)
             try:
@@ -433,20 +434,50 @@ def case_locked_state_db(lab):
                               precheck):
                     proc = lab.danemon(*words, timeout=30)
                     lines = [l for l in proc.stderr.splitlines() if l.strip()]
+                    expect("terminate called" not in proc.stderr and "Traceback" not in proc.stderr,
+                           "a crash: " + proc.stderr)
+                    expect(proc.elapsed < 12, f"{how}: {words[0]} took {proc.elapsed:.1f} s "
+                                              f"(busy timeout 5 s)")
+                    if words[0] == "status" and how == "BEGIN EXCLUSIVE":
+                        expect(proc.returncode == 3 and "locked" not in proc.stderr
+                               and "no check has been stored yet" in proc.stderr
+                               and proc.elapsed < 2,
+                               f"status was blocked by a writer: {proc.returncode} {proc.stderr!r}")
+                        continue
                     expect(proc.returncode == 3, f"{how}: exit {proc.returncode} for {words[0]}, "
                                                  f"expected 3: {proc.stderr}")
                     expect(len(lines) == 1 and db in lines[0] and "locked" in lines[0],
                            f"{how}: {words[0]}: not one sentence naming the locked {db}: "
                            f"{proc.stderr!r}")
-                    expect("terminate called" not in proc.stderr and "Traceback" not in proc.stderr,
-                           "a crash: " + proc.stderr)
-                    expect(proc.elapsed < 12, f"{how}: {words[0]} took {proc.elapsed:.1f} s "
-                                              f"(busy timeout 5 s)")
             finally:
                 holder.close()
         after = lab.danemon("status", "--state-dir", state)
         expect(after.returncode in (0, 1, 2, 3) and "locked" not in after.stderr,
                f"still locked after the holder closed: {after.stderr}")
+
+
+def case_check_config_settings(lab):
+    # check --config takes the configuration's per-domain port and its timeout, as the daemon
+    # does (danemon-check.service); options on the command line win.
+    with tempfile.TemporaryDirectory() as tmp:
+        config = os.path.join(tmp, "danemon.yaml")
+        with open(config, "w") as f:
+            f.write(f"domains:\n  - name: dane-ok.test\n    port: 2599\n  - silent.test\n"
+                    f"resolver: {lab.resolver}\ntimeout: 2s\n")
+        proc = lab.danemon("check", "--json", "--config", config, timeout=60)
+        doc = json.loads(proc.stdout)
+        by_domain = {d["domain"]: d for d in doc["domains"]}
+        ep = by_domain["dane-ok.test"]["mx"][0]["endpoints"][0]
+        expect(ep["port"] == 2599 and "mx-unreachable" in codes_of(by_domain["dane-ok.test"]),
+               f"the configured port was not probed: {json.dumps(ep)}")
+        expect(proc.elapsed < run_bound(2), f"took {proc.elapsed:.1f} s with timeout: 2s "
+                                            f"(silent.test waits out the timeout)")
+        expect(proc.returncode == 2, f"exit {proc.returncode}")
+        override = lab.danemon("check", "--json", "--config", config, "--port", "25",
+                               "dane-ok.test", timeout=60)
+        d = json.loads(override.stdout)["domains"][0]
+        expect(override.returncode == 0 and d["mx"][0]["endpoints"][0]["port"] == 25,
+               f"--port 25 did not win over the configured port: exit {override.returncode}")
 
 
 def case_bad_arguments(lab):

@@ -12,6 +12,25 @@ int rank(const std::string& severity) {
     return severity == "critical" ? 2 : severity == "warning" ? 1 : 0;
 }
 
+// Whether the verdict observed the place of a problem it no longer reports, so that the
+// problem is really gone: the domain, MX host or address was looked at to the end this time,
+// or it is no longer published (the MX host left the MX RRset, the address its A/AAAA RRset)
+// by lookups that completed. A lookup that failed or a probe that did not get through the
+// handshake observed nothing: the problem is unknown, not recovered.
+bool observed_gone(const check::DomainVerdict& v, const store::AlertKey& key) {
+    if (!v.complete) return false;
+    if (key.mx.empty()) return true;
+    const check::MxVerdict* host = nullptr;
+    for (const auto& mx : v.mx)
+        if (mx.host == key.mx) host = &mx;
+    if (host == nullptr) return true;
+    if (key.address.empty()) return host->complete;
+    if (!host->lookups_complete) return false;
+    for (const auto& e : host->endpoints)
+        if (e.probe.endpoint.address == key.address) return e.complete;
+    return true;
+}
+
 } // namespace
 
 const char* to_string(EventKind kind) {
@@ -40,7 +59,9 @@ Decision decide(const std::vector<store::AlertState>& previous,
 
     Decision d;
     std::set<store::AlertKey> present;
+    std::map<std::string, const check::DomainVerdict*> verdict_of;
     for (const auto& v : verdicts) {
+        verdict_of[v.domain] = &v;
         for (const auto& p : v.all_problems()) {
             if (p.severity == check::Severity::info) continue;
             store::AlertKey key{v.domain, p.mx, p.address, p.code};
@@ -66,9 +87,13 @@ Decision decide(const std::vector<store::AlertState>& previous,
             d.states.push_back(std::move(state));
         }
     }
-    for (const auto& [key, state] : before)
-        if (!present.count(key))
+    for (const auto& [key, state] : before) {
+        if (present.count(key)) continue;
+        if (observed_gone(*verdict_of.at(key.domain), key))
             d.events.push_back({EventKind::recovered, key, state.severity, state.message, now});
+        else
+            d.states.push_back(state); // unknown this time: first seen and last alerted stay
+    }
     return d;
 }
 

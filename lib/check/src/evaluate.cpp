@@ -3,6 +3,7 @@
 #include "danemon/check/evaluate.hpp"
 
 #include "danemon/dns/resolver.hpp"
+#include "danemon/rollover/publish.hpp"
 #include "danemon/rollover/rules.hpp"
 #include "danemon/text/text.hpp"
 
@@ -15,6 +16,11 @@ namespace danemon::check {
 namespace {
 
 using dns::LookupStatus;
+
+bool has_code(const std::vector<Problem>& problems, const char* code) {
+    return std::any_of(problems.begin(), problems.end(),
+                       [code](const Problem& p) { return p.code == code; });
+}
 
 Problem problem(const char* code, Severity severity, std::string message, std::string mx = {},
                 std::string address = {}) {
@@ -53,10 +59,6 @@ std::string join(const std::vector<std::string>& items, const char* separator = 
     return out;
 }
 
-std::string tlsa_owner(const std::string& base) {
-    return "_25._tcp." + base;
-}
-
 std::string endpoint_text(const smtp::ProbeEndpoint& e) {
     bool v6 = e.address.find(':') != std::string::npos;
     return (v6 ? "[" + e.address + "]" : e.address) + ":" + std::to_string(e.port);
@@ -69,7 +71,7 @@ std::string record_to_publish(const std::string& base, const dane::ServedChain& 
         dane::association_data(chain.der.front(), dane::selector_spki, dane::matching_sha256);
     if (!data) return {};
     dane::TlsaRecord record{dane::usage_dane_ee, dane::selector_spki, dane::matching_sha256, *data};
-    return tlsa_owner(base) + ". IN TLSA " + dane::to_presentation(record);
+    return rollover::zone_file_line(base, record);
 }
 
 // What DANE means for one MX host, from its DNS facts alone.
@@ -154,13 +156,13 @@ void check_dane(EndpointVerdict& e, const MxHostFacts& host, std::time_t now,
                 EvaluationCache* cache) {
     const std::string where = host.mx.host + " at " + endpoint_text(e.probe.endpoint);
     const std::string& address = e.probe.endpoint.address;
-    const std::string owner = tlsa_owner(host.tlsa_base);
+    const std::string owner = dns::tlsa_owner(host.tlsa_base);
     dane::DaneInput input{host.tlsa.records, host.reference_names, e.probe.chain, now};
     dane::DaneVerdict verdict = cache ? cache->verify(input) : dane::verify(input);
     // RFC 7671 section 9: a stale stronger digest hides a matching weaker one. Critical when
     // that is why verification fails; then it replaces the generic tlsa-mismatch below.
     std::optional<rollover::Finding> stale_digest =
-        rollover::digest_stale(host.mx.host, where, host.tlsa.records, verdict);
+        rollover::digest_stale(host.tlsa_base, where, host.tlsa.records, verdict);
     if (stale_digest) e.problems.push_back(adopt(*stale_digest, host.mx.host, address));
     switch (verdict.outcome) {
     case dane::DaneOutcome::pass:
@@ -251,7 +253,7 @@ EndpointVerdict evaluate_endpoint(const smtp::ProbeResult& probe, const MxHostFa
             e.problems.push_back(problem(
                 code::starttls_missing, Severity::critical,
                 where + " does not offer STARTTLS although TLSA records are published at " +
-                    tlsa_owner(host.tlsa_base) +
+                    dns::tlsa_owner(host.tlsa_base) +
                     ": DANE senders defer all mail to it (RFC 7672 section 2.2). Enable STARTTLS "
                     "(Postfix: smtpd_tls_security_level = may) or withdraw the TLSA records.",
                 name, address));
@@ -288,6 +290,7 @@ EndpointVerdict evaluate_endpoint(const smtp::ProbeResult& probe, const MxHostFa
     if (!d.usable.empty()) check_dane(e, host, now, cache);
     check_expiry(e, name, policy, now);
     check_issuer_expiry(e, name, now);
+    e.complete = probe.legacy_untested.empty() && !has_code(e.problems, code::check_incomplete);
     return e;
 }
 
@@ -317,7 +320,7 @@ void check_address_lookups(MxVerdict& m, const MxHostFacts& host) {
 
 void check_tlsa_lookup(MxVerdict& m, const MxHostFacts& host, const HostDane& d,
                        bool domain_has_dane, bool validating) {
-    const std::string owner = tlsa_owner(host.tlsa_base);
+    const std::string owner = dns::tlsa_owner(host.tlsa_base);
     if (!validating) return;
     const auto& tlsa = host.tlsa;
     if (d.addresses_secure) {
@@ -424,7 +427,7 @@ void check_local_certificates(MxVerdict& m, const MxHostFacts& host, const HostD
                             "The certificate file " + local.path +
                                 " (what the MTA serves after its next "
                                 "reload or restart) matches no usable TLSA record at " +
-                                tlsa_owner(host.tlsa_base) +
+                                dns::tlsa_owner(host.tlsa_base) +
                                 ": DANE senders will refuse mail from then on. Publish " + publish +
                                 " now, wait two TTLs, then reload.",
                             host.mx.host));
@@ -498,10 +501,12 @@ MxVerdict evaluate_host(const MxHostFacts& host, const HostDane& d, bool domain_
     MxVerdict m;
     m.host = host.mx.host;
     m.preference = host.mx.preference;
-    m.tlsa_name = tlsa_owner(host.tlsa_base);
+    m.tlsa_name = dns::tlsa_owner(host.tlsa_base);
     m.tlsa_dnssec = dnssec_word(host.tlsa);
+    m.tlsa_status = host.tlsa.status;
     if (!dns::is_host_name(host.mx.host)) {
         m.problems.push_back(invalid_mx_name(host));
+        m.lookups_complete = m.complete = true; // nothing else is looked up or probed
         return m;
     }
     m.tlsa_ttl = host.tlsa.ttl;
@@ -511,12 +516,17 @@ MxVerdict evaluate_host(const MxHostFacts& host, const HostDane& d, bool domain_
     check_tlsa_lookup(m, host, d, domain_has_dane, validating);
     // RFC 7671 section 8.1: with a single usable record no next key can be pre-published.
     if (d.secure_rrset)
-        if (auto finding = rollover::rollover_missing(host.mx.host, host.tlsa))
+        if (auto finding = rollover::rollover_missing(host.mx.host, host.tlsa_base, host.tlsa))
             m.problems.push_back(adopt(*finding, host.mx.host));
     for (const auto& probe : host.endpoints)
         m.endpoints.push_back(evaluate_endpoint(probe, host, d, policy, now, cache));
     check_consistency(m);
     check_local_certificates(m, host, d, now, cache);
+    m.lookups_complete =
+        !host.ipv4.failed() && !host.ipv6.failed() && !(d.addresses_secure && host.tlsa.failed());
+    m.complete = m.lookups_complete && !has_code(m.problems, code::check_incomplete) &&
+                 std::all_of(m.endpoints.begin(), m.endpoints.end(),
+                             [](const EndpointVerdict& e) { return e.complete; });
     return m;
 }
 
@@ -582,6 +592,7 @@ DomainVerdict evaluate(const DomainFacts& facts, const Policy& policy, std::time
     v.domain = facts.domain;
     v.mx_dnssec = dnssec_word(facts.mx);
     const bool validating = facts.resolver.validating;
+    v.complete = validating && !facts.mx.failed();
     if (!validating)
         v.problems.push_back(problem(code::resolver_not_validating, Severity::critical,
                                      facts.resolver.why.empty()

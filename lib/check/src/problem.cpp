@@ -17,6 +17,18 @@ const char* to_string(Severity severity) {
     return "critical";
 }
 
+std::optional<Severity> severity_from_string(std::string_view name) {
+    for (const Severity s : {Severity::info, Severity::warning, Severity::critical})
+        if (name == to_string(s)) return s;
+    return std::nullopt;
+}
+
+std::optional<Status> status_from_string(std::string_view name) {
+    for (const Status s : {Status::ok, Status::warning, Status::critical, Status::unknown})
+        if (name == to_string(s)) return s;
+    return std::nullopt;
+}
+
 const char* to_string(Status status) {
     switch (status) {
     case Status::ok:

@@ -36,6 +36,10 @@ std::string normalize_name(std::string name) {
     return name;
 }
 
+std::string tlsa_owner(const std::string& base) {
+    return "_25._tcp." + normalize_name(base);
+}
+
 bool is_host_name(const std::string& name) {
     if (name.empty() || name.size() > 253) return false;
     std::size_t start = 0;

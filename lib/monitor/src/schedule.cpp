@@ -1,4 +1,4 @@
-// Which domains are due: per-domain intervals with random jitter.
+// Which domains are due: per-domain intervals with random jitter, on the monotonic clock.
 #include "danemon/monitor/monitor.hpp"
 
 #include <algorithm>
@@ -8,44 +8,51 @@ namespace danemon::monitor {
 Schedule::Schedule(std::uint64_t seed)
     : random_(seed) {}
 
-void Schedule::configure(const config::Config& config, std::time_t now) {
+void Schedule::configure(const config::Config& config, Instant now) {
     std::map<std::string, Entry> next;
     for (const auto& d : config.domains) {
         Entry e;
         e.interval = d.interval.value_or(config.interval);
         auto old = entries_.find(d.name);
-        e.due = old == entries_.end() ? now : std::min(old->second.due, now + e.interval.count());
+        e.due = old == entries_.end() ? now : std::min(old->second.due, now + e.interval);
         next.emplace(d.name, e);
     }
     entries_ = std::move(next);
     jitter_ = config.jitter;
 }
 
-std::vector<std::string> Schedule::due(std::time_t now) const {
+std::vector<std::string> Schedule::due(Instant now) const {
     std::vector<std::string> out;
     for (const auto& [name, e] : entries_)
         if (e.due <= now) out.push_back(name);
     return out;
 }
 
-void Schedule::checked(const std::vector<std::string>& domains, std::time_t now) {
+void Schedule::checked(const std::vector<std::string>& domains, Instant now) {
     std::uniform_int_distribution<long> spread(0, static_cast<long>(jitter_.count()));
     for (const auto& d : domains) {
         auto it = entries_.find(d);
         if (it != entries_.end())
-            it->second.due = now + it->second.interval.count() + spread(random_);
+            it->second.due = now + it->second.interval + std::chrono::seconds(spread(random_));
     }
 }
 
-void Schedule::all_due(std::time_t now) {
+void Schedule::retry(const std::vector<std::string>& domains, Instant at) {
+    for (const auto& d : domains) {
+        auto it = entries_.find(d);
+        if (it != entries_.end()) it->second.due = at;
+    }
+}
+
+void Schedule::all_due(Instant now) {
     for (auto& [name, e] : entries_)
         e.due = std::min(e.due, now);
 }
 
-std::time_t Schedule::next_due() const {
-    std::time_t next = 0;
+std::optional<Schedule::Instant> Schedule::next_due() const {
+    std::optional<Instant> next;
     for (const auto& [name, e] : entries_)
-        if (next == 0 || e.due < next) next = e.due;
+        if (!next || e.due < *next) next = e.due;
     return next;
 }
 

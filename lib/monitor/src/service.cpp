@@ -1,14 +1,19 @@
 // The service loop: signals through a signalfd, the cycle on a worker thread so that the
-// loop keeps answering systemd's watchdog, SIGHUP reloads, SIGTERM stops within 5 s.
+// loop keeps answering systemd's watchdog, SIGHUP reloads at once (a running cycle finishes
+// on the wiring it started with), SIGTERM stops within 5 s.
 #include "danemon/monitor/monitor.hpp"
+#include "danemon/pipeline/pipeline.hpp"
+#include "danemon/smtp/identity.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <future>
-#include <limits.h>
 #include <malloc.h>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <poll.h>
+#include <set>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/signalfd.h>
@@ -18,41 +23,229 @@
 namespace danemon::monitor {
 namespace {
 
-std::string host_name() {
-    char name[HOST_NAME_MAX + 1] = {};
-    if (gethostname(name, sizeof name) != 0 || name[0] == '\0') return "localhost";
-    return name;
-}
+using Clock = std::chrono::steady_clock;
 
 void notify(const std::string& state) {
     if (std::getenv("NOTIFY_SOCKET")) sd_notify(0, state.c_str());
 }
 
-std::unique_ptr<dns::Resolver> make_resolver(const config::Config& c) {
-    dns::ResolverOptions options;
-    options.server =
-        c.resolver.empty() ? dns::system_resolver() : dns::parse_resolver_address(c.resolver);
-    options.timeout = std::chrono::milliseconds(5000);
-    return dns::make_ldns_resolver(options);
-}
-
-// Everything that a configuration determines, rebuilt on reload.
+// Everything a configuration determines that a cycle uses. A running cycle holds its own
+// reference, so that a reload replaces the wiring without waiting for the cycle.
 struct Wiring {
-    std::shared_ptr<const config::Config> config;
+    config::Config config;
     std::unique_ptr<dns::Resolver> resolver;
     std::vector<std::unique_ptr<alert::AlertSink>> sinks;
-    std::unique_ptr<metrics::HttpEndpoint> endpoint;
 };
 
-Wiring wire(config::Config loaded, const std::string& host) {
+std::shared_ptr<const Wiring> wire(config::Config loaded, const std::string& host) {
+    auto w = std::make_shared<Wiring>();
     if (loaded.helo_name.empty()) loaded.helo_name = host;
-    Wiring w;
-    w.config = std::make_shared<const config::Config>(std::move(loaded));
-    w.resolver = make_resolver(*w.config);
-    w.sinks = make_sinks(*w.config, host);
-    if (!w.config->metrics.listen.empty())
-        w.endpoint = std::make_unique<metrics::HttpEndpoint>(w.config->metrics.listen);
+    w->config = std::move(loaded);
+    dns::ResolverOptions options;
+    options.server = w->config.resolver.empty() ? dns::system_resolver()
+                                                : dns::parse_resolver_address(w->config.resolver);
+    options.timeout = pipeline::dns_query_timeout(
+        std::chrono::duration_cast<std::chrono::milliseconds>(w->config.timeout));
+    w->resolver = dns::make_ldns_resolver(options);
+    w->sinks = alert::make_sinks(w->config, host);
     return w;
+}
+
+// The one sentence of a start-up failure, once: under systemd the logger writes to the
+// journal (where stderr goes too), otherwise the logger is stderr itself.
+void report_start_failure(const std::string& sentence) {
+    if (std::getenv("JOURNAL_STREAM") != nullptr)
+        spdlog::critical("{}", sentence);
+    else
+        std::fprintf(stderr, "danemon daemon: %s\n", sentence.c_str());
+}
+
+class Service {
+public:
+    Service(std::string config_path, int signal_fd)
+        : config_path_(std::move(config_path))
+        , signal_fd_(signal_fd)
+        , host_(smtp::local_host_name()) {}
+
+    int run();
+
+private:
+    bool start();
+    void start_due_cycle(Clock::time_point now);
+    void finish_cycle();
+    void publish_metrics();
+    // False when the service is to stop now.
+    bool handle_signal(const signalfd_siginfo& info);
+    void reload();
+    int wait_ms(Clock::time_point now) const;
+
+    std::string config_path_;
+    int signal_fd_;
+    std::string host_;
+    std::shared_ptr<const Wiring> wiring_;
+    std::unique_ptr<store::Store> store_;
+    std::unique_ptr<smtp::Prober> prober_ = smtp::make_starttls_prober();
+    std::unique_ptr<metrics::HttpEndpoint> endpoint_;
+    Schedule schedule_;
+    std::map<std::string, metrics::DomainSample> samples_; // written by the cycle only
+    std::uint64_t watchdog_usec_ = 0;
+    std::optional<std::future<CycleSummary>> running_;
+    std::vector<std::string> running_domains_;
+    bool stopping_ = false;
+};
+
+bool Service::start() {
+    try {
+        wiring_ = wire(config::load_config(config_path_), host_);
+        store_ = store::Store::open(wiring_->config.state_directory);
+        if (!wiring_->config.metrics.listen.empty())
+            endpoint_ = std::make_unique<metrics::HttpEndpoint>(wiring_->config.metrics.listen);
+    } catch (const std::exception& e) {
+        report_start_failure(e.what());
+        return false;
+    }
+    schedule_.configure(wiring_->config, Clock::now());
+    if (std::getenv("NOTIFY_SOCKET") == nullptr || sd_watchdog_enabled(0, &watchdog_usec_) <= 0)
+        watchdog_usec_ = 0;
+    spdlog::info("started config={} domains={} state={}", config_path_,
+                 wiring_->config.domains.size(), wiring_->config.state_directory);
+    notify("READY=1\nSTATUS=started, first cycle pending");
+    return true;
+}
+
+void Service::start_due_cycle(Clock::time_point now) {
+    if (running_ || stopping_) return;
+    auto due = schedule_.due(now);
+    if (due.empty()) return;
+    running_domains_ = due;
+    running_ = std::async(std::launch::async, [this, wiring = wiring_, due = std::move(due)] {
+        CycleIo io{*wiring->resolver, *prober_, *store_, {}, [] { return std::time(nullptr); }};
+        for (const auto& sink : wiring->sinks)
+            io.sinks.push_back(sink.get());
+        return run_cycle(wiring->config, due, io, samples_);
+    });
+}
+
+void Service::finish_cycle() {
+    try {
+        const CycleSummary s = running_->get();
+        schedule_.checked(running_domains_, Clock::now());
+        spdlog::info("cycle done {}", s.status_line());
+        notify("STATUS=" + s.status_line());
+        publish_metrics();
+    } catch (const std::exception& e) {
+        // A batch's transaction did not commit: its domains stay due and are retried.
+        spdlog::error("cycle failed error=\"{}\"", e.what());
+        schedule_.retry(running_domains_, Clock::now() + std::chrono::seconds(60));
+        notify("STATUS=cycle failed, retrying in 60 s: " + std::string(e.what()));
+    }
+    running_.reset();
+    // Worker threads leave freed memory in their malloc arenas; hand it back between
+    // cycles, when the daemon only waits.
+    malloc_trim(0);
+}
+
+// Rendered only where someone reads it (10,000 domains make megabytes). A metrics failure
+// is logged; the cycle is stored whatever happens here.
+void Service::publish_metrics() {
+    std::set<std::string> configured;
+    for (const auto& d : wiring_->config.domains)
+        configured.insert(d.name);
+    std::erase_if(samples_, [&](const auto& entry) { return !configured.count(entry.first); });
+    const std::string& textfile = wiring_->config.metrics.textfile;
+    try {
+        if (endpoint_) {
+            std::string text = metrics::render(samples_);
+            if (!textfile.empty()) metrics::write_textfile(textfile, text);
+            endpoint_->publish(std::move(text));
+        } else if (!textfile.empty()) {
+            metrics::write_textfile(textfile,
+                                    [&](std::ostream& out) { metrics::render(out, samples_); });
+        }
+    } catch (const std::exception& e) {
+        spdlog::error("metrics not written error=\"{}\"", e.what());
+    }
+}
+
+// A new configuration takes effect at once; a cycle in flight finishes on the wiring it
+// started with. An invalid configuration is refused and the running one kept.
+void Service::reload() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    notify("RELOADING=1\nMONOTONIC_USEC=" +
+           std::to_string(static_cast<std::uint64_t>(ts.tv_sec) * 1000000 +
+                          static_cast<std::uint64_t>(ts.tv_nsec) / 1000));
+    try {
+        auto next = wire(config::load_config(config_path_), host_);
+        if (next->config.state_directory != wiring_->config.state_directory)
+            spdlog::warn("reload state_directory changed; it takes effect at the next restart");
+        if (next->config.metrics.listen != wiring_->config.metrics.listen) {
+            endpoint_.reset(); // the old address is free before the new one is bound
+            if (!next->config.metrics.listen.empty())
+                endpoint_ = std::make_unique<metrics::HttpEndpoint>(next->config.metrics.listen);
+        }
+        wiring_ = std::move(next);
+        schedule_.configure(wiring_->config, Clock::now());
+        spdlog::info("reloaded config={} domains={}", config_path_, wiring_->config.domains.size());
+        notify("READY=1\nSTATUS=configuration reloaded");
+    } catch (const std::exception& e) {
+        spdlog::error("reload failed, keeping the running configuration: {}", e.what());
+        notify("READY=1\nSTATUS=reload failed, running on the previous configuration");
+    }
+}
+
+bool Service::handle_signal(const signalfd_siginfo& info) {
+    switch (info.ssi_signo) {
+    case SIGUSR1:
+        spdlog::info("check requested signal=USR1");
+        schedule_.all_due(Clock::now());
+        return true;
+    case SIGHUP:
+        reload();
+        return true;
+    default:
+        break;
+    }
+    spdlog::info("stopping signal={}", info.ssi_signo == SIGTERM ? "TERM" : "INT");
+    notify("STOPPING=1");
+    stopping_ = true;
+    if (!running_) return false;
+    // A cycle in flight gets four seconds; each batch's transaction commits whole or not at
+    // all, so leaving without it loses only that cycle's unfinished batch, never stored state.
+    if (running_->wait_for(std::chrono::seconds(4)) != std::future_status::ready) {
+        spdlog::warn("stopping without waiting for the running cycle");
+        std::fflush(nullptr);
+        _exit(0);
+    }
+    finish_cycle();
+    return false;
+}
+
+// Until the next due domain, at most a minute, and at most half the watchdog interval.
+int Service::wait_ms(Clock::time_point now) const {
+    long ms = 60000;
+    if (running_) ms = 1000;
+    if (const auto next = schedule_.next_due(); next && !running_)
+        ms = std::clamp<long>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(*next - now).count(), 0, ms);
+    if (watchdog_usec_ > 0) ms = std::min<long>(ms, static_cast<long>(watchdog_usec_ / 2000));
+    return static_cast<int>(ms);
+}
+
+int Service::run() {
+    if (!start()) return 3;
+    for (;;) {
+        start_due_cycle(Clock::now());
+        pollfd p{signal_fd_, POLLIN, 0};
+        const int ready = poll(&p, 1, wait_ms(Clock::now()));
+        if (watchdog_usec_ > 0) notify("WATCHDOG=1");
+        if (running_ && running_->wait_for(std::chrono::seconds(0)) == std::future_status::ready)
+            finish_cycle();
+        if (ready <= 0) continue;
+        signalfd_siginfo info{};
+        if (read(signal_fd_, &info, sizeof info) != sizeof info) continue;
+        if (!handle_signal(info)) return 0;
+    }
 }
 
 } // namespace
@@ -61,162 +254,18 @@ int run_service(const std::string& config_path) {
     // Signals are taken from a signalfd; every thread created later inherits the mask.
     sigset_t mask;
     sigemptyset(&mask);
-    sigaddset(&mask, SIGHUP);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGINT);
-    sigaddset(&mask, SIGUSR1);
+    for (const int sig : {SIGHUP, SIGTERM, SIGINT, SIGUSR1})
+        sigaddset(&mask, sig);
     pthread_sigmask(SIG_BLOCK, &mask, nullptr);
     signal(SIGPIPE, SIG_IGN);
-    int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+    const int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
     if (sfd < 0) {
         spdlog::critical("cannot create a signalfd: {}", std::strerror(errno));
         return 3;
     }
-    const std::string host = host_name();
-
-    Wiring current;
-    std::unique_ptr<store::Store> store;
-    try {
-        current = wire(config::load_config(config_path), host);
-        store = store::Store::open(current.config->state_directory);
-    } catch (const std::exception& e) {
-        // One sentence, once: under systemd the logger writes to the journal (where stderr
-        // goes too), otherwise the logger is stderr itself, so the plain line suffices.
-        if (std::getenv("JOURNAL_STREAM") != nullptr)
-            spdlog::critical("{}", e.what());
-        else
-            std::fprintf(stderr, "danemon daemon: %s\n", e.what());
-        return 3;
-    }
-    auto prober = smtp::make_starttls_prober();
-    Schedule schedule;
-    schedule.configure(*current.config, std::time(nullptr));
-    std::map<std::string, metrics::DomainSample> samples;
-    spdlog::info("started config={} domains={} state={}", config_path,
-                 current.config->domains.size(), current.config->state_directory);
-    notify("READY=1\nSTATUS=started, first cycle pending");
-
-    std::uint64_t watchdog_usec = 0;
-    bool watchdog = std::getenv("NOTIFY_SOCKET") && sd_watchdog_enabled(0, &watchdog_usec) > 0;
-    std::optional<std::future<CycleSummary>> running;
-    std::vector<std::string> running_domains;
-    bool stopping = false;
-
-    for (;;) {
-        const std::time_t now = std::time(nullptr);
-        if (!running && !stopping) {
-            auto due = schedule.due(now);
-            if (!due.empty()) {
-                running_domains = due;
-                auto config = current.config;
-                running = std::async(std::launch::async, [&, config, due] {
-                    CycleIo io{
-                        *current.resolver, *prober, *store, {}, [] { return std::time(nullptr); }};
-                    for (auto& sink : current.sinks)
-                        io.sinks.push_back(sink.get());
-                    return run_cycle(*config, due, io, samples);
-                });
-            }
-        }
-        int wait_ms = 1000;
-        if (watchdog)
-            wait_ms = static_cast<int>(std::min<std::uint64_t>(1000, watchdog_usec / 2000));
-        if (!running && schedule.next_due() > now)
-            wait_ms = static_cast<int>(
-                std::min<std::time_t>((schedule.next_due() - now) * 1000, wait_ms * 60));
-        if (watchdog)
-            wait_ms = static_cast<int>(
-                std::min<std::uint64_t>(static_cast<std::uint64_t>(wait_ms), watchdog_usec / 2000));
-        pollfd p{sfd, POLLIN, 0};
-        int ready = poll(&p, 1, wait_ms);
-        if (watchdog) notify("WATCHDOG=1");
-
-        if (running && running->wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
-            try {
-                CycleSummary s = running->get();
-                schedule.checked(running_domains, std::time(nullptr));
-                spdlog::info("cycle done {}", s.status_line());
-                notify("STATUS=" + s.status_line());
-                // Rendered only where someone reads it (10,000 domains make megabytes). The
-                // cycle is stored whatever happens here: a metrics failure is logged, and the
-                // schedule stays.
-                const bool textfile = !current.config->metrics.textfile.empty();
-                try {
-                    if (current.endpoint) {
-                        std::string text = metrics::render(samples);
-                        if (textfile)
-                            metrics::write_textfile(current.config->metrics.textfile, text);
-                        current.endpoint->publish(std::move(text));
-                    } else if (textfile) {
-                        metrics::write_textfile(
-                            current.config->metrics.textfile,
-                            [&](std::ostream& out) { metrics::render(out, samples); });
-                    }
-                } catch (const std::exception& e) {
-                    spdlog::error("metrics not written error=\"{}\"", e.what());
-                }
-                // Worker threads leave freed memory in their malloc arenas; hand it back
-                // between cycles, when the daemon only waits.
-                malloc_trim(0);
-            } catch (const std::exception& e) {
-                // The cycle's transaction did not commit: the domains stay due and are retried.
-                spdlog::error("cycle failed error=\"{}\"", e.what());
-                schedule.checked(running_domains,
-                                 std::time(nullptr) - current.config->interval.count() + 60);
-            }
-            running.reset();
-            if (stopping) break;
-        }
-        if (ready <= 0) continue;
-        signalfd_siginfo info{};
-        if (read(sfd, &info, sizeof info) != sizeof info) continue;
-        if (info.ssi_signo == SIGUSR1) {
-            spdlog::info("check requested signal=USR1");
-            schedule.all_due(std::time(nullptr));
-            continue;
-        }
-        if (info.ssi_signo == SIGHUP) {
-            timespec ts{};
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            notify("RELOADING=1\nMONOTONIC_USEC=" +
-                   std::to_string(static_cast<std::uint64_t>(ts.tv_sec) * 1000000 +
-                                  static_cast<std::uint64_t>(ts.tv_nsec) / 1000));
-            try {
-                if (running) running->wait(); // the cycle uses the current wiring
-                if (running) {
-                    schedule.checked(running_domains, std::time(nullptr));
-                    running->get();
-                    running.reset();
-                }
-                Wiring next = wire(config::load_config(config_path), host);
-                if (next.config->state_directory != current.config->state_directory)
-                    spdlog::warn(
-                        "reload state_directory changed; it takes effect at the next restart");
-                current = std::move(next);
-                schedule.configure(*current.config, std::time(nullptr));
-                spdlog::info("reloaded config={} domains={}", config_path,
-                             current.config->domains.size());
-                notify("READY=1\nSTATUS=configuration reloaded");
-            } catch (const std::exception& e) {
-                spdlog::error("reload failed, keeping the running configuration: {}", e.what());
-                notify("READY=1\nSTATUS=reload failed, running on the previous configuration");
-            }
-        } else {
-            spdlog::info("stopping signal={}", info.ssi_signo == SIGTERM ? "TERM" : "INT");
-            notify("STOPPING=1");
-            stopping = true;
-            if (!running) break;
-            // A cycle in flight gets four seconds; its transaction commits whole or not at
-            // all, so leaving without it loses only that cycle, never stored state.
-            if (running->wait_for(std::chrono::seconds(4)) != std::future_status::ready) {
-                spdlog::warn("stopping without waiting for the running cycle");
-                std::fflush(nullptr);
-                _exit(0);
-            }
-        }
-    }
+    const int code = Service(config_path, sfd).run();
     close(sfd);
-    return 0;
+    return code;
 }
 
 } // namespace danemon::monitor

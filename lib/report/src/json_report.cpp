@@ -3,29 +3,19 @@
 #include "danemon/dane/tlsa.hpp"
 #include "danemon/report/report.hpp"
 #include "danemon/text/text.hpp"
+#include "json_parts.hpp"
 
 #include <nlohmann/json.hpp>
 
 namespace danemon::report {
 namespace {
 
+using detail::problems_json;
 using nlohmann::json;
 using text::printable;
 
 std::string rfc3339(std::time_t t) {
     return text::utc_text(t, text::UtcStyle::iso8601);
-}
-
-// nlohmann::json throws on invalid UTF-8; bytes from the network are made printable first.
-json problems_json(const std::vector<check::Problem>& problems) {
-    json list = json::array();
-    for (const auto& p : problems)
-        list.push_back({{"code", p.code},
-                        {"severity", check::to_string(p.severity)},
-                        {"message", printable(p.message)},
-                        {"mx", printable(p.mx)},
-                        {"address", printable(p.address)}});
-    return list;
 }
 
 json chain_json(const std::vector<dane::CertificateSummary>& chain) {

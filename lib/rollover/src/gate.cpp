@@ -45,7 +45,8 @@ std::string failure_text(const dane::DaneVerdict& verdict) {
 GateDecision decide(const GateInput& input) {
     GateDecision d;
     const std::string mx = dns::normalize_name(input.mx_host);
-    const std::string owner = tlsa_owner(mx);
+    const std::string base = input.tlsa_base.empty() ? mx : dns::normalize_name(input.tlsa_base);
+    const std::string owner = dns::tlsa_owner(base);
     if (input.new_chain.empty()) {
         d.reasons.push_back("The new certificate file holds no certificate.");
         return d;
@@ -91,12 +92,12 @@ GateDecision decide(const GateInput& input) {
                                    "records: keep its record published beside the new one "
                                    "until the switch";
                 if (!current.suggested.empty())
-                    text += " (" + zone_file_line(mx, current.suggested.front()) + ")";
+                    text += " (" + zone_file_line(base, current.suggested.front()) + ")";
                 d.reasons.push_back(text + ".");
             }
         }
     }
-    if (d.record) d.record_line = zone_file_line(mx, *d.record);
+    if (d.record) d.record_line = zone_file_line(base, *d.record);
     if (!d.record_published && d.record)
         d.reasons.push_back("Publish " + d.record_line + " beside the current record, then wait " +
                             wait + " before deploying the new certificate.");

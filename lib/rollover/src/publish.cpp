@@ -157,12 +157,8 @@ std::vector<std::string> publishable_host_names(const dane::Bytes& leaf_der) {
     return hosts;
 }
 
-std::string tlsa_owner(const std::string& mx_host) {
-    return "_25._tcp." + dns::normalize_name(mx_host) + ".";
-}
-
-std::string zone_file_line(const std::string& mx_host, const dane::TlsaRecord& record) {
-    return tlsa_owner(mx_host) + " IN TLSA " + dane::to_presentation(record);
+std::string zone_file_line(const std::string& tlsa_base, const dane::TlsaRecord& record) {
+    return dns::tlsa_owner(tlsa_base) + ". IN TLSA " + dane::to_presentation(record);
 }
 
 } // namespace danemon::rollover

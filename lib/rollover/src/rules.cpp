@@ -3,11 +3,10 @@
 #include "danemon/rollover/rules.hpp"
 
 #include "danemon/dns/resolver.hpp"
-#include "danemon/rollover/publish.hpp"
 
 namespace danemon::rollover {
 
-std::optional<Finding> rollover_missing(const std::string& mx_host,
+std::optional<Finding> rollover_missing(const std::string& mx_host, const std::string& tlsa_base,
                                         const dns::Lookup<dane::TlsaRecord>& tlsa) {
     // Only a secure RRset puts DANE in effect (RFC 7672 section 2.2); without it nothing
     // breaks at renewal.
@@ -20,7 +19,7 @@ std::optional<Finding> rollover_missing(const std::string& mx_host,
         ++count;
     }
     if (count != 1) return std::nullopt;
-    const std::string owner = tlsa_owner(mx_host);
+    const std::string owner = dns::tlsa_owner(tlsa_base);
     std::string message =
         owner + " has a single usable TLSA record (" + dane::to_presentation(*usable) + "): ";
     if (usable->usage == dane::usage_dane_ta)
@@ -37,7 +36,7 @@ std::optional<Finding> rollover_missing(const std::string& mx_host,
     return Finding{code::tlsa_rollover_missing, FindingSeverity::warning, std::move(message)};
 }
 
-std::optional<Finding> digest_stale(const std::string& mx_host, const std::string& where,
+std::optional<Finding> digest_stale(const std::string& tlsa_base, const std::string& where,
                                     const std::vector<dane::TlsaRecord>& records,
                                     const dane::DaneVerdict& verdict) {
     if (verdict.records.size() != records.size()) return std::nullopt;
@@ -54,7 +53,7 @@ std::optional<Finding> digest_stale(const std::string& mx_host, const std::strin
                 continue;
             const bool breaks = verdict.outcome == dane::DaneOutcome::fail;
             std::string message =
-                "At " + tlsa_owner(mx_host) + " the record " + dane::to_presentation(stale) +
+                "At " + dns::tlsa_owner(tlsa_base) + " the record " + dane::to_presentation(stale) +
                 " matches no certificate served by " + where +
                 ", and because it is the stronger digest, senders "
                 "ignore the matching " +

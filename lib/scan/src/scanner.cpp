@@ -11,10 +11,6 @@
 namespace danemon::scan {
 namespace {
 
-std::string tlsa_owner(const std::string& base) {
-    return "_25._tcp." + base;
-}
-
 using ProbeKey = std::tuple<std::string, std::uint16_t, std::string>; // address, port, SNI
 
 } // namespace
@@ -53,16 +49,16 @@ check::MxHostFacts Scanner::resolve_host(const dns::MxRecord& mx) {
     std::string target = aliased.cname_chain.empty() ? std::string() : aliased.cname_chain.back();
     host.tlsa_base = mx.host;
     if (!target.empty() && aliased.authenticated) {
-        auto expanded = resolver_.lookup_tlsa(tlsa_owner(target));
+        auto expanded = resolver_.lookup_tlsa(dns::tlsa_owner(target));
         if (expanded.status == dns::LookupStatus::nodata ||
             expanded.status == dns::LookupStatus::nxdomain) {
-            host.tlsa = resolver_.lookup_tlsa(tlsa_owner(mx.host));
+            host.tlsa = resolver_.lookup_tlsa(dns::tlsa_owner(mx.host));
         } else {
             host.tlsa = std::move(expanded);
             host.tlsa_base = target;
         }
     } else {
-        host.tlsa = resolver_.lookup_tlsa(tlsa_owner(mx.host));
+        host.tlsa = resolver_.lookup_tlsa(dns::tlsa_owner(mx.host));
     }
     for (const auto& name : {host.tlsa_base, mx.host, target})
         if (!name.empty() && std::find(host.reference_names.begin(), host.reference_names.end(),

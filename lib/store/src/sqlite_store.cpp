@@ -8,6 +8,7 @@
 #include <map>
 #include <sqlite3.h>
 #include <string_view>
+#include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
 #include <utility>
@@ -84,11 +85,12 @@ struct StmtFinalize {
 using DbHandle = std::unique_ptr<sqlite3, DbClose>;
 using StmtHandle = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
 
-check::Status status_from_string(std::string_view text) {
-    if (text == "ok") return check::Status::ok;
-    if (text == "warning") return check::Status::warning;
-    if (text == "critical") return check::Status::critical;
-    return check::Status::unknown;
+// Names written by another version of danemon read as the most careful value.
+check::Status status_from_text(std::string_view text) {
+    return check::status_from_string(text).value_or(check::Status::unknown);
+}
+check::Severity severity_from_text(std::string_view text) {
+    return check::severity_from_string(text).value_or(check::Severity::critical);
 }
 
 // Turns an SQLite result code into one sentence naming the file and what to do.
@@ -171,10 +173,18 @@ private:
 
 class SqliteStore final : public Store {
 public:
+    struct ReadOnly {};
+
     SqliteStore(std::string directory, std::chrono::milliseconds busy_timeout)
         : directory_(std::move(directory))
         , path_(database_path(directory_)) {
         open_database(busy_timeout);
+    }
+
+    SqliteStore(std::string directory, std::chrono::milliseconds busy_timeout, ReadOnly)
+        : directory_(std::move(directory))
+        , path_(database_path(directory_)) {
+        open_existing_read_only(busy_timeout);
     }
 
     [[noreturn]] void fail(int rc, std::string_view doing) const {
@@ -233,9 +243,10 @@ public:
                 .bind(2, std::int64_t{history_per_domain})
                 .run();
             for (const auto& mx : verdict.mx) {
-                if (mx.tlsa_name.empty()) continue;
+                std::vector<dane::TlsaRecord> records;
                 for (const auto& tlsa : mx.tlsa)
-                    insert_tlsa_seen(mx.tlsa_name, tlsa.record, at);
+                    records.push_back(tlsa.record);
+                note_if_secure(mx.tlsa_name, mx.tlsa_status, records, at);
             }
             Statement(*this, "DELETE FROM alert_state WHERE domain = ?1")
                 .bind(1, verdict.domain)
@@ -268,11 +279,10 @@ public:
         txn.commit();
     }
 
-    void note_tlsa_seen(const std::string& owner, const std::vector<dane::TlsaRecord>& records,
+    void note_tlsa_seen(const std::string& owner, const dns::Lookup<dane::TlsaRecord>& tlsa,
                         std::time_t now) override {
         Transaction txn(*this);
-        for (const auto& record : records)
-            insert_tlsa_seen(owner, record, now);
+        note_if_secure(owner, tlsa.status, tlsa.records, now);
         txn.commit();
     }
 
@@ -289,15 +299,15 @@ public:
         return static_cast<std::time_t>(q.integer(0));
     }
 
-    std::vector<DomainStatus> latest() override {
+    std::vector<check::VerdictSummary> latest() override {
         Transaction txn(*this, "BEGIN"); // one consistent snapshot for both queries
-        std::vector<DomainStatus> out;
+        std::vector<check::VerdictSummary> out;
         std::map<std::string, std::size_t> index;
         Statement q(*this, "SELECT domain, status, checked_at FROM domain_status ORDER BY domain");
         while (q.step()) {
-            DomainStatus status;
+            check::VerdictSummary status;
             status.domain = q.text(0);
-            status.status = status_from_string(q.text(1));
+            status.status = status_from_text(q.text(1));
             status.checked_at = static_cast<std::time_t>(q.integer(2));
             index.emplace(status.domain, out.size());
             out.push_back(std::move(status));
@@ -307,8 +317,8 @@ public:
         while (p.step()) {
             auto it = index.find(p.text(0));
             if (it == index.end()) continue;
-            out[it->second].problems.push_back(
-                StoredProblem{p.text(1), p.text(2), p.text(3), p.text(4), p.text(5)});
+            out[it->second].problems.push_back(check::Problem{
+                p.text(1), severity_from_text(p.text(2)), p.text(3), p.text(4), p.text(5)});
         }
         txn.commit();
         return out;
@@ -390,6 +400,15 @@ private:
         bool open_ = true;
     };
 
+    // The one rule for the rollover clock: records count as published from the first time
+    // they were seen in a DNSSEC-secure RRset (status secure: found and validated).
+    void note_if_secure(const std::string& owner, dns::LookupStatus status,
+                        const std::vector<dane::TlsaRecord>& records, std::int64_t now) {
+        if (owner.empty() || status != dns::LookupStatus::secure) return;
+        for (const auto& record : records)
+            insert_tlsa_seen(owner, record, now);
+    }
+
     void insert_tlsa_seen(const std::string& owner, const dane::TlsaRecord& record,
                           std::int64_t now) {
         Statement(*this, "INSERT OR IGNORE INTO tlsa_seen (owner, usage, selector, matching, "
@@ -408,6 +427,50 @@ private:
         return q.step() ? q.integer(0) : 0;
     }
 
+    // Never creates or changes anything: the directory and a non-empty danemon.db must exist.
+    void open_existing_read_only(std::chrono::milliseconds busy_timeout) {
+        struct stat st {};
+        if (::stat(directory_.c_str(), &st) != 0) {
+            if (errno == ENOENT)
+                throw StoreError("no check has been stored yet: the state directory " + directory_ +
+                                 " does not exist");
+            throw StoreError("cannot read the state directory " + directory_ + " (" +
+                             std::strerror(errno) + ")");
+        }
+        if (!S_ISDIR(st.st_mode))
+            throw StoreError("the state directory " + directory_ + " is not a directory");
+        if (::stat(path_.c_str(), &st) != 0) {
+            if (errno == ENOENT)
+                throw StoreError("no check has been stored yet in " + directory_ + " (no " + path_ +
+                                 ")");
+            throw StoreError("cannot read " + path_ + " (" + std::strerror(errno) + ")");
+        }
+        if (!S_ISREG(st.st_mode)) throw StoreError(path_ + " is not a regular file");
+        if (st.st_size == 0)
+            throw StoreError(path_ + " is empty: no check has been stored in it yet");
+        if (::access(path_.c_str(), R_OK) != 0)
+            throw StoreError("cannot read " + path_ + " (" + std::strerror(errno) + ")");
+        open_connection(SQLITE_OPEN_READONLY, busy_timeout);
+        const std::int64_t app_id = pragma_integer("PRAGMA application_id");
+        if (app_id != application_id)
+            throw StoreError(path_ + " is not a danemon state database; move it away or choose "
+                                     "another state_directory");
+        const std::int64_t version = pragma_integer("PRAGMA user_version");
+        if (version != schema_version)
+            throw StoreError(path_ + " has schema version " + std::to_string(version) +
+                             ", which this danemon does not know (it knows " +
+                             std::to_string(schema_version) + ")");
+    }
+
+    void open_connection(int flags, std::chrono::milliseconds busy_timeout) {
+        sqlite3* raw = nullptr;
+        const int rc = sqlite3_open_v2(path_.c_str(), &raw, flags, nullptr);
+        db_.reset(raw); // closed even when opening failed
+        if (rc != SQLITE_OK) fail(rc, "opening");
+        sqlite3_extended_result_codes(db_.get(), 1);
+        sqlite3_busy_timeout(db_.get(), static_cast<int>(busy_timeout.count()));
+    }
+
     void open_database(std::chrono::milliseconds busy_timeout) {
         std::error_code ec;
         std::filesystem::create_directories(directory_, ec);
@@ -422,13 +485,7 @@ private:
                              "); make it writable for danemon or choose another "
                              "state_directory");
 
-        sqlite3* raw = nullptr;
-        const int rc = sqlite3_open_v2(path_.c_str(), &raw,
-                                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-        db_.reset(raw); // closed even when opening failed
-        if (rc != SQLITE_OK) fail(rc, "opening");
-        sqlite3_extended_result_codes(db_.get(), 1);
-        sqlite3_busy_timeout(db_.get(), static_cast<int>(busy_timeout.count()));
+        open_connection(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, busy_timeout);
         exec("PRAGMA foreign_keys = ON");
 
         // Reading the header is the first I/O: a non-SQLite file fails here (NOTADB).
@@ -513,6 +570,11 @@ std::string Store::database_path(const std::string& directory) {
 std::unique_ptr<Store> Store::open(const std::string& directory,
                                    std::chrono::milliseconds busy_timeout) {
     return std::make_unique<SqliteStore>(directory, busy_timeout);
+}
+
+std::unique_ptr<Store> Store::open_read_only(const std::string& directory,
+                                             std::chrono::milliseconds busy_timeout) {
+    return std::make_unique<SqliteStore>(directory, busy_timeout, SqliteStore::ReadOnly{});
 }
 
 } // namespace danemon::store

@@ -113,13 +113,13 @@ public:
             entries[e.id] = e;
         }
     }
-    void note_tlsa_seen(const std::string&, const std::vector<dane::TlsaRecord>&,
+    void note_tlsa_seen(const std::string&, const dns::Lookup<dane::TlsaRecord>&,
                         std::time_t) override {}
     std::optional<std::time_t> tlsa_first_seen(const std::string&,
                                                const dane::TlsaRecord&) override {
         return std::nullopt;
     }
-    std::vector<store::DomainStatus> latest() override { return {}; }
+    std::vector<check::VerdictSummary> latest() override { return {}; }
     std::vector<store::AlertState> alert_states() override { return {}; }
     std::vector<store::OutboxEntry> due(const std::string& channel, std::time_t now) override {
         std::vector<store::OutboxEntry> out;

@@ -1,6 +1,7 @@
 // When alerts go out: on a change of state, with reminders, never once per cycle.
 #include "danemon/alert/alert.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 using namespace danemon;
@@ -8,13 +9,18 @@ using alert::EventKind;
 
 namespace {
 
+// One MX host with one address, observed to the end (every lookup and the probe completed).
 check::DomainVerdict verdict(const std::string& domain,
                              std::vector<std::pair<std::string, check::Severity>> problems) {
     check::DomainVerdict v;
     v.domain = domain;
+    v.complete = true;
     check::MxVerdict mx;
     mx.host = "mx." + domain;
+    mx.lookups_complete = mx.complete = true;
     check::EndpointVerdict e;
+    e.probe.endpoint = {mx.host, "192.0.2.1", 25};
+    e.complete = true;
     for (const auto& [code, severity] : problems)
         e.problems.push_back({code, severity, code + " sentence", mx.host, "192.0.2.1"});
     mx.endpoints.push_back(e);
@@ -114,4 +120,74 @@ TEST_CASE("the outbox payload keeps the event") {
     CHECK(back.key == e.key);
     CHECK(back.message == "No usable TLSA record\\x0d\\x0aBcc: x");
     CHECK_THROWS_WITH(alert::from_json("{"), Catch::Contains("unreadable alert"));
+}
+
+TEST_CASE("a problem at an address that could not be probed is unknown, not recovered") {
+    auto a = alert::decide({}, {verdict("a.test", {{"tlsa-mismatch", check::Severity::critical}})},
+                           1000, day);
+    // The address stops answering: the mismatch cannot be observed, so no recovery is sent
+    // and its first-seen and last-alerted times carry forward.
+    auto down = verdict("a.test", {{"mx-unreachable", check::Severity::critical}});
+    down.mx[0].endpoints[0].complete = false;
+    down.mx[0].complete = false;
+    auto unreachable = alert::decide(a.states, {down}, 2000, day);
+    REQUIRE(unreachable.events.size() == 1);
+    CHECK(unreachable.events[0].kind == EventKind::new_problem);
+    CHECK(unreachable.events[0].key.code == "mx-unreachable");
+    REQUIRE(unreachable.states.size() == 2);
+    const auto kept = std::find_if(unreachable.states.begin(), unreachable.states.end(),
+                                   [](const auto& s) { return s.key.code == "tlsa-mismatch"; });
+    REQUIRE(kept != unreachable.states.end());
+    CHECK(kept->first_seen == 1000);
+    CHECK(kept->last_alerted == 1000);
+    // It persists unobserved: nothing more is sent, not even a reminder a day later.
+    CHECK(alert::decide(unreachable.states, {down}, 3000, day).events.empty());
+    CHECK(alert::decide(unreachable.states, {down}, 1000 + 86400, day).events.empty());
+    // Back, and the mismatch is still there: no new alert for it, the unreachable recovers.
+    auto back = alert::decide(unreachable.states,
+                              {verdict("a.test", {{"tlsa-mismatch", check::Severity::critical}})},
+                              4000, day);
+    REQUIRE(back.events.size() == 1);
+    CHECK(back.events[0].kind == EventKind::recovered);
+    CHECK(back.events[0].key.code == "mx-unreachable");
+}
+
+TEST_CASE("a failed MX lookup or resolver check leaves every stored problem as it was") {
+    auto a = alert::decide({}, {verdict("a.test", {{"tlsa-mismatch", check::Severity::critical}})},
+                           1000, day);
+    check::DomainVerdict failed;
+    failed.domain = "a.test";
+    failed.problems.push_back({"dns-error", check::Severity::critical, "s", "", ""});
+    auto d = alert::decide(a.states, {failed}, 2000, day);
+    REQUIRE(d.events.size() == 1);
+    CHECK(d.events[0].key.code == "dns-error");
+    CHECK(d.states.size() == 2);
+}
+
+TEST_CASE("a failed TLSA lookup leaves the problems of the host's addresses as they were") {
+    auto a = alert::decide({}, {verdict("a.test", {{"tlsa-mismatch", check::Severity::critical}})},
+                           1000, day);
+    auto v = verdict("a.test", {});
+    v.mx[0].lookups_complete = v.mx[0].complete = false;
+    v.mx[0].problems.push_back({"dns-error", check::Severity::critical, "s", "mx.a.test", ""});
+    auto d = alert::decide(a.states, {v}, 2000, day);
+    REQUIRE(d.events.size() == 1);
+    CHECK(d.events[0].key.code == "dns-error");
+    CHECK(d.states.size() == 2);
+}
+
+TEST_CASE("problems of an MX host or address that is no longer published recover") {
+    auto a = alert::decide({}, {verdict("a.test", {{"tlsa-mismatch", check::Severity::critical}})},
+                           1000, day);
+    auto moved = verdict("a.test", {});
+    moved.mx[0].endpoints[0].probe.endpoint.address = "192.0.2.2"; // the A record changed
+    auto d = alert::decide(a.states, {moved}, 2000, day);
+    REQUIRE(d.events.size() == 1);
+    CHECK(d.events[0].kind == EventKind::recovered);
+    auto gone = verdict("a.test", {});
+    gone.mx[0].host = "mx2.a.test"; // the MX RRset names another host
+    d = alert::decide(a.states, {gone}, 2000, day);
+    REQUIRE(d.events.size() == 1);
+    CHECK(d.events[0].kind == EventKind::recovered);
+    CHECK(d.states.empty());
 }

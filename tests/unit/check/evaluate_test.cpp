@@ -447,3 +447,61 @@ TEST_CASE("MX hosts and addresses beyond the scan's caps are a check-truncated w
     CHECK_THAT(first(v, "check-truncated").message, Catch::Contains("40 MX host(s)"));
     CHECK_THAT(first(v, "check-truncated").message, Catch::Contains("12 address(es)"));
 }
+
+TEST_CASE("the rollover advice for a CNAME'd MX host names the owner at the alias target") {
+    // mx.example.test is an alias of mail.provider.test, where senders find the TLSA records
+    // (RFC 7671 section 7): the advice and the record to publish must name that owner.
+    auto h = host("mx.example.test", {leaf_311()}, {served("chain.pem")});
+    h.tlsa_base = "mail.provider.test";
+    h.reference_names = {"mail.provider.test", "mx.example.test"};
+    auto v = run(domain({h}));
+    const auto p = first(v, "tlsa-rollover-missing");
+    CHECK_THAT(p.message, Catch::StartsWith("_25._tcp.mail.provider.test has a single usable"));
+    CHECK(v.mx[0].tlsa_name == "_25._tcp.mail.provider.test");
+}
+
+TEST_CASE("a fully observed domain is complete at every level") {
+    auto v = run(domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})}));
+    CHECK(v.complete);
+    CHECK(v.mx[0].lookups_complete);
+    CHECK(v.mx[0].complete);
+    CHECK(v.mx[0].endpoints[0].complete);
+}
+
+TEST_CASE("an address that could not be probed is not complete, nor is its host") {
+    smtp::ProbeResult down;
+    down.endpoint = {"mx.example.test", "192.0.2.25", 25};
+    down.failure = smtp::ProbeFailure::unreachable;
+    down.phase = "connect";
+    down.detail = "connection refused";
+    auto v = run(domain({host("mx.example.test", current_and_issuer(), {down})}));
+    CHECK(v.complete);
+    CHECK(v.mx[0].lookups_complete);
+    CHECK_FALSE(v.mx[0].complete);
+    CHECK_FALSE(v.mx[0].endpoints[0].complete);
+    // TLS 1.0/1.1 sessions that did not answer leave the endpoint incomplete too.
+    auto untested = served("chain.pem");
+    untested.legacy_untested = {"TLSv1", "TLSv1.1"};
+    CHECK_FALSE(run(domain({host("mx.example.test", current_and_issuer(), {untested})}))
+                    .mx[0]
+                    .endpoints[0]
+                    .complete);
+}
+
+TEST_CASE("a failed TLSA lookup of a host with secure addresses leaves its lookups incomplete") {
+    auto h = host("mx.example.test", current_and_issuer(), {served("chain.pem")});
+    h.tlsa = none<dane::TlsaRecord>(LookupStatus::error);
+    auto v = run(domain({h}));
+    CHECK(v.complete);
+    CHECK_FALSE(v.mx[0].lookups_complete);
+    CHECK_FALSE(v.mx[0].complete);
+}
+
+TEST_CASE("a failed MX lookup or a resolver that does not validate leaves the domain incomplete") {
+    auto f = domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})});
+    f.mx = none<dns::MxRecord>(LookupStatus::error);
+    CHECK_FALSE(run(f).complete);
+    auto g = domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})});
+    g.resolver = {false, "no AD bit"};
+    CHECK_FALSE(run(g).complete);
+}

@@ -110,3 +110,25 @@ TEST_CASE("colour is added only when asked for") {
     std::string coloured = report::render_text({sample()}, report::TextOptions{true, false});
     CHECK(coloured.rfind("\x1b[31m[CRIT]\x1b[0m example.test", 0) == 0);
 }
+
+TEST_CASE("danemon status shows stored names and messages escaped, in text and JSON") {
+    // What a cycle stored from a hostile certificate (control bytes, invalid UTF-8) must not
+    // reach the terminal raw nor break the JSON.
+    check::VerdictSummary d;
+    d.domain = "badnames.test";
+    d.status = check::Status::critical;
+    d.checked_at = 1795000000;
+    d.problems.push_back({"tlsa-name-mismatch", check::Severity::critical,
+                          "names (\x1b[2J\x1b[31mred.test, \xff\xfe\xc3.utf8.test) \r\nBcc: x",
+                          "mx.badnames.test", "127.0.25.20"});
+    const std::string text = report::render_status_text({d}, {});
+    CHECK(text == "[CRIT] badnames.test  critical  checked 2026-11-18T11:06:40Z\n"
+                  "       critical tlsa-name-mismatch: names (\\x1b[2J\\x1b[31mred.test, "
+                  "\\xff\\xfe\\xc3.utf8.test) \\x0d\\x0aBcc: x (mx.badnames.test 127.0.25.20)\n");
+    const auto doc = nlohmann::json::parse(report::render_status_json({d}));
+    CHECK(doc["status"] == "critical");
+    CHECK(doc["domains"][0]["checked_at"] == "2026-11-18T11:06:40Z");
+    CHECK(doc["domains"][0]["problems"][0]["message"] ==
+          "names (\\x1b[2J\\x1b[31mred.test, \\xff\\xfe\\xc3.utf8.test) \\x0d\\x0aBcc: x");
+    CHECK(doc["domains"][0]["problems"][0]["address"] == "127.0.25.20");
+}

@@ -91,9 +91,8 @@ TEST_CASE("a record missing on one authoritative server fails the gate") {
     const auto d = decide(in);
     CHECK_FALSE(d.pass);
     REQUIRE(d.reasons.size() == 1);
-    CHECK(
-        d.reasons[0] ==
-        "ns2.example.test. does not serve the new key's record at _25._tcp.mx.example.test. yet.");
+    CHECK(d.reasons[0] ==
+          "ns2.example.test. does not serve the new key's record at _25._tcp.mx.example.test yet.");
 }
 
 TEST_CASE("an authoritative server that cannot be asked fails the gate") {
@@ -101,7 +100,7 @@ TEST_CASE("an authoritative server that cannot be asked fails the gate") {
     in.authoritative["ns2.example.test"] = AuthoritativeAnswer{{}, 0, "timeout"};
     const auto d = decide(in);
     CHECK_FALSE(d.pass);
-    CHECK(has_reason(d, "ns2.example.test. could not be asked for _25._tcp.mx.example.test. "
+    CHECK(has_reason(d, "ns2.example.test. could not be asked for _25._tcp.mx.example.test "
                         "(timeout)"));
 }
 
@@ -134,7 +133,7 @@ TEST_CASE("an insecure TLSA RRset fails the gate") {
     const auto d = decide(in);
     CHECK_FALSE(d.pass);
     REQUIRE(d.reasons.size() == 1);
-    CHECK(d.reasons[0] == "The TLSA RRset at _25._tcp.mx.example.test. is not DNSSEC-secure: "
+    CHECK(d.reasons[0] == "The TLSA RRset at _25._tcp.mx.example.test is not DNSSEC-secure: "
                           "senders ignore it; sign the zone.");
 }
 
@@ -184,4 +183,20 @@ TEST_CASE("a stale stronger digest hides the next key's record (digest agility)"
     const auto d = decide(in);
     CHECK_FALSE(d.pass);
     CHECK(has_reason(d, "hidden by a stronger digest"));
+}
+
+TEST_CASE("the gate for a CNAME'd MX host names the records at the alias target") {
+    // mx.example.test is an alias of mail.provider.test, whose TLSA RRset senders use (RFC
+    // 7671 section 7): the record to publish and every reason name that owner.
+    auto in = current_plus_next();
+    in.tlsa_base = "mail.provider.test";
+    in.new_chain = load_chain("chain-wrong-name.pem");
+    const auto d = decide(in);
+    CHECK_FALSE(d.pass);
+    CHECK(d.record_line == "_25._tcp.mail.provider.test. IN TLSA " +
+                               dane::to_presentation(ee311("chain-wrong-name.pem")));
+    CHECK(has_reason(d, "Publish _25._tcp.mail.provider.test. IN TLSA 3 1 1 "));
+    CHECK(has_reason(d, "does not serve the new key's record at _25._tcp.mail.provider.test yet"));
+    for (const auto& reason : d.reasons)
+        CHECK(reason.find("_25._tcp.mx.example.test") == std::string::npos);
 }

@@ -32,41 +32,42 @@ dane::DaneVerdict verify_chain(const std::vector<dane::TlsaRecord>& records) {
 } // namespace
 
 TEST_CASE("tlsa-rollover-missing: a single usable DANE-EE record") {
-    const auto finding =
-        rollover_missing("mx.example.test", secure({record_for("chain.pem", 0, 3, 1)}));
+    const auto finding = rollover_missing("mx.example.test", "mx.example.test",
+                                          secure({record_for("chain.pem", 0, 3, 1)}));
     REQUIRE(finding);
     CHECK(finding->code == "tlsa-rollover-missing");
     CHECK(finding->severity == FindingSeverity::warning);
-    CHECK(finding->message.rfind(
-              "_25._tcp.mx.example.test. has a single usable TLSA record (3 1 1 ", 0) == 0);
+    CHECK(finding->message.rfind("_25._tcp.mx.example.test has a single usable TLSA record (3 1 1 ",
+                                 0) == 0);
     CHECK(finding->message.find("--reuse-key") != std::string::npos);
     CHECK(finding->message.find("next key's record beside it") != std::string::npos);
 }
 
 TEST_CASE("tlsa-rollover-missing: unusable records do not count as a next key") {
     const dane::TlsaRecord pkix{1, 1, 1, dane::Bytes(32, 0x11)};
-    CHECK(rollover_missing("mx.example.test", secure({record_for("chain.pem", 0, 3, 1), pkix})));
+    CHECK(rollover_missing("mx.example.test", "mx.example.test",
+                           secure({record_for("chain.pem", 0, 3, 1), pkix})));
 }
 
 TEST_CASE("tlsa-rollover-missing: a single DANE-TA record names the CA change") {
-    const auto finding =
-        rollover_missing("mx.example.test", secure({record_for("chain.pem", 1, 2, 1)}));
+    const auto finding = rollover_missing("mx.example.test", "mx.example.test",
+                                          secure({record_for("chain.pem", 1, 2, 1)}));
     REQUIRE(finding);
     CHECK(finding->message.find("issuing CA changes") != std::string::npos);
 }
 
 TEST_CASE("tlsa-rollover-missing: silent for current + next, insecure or absent RRsets") {
     CHECK_FALSE(rollover_missing(
-        "mx.example.test",
+        "mx.example.test", "mx.example.test",
         secure({record_for("chain.pem", 0, 3, 1), record_for("chain-next.pem", 0, 3, 1)})));
     auto insecure = secure({record_for("chain.pem", 0, 3, 1)});
     insecure.status = dns::LookupStatus::insecure;
     insecure.authenticated = false;
-    CHECK_FALSE(rollover_missing("mx.example.test", insecure));
+    CHECK_FALSE(rollover_missing("mx.example.test", "mx.example.test", insecure));
     dns::Lookup<dane::TlsaRecord> nodata;
     nodata.status = dns::LookupStatus::nodata;
     nodata.authenticated = true;
-    CHECK_FALSE(rollover_missing("mx.example.test", nodata));
+    CHECK_FALSE(rollover_missing("mx.example.test", "mx.example.test", nodata));
 }
 
 TEST_CASE("tlsa-digest-stale: critical when the stale SHA-512 record breaks verification") {
@@ -105,4 +106,24 @@ TEST_CASE("tlsa-digest-stale: silent when the strongest digest matches") {
                                                    record_for("chain.pem", 0, 3, 2)};
     CHECK_FALSE(digest_stale("mx.example.test", "mx.example.test at 192.0.2.25:25", weak_stale,
                              verify_chain(weak_stale)));
+}
+
+TEST_CASE("tlsa-rollover-missing of a CNAME'd MX host names the owner senders look up") {
+    // mx.example.test is an alias of mail.provider.test, whose TLSA RRset senders use (RFC
+    // 7671 section 7): the advice must name that owner, not one nobody looks up.
+    const auto finding = rollover_missing("mx.example.test", "mail.provider.test",
+                                          secure({record_for("chain.pem", 0, 3, 1)}));
+    REQUIRE(finding);
+    CHECK(finding->message.rfind("_25._tcp.mail.provider.test has a single usable TLSA record",
+                                 0) == 0);
+    CHECK(finding->message.find("_25._tcp.mx.example.test") == std::string::npos);
+}
+
+TEST_CASE("tlsa-digest-stale of a CNAME'd MX host names the owner senders look up") {
+    const std::vector<dane::TlsaRecord> records{record_for("chain.pem", 0, 3, 1),
+                                                {3, 1, 2, dane::Bytes(64, 0x5A)}};
+    const auto finding = digest_stale("mail.provider.test", "mx.example.test at 192.0.2.25:25",
+                                      records, verify_chain(records));
+    REQUIRE(finding);
+    CHECK(finding->message.rfind("At _25._tcp.mail.provider.test the record 3 1 2 ", 0) == 0);
 }

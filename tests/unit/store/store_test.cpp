@@ -57,12 +57,22 @@ check::DomainVerdict verdict(const std::string& domain, check::Status status,
     check::MxVerdict mx;
     mx.host = "mx." + domain;
     mx.tlsa_name = "_25._tcp.mx." + domain;
+    mx.tlsa_status = dns::LookupStatus::secure;
     for (auto& r : records)
         mx.tlsa.push_back(check::TlsaVerdict{r, {}});
     mx.problems.push_back(check::Problem{check::code::tlsa_mismatch, check::Severity::critical,
                                          "No TLSA record matches.", mx.host, ""});
     v.mx.push_back(mx);
     return v;
+}
+
+dns::Lookup<dane::TlsaRecord> secure_rrset(std::vector<dane::TlsaRecord> records,
+                                           dns::LookupStatus status = dns::LookupStatus::secure) {
+    dns::Lookup<dane::TlsaRecord> lookup;
+    lookup.status = status;
+    lookup.authenticated = status == dns::LookupStatus::secure;
+    lookup.records = std::move(records);
+    return lookup;
 }
 
 store::AlertState alert(const std::string& domain, const std::string& code, std::time_t first) {
@@ -128,9 +138,9 @@ TEST_CASE("record_cycle and latest round trip, reopen keeps everything") {
     CHECK(latest[1].checked_at == 1000);
     REQUIRE(latest[1].problems.size() == 2);
     CHECK(latest[1].problems[0].code == "dnssec-insecure");
-    CHECK(latest[1].problems[0].severity == "warning");
+    CHECK(latest[1].problems[0].severity == check::Severity::warning);
     CHECK(latest[1].problems[1].code == "tlsa-mismatch");
-    CHECK(latest[1].problems[1].severity == "critical");
+    CHECK(latest[1].problems[1].severity == check::Severity::critical);
     CHECK(latest[1].problems[1].message == "No TLSA record matches.");
     CHECK(latest[1].problems[1].mx == "mx.b.test");
 
@@ -177,6 +187,25 @@ TEST_CASE("a later cycle replaces latest status and alert states of its domains 
     CHECK(states[0].key.domain == "b.test");
 }
 
+TEST_CASE("only records of a DNSSEC-secure RRset start the rollover clock") {
+    // An unsigned (or not validated) RRset is what senders ignore: seeing it must not make
+    // the gate believe a record has been published for two TTLs.
+    TempDir dir;
+    auto s = Store::open(dir.path);
+    auto insecure = verdict("a.test", check::Status::warning, {record(1)});
+    insecure.mx[0].tlsa_status = dns::LookupStatus::insecure;
+    s->record_cycle({insecure}, 100, {}, {});
+    s->note_tlsa_seen("_25._tcp.mx.a.test", secure_rrset({record(2)}, dns::LookupStatus::insecure),
+                      100);
+    CHECK_FALSE(s->tlsa_first_seen("_25._tcp.mx.a.test", record(1)).has_value());
+    CHECK_FALSE(s->tlsa_first_seen("_25._tcp.mx.a.test", record(2)).has_value());
+    // The same records, once validated, are noted from then on.
+    s->record_cycle({verdict("a.test", check::Status::ok, {record(1)})}, 200, {}, {});
+    s->note_tlsa_seen("_25._tcp.mx.a.test", secure_rrset({record(2)}), 300);
+    CHECK(s->tlsa_first_seen("_25._tcp.mx.a.test", record(1)) == std::optional<std::time_t>(200));
+    CHECK(s->tlsa_first_seen("_25._tcp.mx.a.test", record(2)) == std::optional<std::time_t>(300));
+}
+
 TEST_CASE("first_seen of a TLSA record is kept across cycles and note_tlsa_seen") {
     TempDir dir;
     {
@@ -184,8 +213,9 @@ TEST_CASE("first_seen of a TLSA record is kept across cycles and note_tlsa_seen"
         s->record_cycle({verdict("a.test", check::Status::ok, {record(1)})}, 100, {}, {});
         s->record_cycle({verdict("a.test", check::Status::ok, {record(1), record(2)})}, 200, {},
                         {});
-        s->note_tlsa_seen("_25._tcp.mx.a.test", {record(1), record(2), record(3)}, 300);
-        s->note_tlsa_seen("_25._tcp.other.test", {record(1)}, 400);
+        s->note_tlsa_seen("_25._tcp.mx.a.test", secure_rrset({record(1), record(2), record(3)}),
+                          300);
+        s->note_tlsa_seen("_25._tcp.other.test", secure_rrset({record(1)}), 400);
     }
     auto s = Store::open(dir.path);
     const std::string owner = "_25._tcp.mx.a.test";

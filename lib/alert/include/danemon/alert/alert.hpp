@@ -4,6 +4,7 @@
 #pragma once
 
 #include "danemon/check/verdict.hpp"
+#include "danemon/config/config.hpp"
 #include "danemon/store/store.hpp"
 
 #include <chrono>
@@ -32,7 +33,10 @@ struct Decision {
 
 // Announce a problem when it appears, when its severity rises, again every `reminder` while
 // it persists, and once when it is gone; never once per cycle. Info problems are not
-// announced. States of domains that are not in `verdicts` are left out of the result.
+// announced. A problem is gone only when the verdict observed its place to the end (see
+// DomainVerdict::complete and its MX and endpoint counterparts): one that could not be
+// observed this time (the lookup failed, the address was unreachable) keeps its state, and
+// no event is sent for it. States of domains that are not in `verdicts` are left out.
 Decision decide(const std::vector<store::AlertState>& previous,
                 const std::vector<check::DomainVerdict>& verdicts, std::time_t now,
                 std::chrono::seconds reminder);
@@ -73,6 +77,11 @@ std::unique_ptr<AlertSink> make_email_sink(const EmailOptions& options);
 // Runs argv (no shell) with the event as JSON on stdin; killed after timeout. Exit 0 = taken.
 std::unique_ptr<AlertSink> make_exec_sink(const std::vector<std::string>& argv,
                                           std::chrono::seconds timeout);
+
+// The channels a configuration enables (alerts.syslog, alerts.email, alerts.exec). The
+// email sender defaults to danemon@HOST_NAME, which also names the mail's Message-ID.
+std::vector<std::unique_ptr<AlertSink>> make_sinks(const config::Config& config,
+                                                   const std::string& host_name);
 
 // Delivers every due outbox entry of each sink's channel; a failure is retried later with
 // exponential backoff (1 min doubling to 1 h). Returns how many were delivered.

@@ -2,18 +2,23 @@
 // codes are built from. Codes may be added when a real case needs one; never renamed.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace danemon::check {
 
 enum class Severity { info, warning, critical };
 const char* to_string(Severity severity);
+// The severity a name stands for ("info", "warning", "critical"); nullopt for any other.
+std::optional<Severity> severity_from_string(std::string_view name);
 
 // A domain's status: the worst severity among its problems (info counts as ok), or
 // unknown when the check itself could not be completed.
 enum class Status { ok, warning, critical, unknown };
 const char* to_string(Status status);
+std::optional<Status> status_from_string(std::string_view name);
 // Nagios-style: 0 ok, 1 warning, 2 critical, 3 unknown.
 int exit_code(Status status);
 Status worse(Status a, Status b);

@@ -4,9 +4,11 @@
 
 #include "danemon/check/problem.hpp"
 #include "danemon/dane/verify.hpp"
+#include "danemon/dns/lookup.hpp"
 #include "danemon/smtp/prober.hpp"
 
 #include <cstdint>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +25,10 @@ struct EndpointVerdict {
     std::optional<int> matched_depth;
     std::vector<dane::CertificateSummary> chain; // summaries of probe.chain, leaf first
     std::vector<Problem> problems;
+    // The probe and every check of this endpoint ran to their end (the handshake completed,
+    // the TLS 1.0/1.1 sessions answered, the verification ran): a problem of this endpoint
+    // that is absent now is gone. Otherwise it is unknown, not recovered.
+    bool complete = false;
 };
 
 struct TlsaVerdict {
@@ -35,10 +41,17 @@ struct MxVerdict {
     std::uint16_t preference = 0;
     std::string tlsa_name;   // _25._tcp.<base>
     std::string tlsa_dnssec; // secure | insecure | bogus | error
+    // How the TLSA lookup ended; secure: found and DNSSEC-validated, as senders use it.
+    dns::LookupStatus tlsa_status = dns::LookupStatus::error;
     std::uint32_t tlsa_ttl = 0;
     std::vector<TlsaVerdict> tlsa;
     std::vector<Problem> problems;
     std::vector<EndpointVerdict> endpoints;
+    // The host's DNS lookups that matter to senders did not fail (addresses; TLSA where the
+    // addresses are secure): its list of endpoints is what senders would use.
+    bool lookups_complete = false;
+    // lookups_complete, every endpoint complete and no check of the host incomplete.
+    bool complete = false;
 };
 
 struct DomainVerdict {
@@ -47,9 +60,21 @@ struct DomainVerdict {
     std::string mx_dnssec; // secure | insecure | bogus | error
     std::vector<Problem> problems;
     std::vector<MxVerdict> mx;
+    // The resolver validates and the MX lookup did not fail: the list of MX hosts is what
+    // senders would use, and a domain-level problem that is absent now is gone.
+    bool complete = false;
 
     // Every problem of the domain, its MX hosts and endpoints, in report order.
     std::vector<Problem> all_problems() const;
+};
+
+// What is kept of a verdict between runs (the state store) and shown by `danemon status`:
+// the domain's status and every problem, without the details behind them.
+struct VerdictSummary {
+    std::string domain;
+    Status status = Status::ok;
+    std::time_t checked_at = 0;
+    std::vector<Problem> problems; // DomainVerdict::all_problems()
 };
 
 } // namespace danemon::check

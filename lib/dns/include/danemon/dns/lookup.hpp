@@ -21,6 +21,11 @@ enum class LookupStatus {
 
 const char* to_string(LookupStatus status);
 
+// The owner of the TLSA RRset that SMTP senders look up for a TLSA base domain (the MX host
+// name, or its CNAME expansion, RFC 7671 section 7): "_25._tcp.<base>" (RFC 7672 section
+// 2.2.3), lower case, without the trailing dot. The one place that builds this name.
+std::string tlsa_owner(const std::string& base);
+
 template <typename T> struct Lookup {
     LookupStatus status = LookupStatus::error;
     bool authenticated = false; // AD bit: for nodata/nxdomain, whether the denial was validated

@@ -5,7 +5,6 @@
 #pragma once
 
 #include "danemon/alert/alert.hpp"
-#include "danemon/check/facts.hpp"
 #include "danemon/config/config.hpp"
 #include "danemon/dns/resolver.hpp"
 #include "danemon/metrics/metrics.hpp"
@@ -16,6 +15,7 @@
 #include <ctime>
 #include <functional>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -23,21 +23,29 @@
 namespace danemon::monitor {
 
 // When each configured domain is due next: its interval (per domain or global) plus a
-// random jitter in [0, jitter], so that a fleet does not probe in lock step.
+// random jitter in [0, jitter], so that a fleet does not probe in lock step. Times are on the
+// monotonic clock: a step of the wall clock (NTP, a wrong RTC at boot) neither stops checking
+// nor runs every domain at once.
 class Schedule {
 public:
+    using Instant = std::chrono::steady_clock::time_point;
+
     explicit Schedule(std::uint64_t seed = std::random_device{}());
-    // Keeps due times of domains that stay configured; new domains are due at `now`.
-    void configure(const config::Config& config, std::time_t now);
-    std::vector<std::string> due(std::time_t now) const;
-    void checked(const std::vector<std::string>& domains, std::time_t now);
-    std::time_t next_due() const;  // the earliest due time; 0 without domains
-    void all_due(std::time_t now); // SIGUSR1: check everything now
+    // Keeps due times of domains that stay configured (at most one new interval away);
+    // new domains are due at `now`.
+    void configure(const config::Config& config, Instant now);
+    std::vector<std::string> due(Instant now) const;
+    // Checked at `now`: due again one interval (plus jitter) later.
+    void checked(const std::vector<std::string>& domains, Instant now);
+    // Not checked (the cycle failed): due again at `at`.
+    void retry(const std::vector<std::string>& domains, Instant at);
+    std::optional<Instant> next_due() const; // the earliest due time; none without domains
+    void all_due(Instant now);               // SIGUSR1: check everything now
 
 private:
     struct Entry {
         std::chrono::seconds interval{0};
-        std::time_t due = 0;
+        Instant due{};
     };
     std::map<std::string, Entry> entries_;
     std::chrono::seconds jitter_{0};
@@ -66,14 +74,6 @@ struct CycleIo {
 // and delivered after it commits. `samples` holds the latest sample per domain (metrics).
 CycleSummary run_cycle(const config::Config& config, const std::vector<std::string>& domains,
                        CycleIo& io, std::map<std::string, metrics::DomainSample>& samples);
-
-// Reads the certificate files configured for the domain's MX hosts (local_certs) into the
-// facts, for local-cert-mismatch and local-cert-not-served.
-void attach_local_certificates(const config::Config& config, check::DomainFacts& facts);
-
-// Alert channels from the configuration (the email sender defaults to danemon@HOST).
-std::vector<std::unique_ptr<alert::AlertSink>> make_sinks(const config::Config& config,
-                                                          const std::string& host_name);
 
 // The service: returns the process exit code. Loads `config_path`, runs until SIGTERM or
 // SIGINT, reloads on SIGHUP (keeping the old configuration when the new one is invalid),

@@ -23,6 +23,12 @@ std::string render_text(const std::vector<check::DomainVerdict>& verdicts,
 // JSON contract version 1; checked_at is printed as RFC 3339 UTC.
 std::string render_json(const std::vector<check::DomainVerdict>& verdicts, std::time_t checked_at);
 
+// `danemon status`: the latest stored summary of each domain, as text (a mark line per
+// domain, one line per problem) and as JSON ({"status": worst, "domains": [...]}).
+std::string render_status_text(const std::vector<check::VerdictSummary>& domains,
+                               const TextOptions& options);
+std::string render_status_json(const std::vector<check::VerdictSummary>& domains);
+
 // Writes each served chain as DIR/<mx>_<address>_<port>.pem (leaf first). Returns the
 // paths written. Throws std::runtime_error naming the file when one cannot be written.
 std::vector<std::string> save_chains(const std::vector<check::DomainVerdict>& verdicts,

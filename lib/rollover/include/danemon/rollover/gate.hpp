@@ -25,10 +25,13 @@ struct AuthoritativeAnswer {
 };
 
 struct GateInput {
-    std::string mx_host;                // as published in the MX record
+    std::string mx_host; // as published in the MX record
+    // Where senders find the TLSA RRset: the MX host name, or its CNAME expansion (RFC 7671
+    // section 7). Empty: mx_host. Records to publish are named at dns::tlsa_owner(tlsa_base).
+    std::string tlsa_base;
     dane::ServedChain new_chain;        // the renewed chain, leaf first (DER)
     dane::ServedChain current_chain;    // what the host serves now; empty when unknown
-    dns::Lookup<dane::TlsaRecord> tlsa; // _25._tcp.<base> through the validating resolver
+    dns::Lookup<dane::TlsaRecord> tlsa; // at tlsa_owner(tlsa_base), through the resolver
     // [0] = TLSA base domain, then the MX host and its CNAME expansion (as dane::DaneInput).
     std::vector<std::string> reference_names;
     // Name server host name -> its answer. Every authoritative server of the zone belongs

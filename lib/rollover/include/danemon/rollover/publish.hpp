@@ -39,9 +39,9 @@ RecordChoice record_for_chain(const std::vector<dane::Bytes>& chain, std::uint8_
 // DNS names, else the subject CN), lower case, without wildcard names, in certificate order.
 std::vector<std::string> publishable_host_names(const dane::Bytes& leaf_der);
 
-// "_25._tcp.mx.example.org." for the MX host "mx.example.org" (RFC 7672 section 2.2.3).
-std::string tlsa_owner(const std::string& mx_host);
-// "_25._tcp.mx.example.org. IN TLSA 3 1 1 HEX" (upper-case hex, as ldns prints it).
-std::string zone_file_line(const std::string& mx_host, const dane::TlsaRecord& record);
+// "_25._tcp.mx.example.org. IN TLSA 3 1 1 HEX" (upper-case hex, as ldns prints it) for the
+// TLSA base domain "mx.example.org": the MX host name, or its CNAME expansion when senders
+// find the records there (RFC 7671 section 7). The owner is dns::tlsa_owner's, absolute.
+std::string zone_file_line(const std::string& tlsa_base, const dane::TlsaRecord& record);
 
 } // namespace danemon::rollover

@@ -29,7 +29,8 @@ struct Finding {
 // tlsa-rollover-missing (warning): a found, DNSSEC-secure RRset with exactly one usable
 // record. No next key (or next CA) can be pre-published beside it, so the next renewal with
 // a new key breaks delivery for DANE senders (RFC 7671 section 8.1). Nothing otherwise.
-std::optional<Finding> rollover_missing(const std::string& mx_host,
+// `tlsa_base` is where the RRset was found (dns::tlsa_owner), `mx_host` the MX host name.
+std::optional<Finding> rollover_missing(const std::string& mx_host, const std::string& tlsa_base,
                                         const dns::Lookup<dane::TlsaRecord>& tlsa);
 
 // tlsa-digest-stale: for one usage and selector, a stronger-digest record that matches
@@ -37,8 +38,9 @@ std::optional<Finding> rollover_missing(const std::string& mx_host,
 // strongest digest (RFC 7671 section 9), so the matching one is ignored. Critical when the
 // verification fails because of it (verdict.outcome == fail), warning when another record
 // still authenticates the chain. `verdict` is dane::verify's result for `records` on one
-// served chain; `where` names the endpoint ("mx.example.org at 192.0.2.1:25").
-std::optional<Finding> digest_stale(const std::string& mx_host, const std::string& where,
+// served chain; `where` names the endpoint ("mx.example.org at 192.0.2.1:25"), `tlsa_base`
+// where the RRset was found.
+std::optional<Finding> digest_stale(const std::string& tlsa_base, const std::string& where,
                                     const std::vector<dane::TlsaRecord>& records,
                                     const dane::DaneVerdict& verdict);
 

@@ -6,6 +6,7 @@
 
 #include "danemon/check/verdict.hpp"
 #include "danemon/dane/tlsa.hpp"
+#include "danemon/dns/lookup.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -22,21 +23,6 @@ namespace danemon::store {
 class StoreError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
-};
-
-struct StoredProblem {
-    std::string code;
-    std::string severity; // info | warning | critical
-    std::string message;
-    std::string mx;
-    std::string address;
-};
-
-struct DomainStatus {
-    std::string domain;
-    check::Status status = check::Status::ok;
-    std::time_t checked_at = 0;
-    std::vector<StoredProblem> problems;
 };
 
 // The alert state of one (domain, mx, address, code): what was last announced.
@@ -74,25 +60,35 @@ public:
     open(const std::string& directory,
          std::chrono::milliseconds busy_timeout = default_busy_timeout);
     static constexpr std::chrono::milliseconds default_busy_timeout{5000};
+    // Opens an existing DIRECTORY/danemon.db for reading only: nothing is created or
+    // written, and every change throws. Throws StoreError with one sentence that says what
+    // is wrong (no such directory, not a directory, permission denied, empty, foreign).
+    static std::unique_ptr<Store>
+    open_read_only(const std::string& directory,
+                   std::chrono::milliseconds busy_timeout = default_busy_timeout);
     // The database file inside a state directory: DIRECTORY/danemon.db.
     static std::string database_path(const std::string& directory);
     virtual ~Store() = default;
 
     // One transaction: the cycle's verdicts become the latest status and history of their
-    // domains, every TLSA record in them is noted as seen (first time kept), the alert
-    // states are replaced by `states` for these domains, and `outbox` entries are queued.
+    // domains, the records of their DNSSEC-secure TLSA RRsets are noted as seen (first time
+    // kept; see note_tlsa_seen), the alert states are replaced by `states` for these
+    // domains, and `outbox` entries are queued.
     virtual void record_cycle(const std::vector<check::DomainVerdict>& verdicts,
                               std::time_t checked_at, const std::vector<AlertState>& states,
                               const std::vector<OutboxEntry>& outbox) = 0;
 
-    // Notes records as seen at `now` unless seen before; returns nothing. One transaction.
-    virtual void note_tlsa_seen(const std::string& owner,
-                                const std::vector<dane::TlsaRecord>& records, std::time_t now) = 0;
+    // Notes the records of the RRset as seen at `now` unless seen before, when the RRset is
+    // DNSSEC-secure: only what validating senders use starts the rollover gate's 2 x TTL
+    // clock (RFC 7671 section 8.1), and record_cycle applies the same rule. One transaction.
+    // Call it only with real observations: never with a time given for a dry run.
+    virtual void note_tlsa_seen(const std::string& owner, const dns::Lookup<dane::TlsaRecord>& tlsa,
+                                std::time_t now) = 0;
     // When the record was first seen at owner (e.g. "_25._tcp.mx.example.org"), if ever.
     virtual std::optional<std::time_t> tlsa_first_seen(const std::string& owner,
                                                        const dane::TlsaRecord& record) = 0;
 
-    virtual std::vector<DomainStatus> latest() = 0; // by domain name
+    virtual std::vector<check::VerdictSummary> latest() = 0; // by domain name
     virtual std::vector<AlertState> alert_states() = 0;
 
     // Outbox entries of a channel due at `now` (next_attempt <= now), oldest first.

@@ -1,0 +1,25 @@
+// What the JSON reports share, internal to lib/report: problems as JSON, their strings from
+// the network made printable first (nlohmann::json throws on invalid UTF-8).
+#pragma once
+
+#include "danemon/check/problem.hpp"
+#include "danemon/text/text.hpp"
+
+#include <nlohmann/json.hpp>
+#include <vector>
+
+namespace danemon::report::detail {
+
+inline nlohmann::json problems_json(const std::vector<check::Problem>& problems) {
+    using text::printable;
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& p : problems)
+        list.push_back({{"code", printable(p.code)},
+                        {"severity", check::to_string(p.severity)},
+                        {"message", printable(p.message)},
+                        {"mx", printable(p.mx)},
+                        {"address", printable(p.address)}});
+    return list;
+}
+
+} // namespace danemon::report::detail

@@ -1,0 +1,56 @@
+// `danemon status`: the stored summaries as text (a mark line per domain, a line per
+// problem) and JSON, through the same writers as the check reports.
+#include "danemon/report/report.hpp"
+#include "danemon/text/text.hpp"
+#include "json_parts.hpp"
+#include "text_writer.hpp"
+
+namespace danemon::report {
+namespace {
+
+check::Status worst(const std::vector<check::VerdictSummary>& domains) {
+    check::Status status = check::Status::ok;
+    for (const auto& d : domains)
+        status = check::worse(status, d.status);
+    return status;
+}
+
+std::string iso8601(std::time_t t) {
+    return text::utc_text(t, text::UtcStyle::iso8601);
+}
+
+} // namespace
+
+std::string render_status_text(const std::vector<check::VerdictSummary>& domains,
+                               const TextOptions& options) {
+    using text::printable;
+    detail::Writer w(options);
+    for (const auto& d : domains) {
+        w.mark_line(0, d.status,
+                    printable(d.domain) + "  " + check::to_string(d.status) + "  checked " +
+                        iso8601(d.checked_at));
+        for (const auto& p : d.problems) {
+            std::string line = std::string(check::to_string(p.severity)) + " " + printable(p.code) +
+                               ": " + printable(p.message);
+            if (!p.mx.empty())
+                line += " (" + printable(p.mx) +
+                        (p.address.empty() ? "" : " " + printable(p.address)) + ")";
+            w.plain_line(7, line);
+        }
+    }
+    return w.str();
+}
+
+std::string render_status_json(const std::vector<check::VerdictSummary>& domains) {
+    nlohmann::json out;
+    out["status"] = check::to_string(worst(domains));
+    out["domains"] = nlohmann::json::array();
+    for (const auto& d : domains)
+        out["domains"].push_back({{"domain", text::printable(d.domain)},
+                                  {"status", check::to_string(d.status)},
+                                  {"checked_at", iso8601(d.checked_at)},
+                                  {"problems", detail::problems_json(d.problems)}});
+    return out.dump(2) + "\n";
+}
+
+} // namespace danemon::report

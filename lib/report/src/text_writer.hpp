@@ -1,0 +1,110 @@
+// The text reports' writer, internal to lib/report: one line per mark (status) or plain
+// text, problems with their severity and code, chains; every string from the network goes
+// through text::printable here, once, for every text report (check and status alike).
+#pragma once
+
+#include "danemon/report/report.hpp"
+#include "danemon/text/text.hpp"
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace danemon::report::detail {
+
+using check::Severity;
+using check::Status;
+using text::printable;
+
+inline const char* colour_of(Status status) {
+    switch (status) {
+    case Status::ok:
+        return "\033[32m";
+    case Status::warning:
+        return "\033[33m";
+    case Status::critical:
+        return "\033[31m";
+    case Status::unknown:
+        return "\033[35m";
+    }
+    return "";
+}
+
+inline Status status_of(Severity severity) {
+    switch (severity) {
+    case Severity::info:
+        return Status::ok;
+    case Severity::warning:
+        return Status::warning;
+    case Severity::critical:
+        return Status::critical;
+    }
+    return Status::critical;
+}
+
+inline Status worst_of(const std::vector<check::Problem>& problems) {
+    Status status = Status::ok;
+    for (const auto& p : problems)
+        status =
+            check::worse(status, p.code == check::code::check_incomplete ? Status::unknown
+                                                                         : status_of(p.severity));
+    return status;
+}
+
+class Writer {
+public:
+    explicit Writer(const TextOptions& options)
+        : options_(options) {}
+
+    void mark_line(int indent, Status status, const std::string& text) {
+        static const char* const marks[] = {"[ ok ]", "[WARN]", "[CRIT]", "[ ?? ]"};
+        const char* mark = marks[static_cast<int>(status)];
+        out_ << std::string(static_cast<std::size_t>(indent), ' ');
+        if (options_.color)
+            out_ << colour_of(status) << mark << "\033[0m";
+        else
+            out_ << mark;
+        out_ << ' ' << text << '\n';
+    }
+
+    void plain_line(int indent, const std::string& text) {
+        out_ << std::string(static_cast<std::size_t>(indent), ' ') << text << '\n';
+    }
+
+    void problems(int indent, const std::vector<check::Problem>& problems) {
+        for (const auto& p : problems)
+            plain_line(indent, std::string("- ") + check::to_string(p.severity) + " " +
+                                   printable(p.code) + ": " + printable(p.message));
+    }
+
+    void chain(int indent, const check::EndpointVerdict& e) {
+        int depth = 0;
+        for (const auto& cert : e.chain) {
+            plain_line(indent, "certificate " + std::to_string(depth++));
+            plain_line(indent + 2, "subject:     " + printable(cert.subject));
+            plain_line(indent + 2, "issuer:      " + printable(cert.issuer));
+            plain_line(indent + 2,
+                       "valid:       " + iso(cert.not_before) + " to " + iso(cert.not_after));
+            std::string names;
+            for (const auto& n : cert.names)
+                names += (names.empty() ? "" : ", ") + printable(n);
+            plain_line(indent + 2, "names:       " + names);
+            plain_line(indent + 2, "spki sha256: " + cert.spki_sha256);
+            plain_line(indent + 2, "cert sha256: " + cert.cert_sha256);
+            std::istringstream pem(cert.pem);
+            for (std::string line; std::getline(pem, line);)
+                plain_line(indent + 2, line);
+        }
+    }
+
+    static std::string iso(std::time_t t) { return text::utc_text(t, text::UtcStyle::readable); }
+
+    std::string str() const { return out_.str(); }
+    const TextOptions& options() const { return options_; }
+
+private:
+    const TextOptions& options_;
+    std::ostringstream out_;
+};
+
+} // namespace danemon::report::detail
