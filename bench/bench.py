@@ -249,6 +249,7 @@ def daemon_memory(args) -> dict:
                 break
             time.sleep(0.5)
         if result["cycle_done"]:
+            result["cycle_cpu_s"] = cpu_ticks() / os.sysconf("SC_CLK_TCK")
             time.sleep(1)
             result["peak_kb"] = status("VmHWM")
             result["after_kb"] = status("VmRSS")
@@ -269,7 +270,30 @@ def daemon_memory(args) -> dict:
     return result
 
 
-def targets(med: dict, runs: dict, daemon: dict | None, args) -> str:
+def config_load(args) -> dict:
+    """`danemon config check` of 10,000 and 100,000 configured domains, in the list form and
+    the map form (name and port): the best of three runs each, in seconds."""
+    work = RUN / "config-load"
+    work.mkdir(parents=True, exist_ok=True)
+    result = {}
+    for n in (10_000, 100_000):
+        for form in ("list", "map"):
+            path = work / f"{form}-{n}.yaml"
+            entries = (f"  - d{i}.example.org\n" if form == "list"
+                       else f"  - name: d{i}.example.org\n    port: 25\n" for i in range(n))
+            path.write_text("domains:\n" + "".join(entries))
+            best = None
+            for _ in range(3):
+                start = time.monotonic()
+                subprocess.run([args.danemon, "config", "check", str(path)], check=True,
+                               stdout=subprocess.DEVNULL)
+                took = time.monotonic() - start
+                best = took if best is None else min(best, took)
+            result[(form, n)] = best
+    return result
+
+
+def targets(med: dict, runs: dict, daemon: dict | None, args, config: dict | None = None) -> str:
     """The targets of the benchmark, each against the figure of this run."""
     rows = ["| target | measured | held? |", "| --- | --- | --- |"]
 
@@ -307,6 +331,13 @@ def targets(med: dict, runs: dict, daemon: dict | None, args) -> str:
     elif daemon is not None:
         row(f"daemon with {args.bulk:,} domains: peak RSS < 40 MB", "the cycle did not finish "
             "within 10 minutes", False)
+    if config:
+        worst = max(config[(f, 100_000)] for f in ("list", "map"))
+        growth = max(config[(f, 100_000)] / config[(f, 10_000)] for f in ("list", "map"))
+        row("config check of 100,000 domains: < 5 s, and linear (at most 15 x the time of "
+            "10,000)", ", ".join(f"{f} form {config[(f, 10_000)]:.2f} s -> "
+                                 f"{config[(f, 100_000)]:.2f} s" for f in ("list", "map")),
+            worst < 5 and growth <= 15)
     return "\n".join(rows) + "\n"
 
 
@@ -353,10 +384,12 @@ def main(argv: list[str]) -> int:
             note += (f"danemon daemon with the same {args.bulk} domains configured (metrics "
                      f"textfile on): peak RSS {daemon['peak_kb'] / 1024:.1f} MB during the first "
                      f"cycle, {daemon['after_kb'] / 1024:.1f} MB after it, "
-                     f"{daemon['idle_ticks']} CPU ticks in the next 20 s ({daemon['line']}).\n")
+                     f"{daemon['idle_ticks']} CPU ticks in the next 20 s; the first cycle "
+                     f"took {daemon['cycle_cpu_s']:.2f} s of CPU ({daemon['line']}).\n")
         (RESULTS / "memory.md").write_text(note)
         print(note)
-    summary = targets(med, runs, daemon, args)
+    config = config_load(args)
+    summary = targets(med, runs, daemon, args, config)
     (RESULTS / "targets.md").write_text(summary)
     print(summary)
     if args.profile:

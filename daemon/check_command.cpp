@@ -1,5 +1,6 @@
 // danemon check: resolve, probe and evaluate the given domains once (lib/pipeline, as the
 // daemon does), print the report and exit with the Nagios-style code of the worst domain.
+#include "cli_checks.hpp"
 #include "commands.hpp"
 #include "danemon/config/config.hpp"
 #include "danemon/pipeline/pipeline.hpp"
@@ -158,15 +159,17 @@ void add_check_command(CLI::App& app, std::function<int()>& run) {
         cmd->add_option("--timeout", args->timeout,
                         "Seconds one MX address may take in all (connect, banner, EHLO, "
                         "STARTTLS, handshake, TLS version probes)")
-            ->check(CLI::Range(0.1, 600.0))
+            ->check(seconds_between(0.1, 600))
             ->capture_default_str();
     cmd->add_flag("--show-chain", args->show_chain,
                   "Print each served chain: subject, issuer, validity, names, digests, PEM");
     cmd->add_option("--save-chain", args->save_chain,
                     "Write each served chain as PEM files into DIR (created if missing)")
-        ->type_name("DIR");
+        ->type_name("DIR")
+        ->check(non_empty_path());
     args->helo_option =
-        cmd->add_option("--helo", args->helo, "Name to send in EHLO (default: this host's name)");
+        cmd->add_option("--helo", args->helo, "Name to send in EHLO (default: this host's name)")
+            ->check(helo_name());
     args->concurrency_option =
         cmd->add_option("--concurrency", args->concurrency, "MX addresses probed at once")
             ->check(CLI::Range(1, 256))
@@ -180,7 +183,9 @@ void add_check_command(CLI::App& app, std::function<int()>& run) {
     cmd->add_flag("--no-legacy-probe", args->no_legacy,
                   "Do not test whether TLS 1.0/1.1 are still accepted (saves one connection per "
                   "address, two where TLS 1.1 is accepted)");
-    cmd->add_option("DOMAIN", args->domains, "Mail domains to check");
+    cmd->add_option("DOMAIN", args->domains,
+                    "Mail domains to check (ASCII: an internationalized name as its A-label)")
+        ->check(mail_domain());
     cmd->add_option("--config", args->config,
                     "Take the settings (resolver, timeout, helo_name, concurrency, "
                     "expiry_warning_days) and, when no DOMAIN is given, the domains (with their "

@@ -51,8 +51,9 @@ void deliver_held_back(const std::string& config_path, const alert::AlertEvent& 
         has_syslog = has_syslog || sink->channel() == "syslog";
     if (!has_syslog) sinks.push_back(alert::make_syslog_sink("danemon", "mail"));
     for (const auto& sink : sinks)
-        if (auto error = sink->deliver(event); !error.empty())
-            std::cerr << "danemon hook: " << sink->channel() << " alert failed: " << error << "\n";
+        if (auto delivered = sink->deliver(event, {}); !delivered)
+            std::cerr << "danemon hook: " << sink->channel()
+                      << " alert failed: " << delivered.error() << "\n";
 }
 
 int run_hook(const HookArgs& args) {
@@ -67,10 +68,23 @@ int run_hook(const HookArgs& args) {
     }
     // A dry run (--now) judges only: no alert, no --then, nothing recorded.
     const bool dry_run = !args.gate.now.empty();
+    // A renewed certificate often names more than the MX host (imap., www.): only the names
+    // DANE senders check are gated.
+    GateOptions gate = args.gate;
+    gate.only_dane_hosts = true;
+    if (!args.config.empty()) {
+        try {
+            for (const auto& d : config::load_config(args.config).domains)
+                gate.configured_domains.push_back(d.name);
+        } catch (const std::exception& e) {
+            std::cerr << "danemon hook: " << e.what() << "\n";
+            return 3;
+        }
+    }
     bool pass = true;
     for (const auto& cert : invocation.certificates) {
         std::ostringstream report;
-        int code = run_gate(args.gate, cert.chain_file, cert.domains, report, std::cerr);
+        int code = run_gate(gate, cert.chain_file, cert.domains, report, std::cerr);
         std::cout << report.str();
         if (code == 3) return 3;
         if (code != 0) {

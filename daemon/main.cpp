@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <iostream>
+#include <string>
 
 int main(int argc, char** argv) {
     CLI::App app{"danemon: finds stale DANE TLSA records and TLS problems on your MX hosts "
@@ -18,6 +19,20 @@ int main(int argc, char** argv) {
     danemon::cli::add_config_command(app, run);
     danemon::cli::add_precheck_command(app, run);
     danemon::cli::add_hook_command(app, run);
+    // CLI11 says only "A subcommand is required" for an unknown word: name it.
+    if (argc > 1 && argv[1][0] != '-') {
+        std::string known;
+        bool found = false;
+        for (const CLI::App* sub : app.get_subcommands({})) {
+            found = found || sub->get_name() == argv[1];
+            known += (known.empty() ? "" : ", ") + sub->get_name();
+        }
+        if (!found) {
+            std::cerr << "danemon: unknown command '" << argv[1] << "'; the commands are " << known
+                      << ".\nRun 'danemon --help' for usage.\n";
+            return 3;
+        }
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {

@@ -1,5 +1,6 @@
 // danemon precheck: may this renewed certificate go live now without DANE senders refusing
 // it? The gate for renewal hooks; see README "Rolling a key without breaking DANE".
+#include "cli_checks.hpp"
 #include "commands.hpp"
 #include "rollover_gate.hpp"
 
@@ -30,9 +31,11 @@ void add_precheck_command(CLI::App& app, std::function<int()>& run) {
                 "with --now only judges.\nExample: danemon precheck "
                 "--cert /etc/letsencrypt/live/mx.example.org/fullchain.pem");
     cmd->add_option("--cert", args->cert, "The renewed certificate or full chain (PEM)")
-        ->required();
+        ->required()
+        ->check(non_empty_path());
     cmd->add_option("--host", args->hosts,
-                    "MX host names the certificate serves (default: the certificate's DNS names)");
+                    "MX host names the certificate serves (default: the certificate's DNS names)")
+        ->check(host_name());
     add_gate_options(*cmd, args->gate);
     cmd->callback([&run, args] {
         run = [args] {

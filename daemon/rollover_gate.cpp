@@ -1,6 +1,7 @@
 // Gathering the gate's inputs: see rollover_gate.hpp. The decision is lib/rollover's.
 #include "rollover_gate.hpp"
 
+#include "cli_checks.hpp"
 #include "danemon/dns/resolver.hpp"
 #include "danemon/localfile/read.hpp"
 #include "danemon/pipeline/pipeline.hpp"
@@ -13,6 +14,7 @@
 #include <charconv>
 #include <filesystem>
 #include <map>
+#include <set>
 
 namespace danemon::cli {
 namespace {
@@ -90,7 +92,7 @@ void add_gate_options(CLI::App& cmd, GateOptions& o) {
     cmd.add_option("--timeout", o.timeout,
                    "Seconds per MX address probe; each DNS query waits at most this long, and "
                    "at most 5 s")
-        ->check(CLI::Range(0.1, 600.0))
+        ->check(seconds_between(0.1, 600))
         ->capture_default_str();
     cmd.add_option("--now", o.now,
                    "Dry run: judge as if it were this time (RFC 3339 UTC like "
@@ -99,88 +101,138 @@ void add_gate_options(CLI::App& cmd, GateOptions& o) {
                    "one");
 }
 
-int run_gate(const GateOptions& options, const std::string& cert_file,
-             std::vector<std::string> hosts, std::ostream& out, std::ostream& err) {
-    auto contents = localfile::read_regular_file(cert_file, localfile::certificate_file);
-    if (!contents) {
-        err << contents.error() << ".\n";
-        return 3;
+namespace {
+
+struct Gate {
+    Gate(const GateOptions& o, std::vector<dane::Bytes> chain)
+        : options(o)
+        , total(static_cast<long>(o.timeout * 1000))
+        , new_chain{std::move(chain), {}} {}
+
+    const GateOptions& options;
+    std::chrono::milliseconds total;
+    dane::ServedChain new_chain;
+    std::time_t now = 0;
+    bool dry_run = false;
+    std::unique_ptr<store::Store> store;
+    std::unique_ptr<smtp::Prober> prober = smtp::make_starttls_prober();
+    std::set<std::string> configured_mx_hosts;
+
+    // A resolver whose queries share one budget of `total` from now on.
+    std::unique_ptr<dns::Resolver> resolver() const {
+        dns::ResolverOptions ro;
+        ro.server = options.resolver.empty() ? dns::system_resolver()
+                                             : dns::parse_resolver_address(options.resolver);
+        ro.timeout = pipeline::dns_query_timeout(total);
+        ro.deadline = std::chrono::steady_clock::now() + total;
+        return dns::make_ldns_resolver(ro);
     }
+};
+
+std::set<std::string> mx_hosts_of(const Gate& gate) {
+    std::set<std::string> hosts;
+    for (const auto& domain : gate.options.configured_domains) {
+        const auto mx = gate.resolver()->lookup_mx(domain);
+        for (const auto& record : mx.records)
+            hosts.insert(record.host);
+        if (mx.status == dns::LookupStatus::nodata) hosts.insert(domain); // the implicit MX
+    }
+    return hosts;
+}
+
+enum class HostOutcome { pass, fail, skipped };
+
+HostOutcome judge_host(Gate& gate, const std::string& host, std::ostream& out) {
+    auto resolver = gate.resolver();
+    scan::ScanOptions scan_options;
+    if (gate.options.port != 0) scan_options.port = gate.options.port;
+    scan_options.limits = smtp::PhaseLimits::within(gate.total);
+    scan_options.probe_legacy = false; // the gate needs the chain, not the TLS versions
+    scan::Scanner scanner(*resolver, *gate.prober, scan_options);
+    check::MxHostFacts facts = scanner.scan_host(host);
+    const std::string owner = dns::tlsa_owner(facts.tlsa_base);
+    const bool no_records = facts.tlsa.status == dns::LookupStatus::nodata ||
+                            facts.tlsa.status == dns::LookupStatus::nxdomain;
+    if (gate.options.only_dane_hosts && no_records && !gate.configured_mx_hosts.count(host)) {
+        out << "[SKIP] " << host << ": no TLSA records at " << owner
+            << ", and no MX host of a configured domain: DANE senders do not check its key\n";
+        return HostOutcome::skipped;
+    }
+    // A real run notes the RRset as published now, so that the age of a new record is known
+    // on the next run even where no daemon runs.
+    if (!gate.dry_run) gate.store->note_tlsa_seen(owner, facts.tlsa, gate.now);
+
+    rollover::GateInput input;
+    input.mx_host = facts.mx.host;
+    input.tlsa_base = facts.tlsa_base;
+    input.new_chain = gate.new_chain;
+    for (const auto& endpoint : facts.endpoints)
+        if (!endpoint.chain.empty()) {
+            input.current_chain = endpoint.chain;
+            break;
+        }
+    input.tlsa = facts.tlsa;
+    input.reference_names = facts.reference_names;
+    for (const auto& record : facts.tlsa.records)
+        if (auto seen = gate.store ? gate.store->tlsa_first_seen(owner, record) : std::nullopt)
+            input.first_seen[record] = *seen;
+    input.authoritative =
+        authoritative_answers(*resolver, owner, pipeline::dns_query_timeout(gate.total));
+    input.now = gate.now;
+    const rollover::GateDecision decision = rollover::decide(input);
+    print_decision(facts.mx.host, decision, out);
+    return decision.pass ? HostOutcome::pass : HostOutcome::fail;
+}
+
+// The renewed chain from its file, or the sentence why it cannot be judged.
+Expected<std::vector<dane::Bytes>> read_new_chain(const std::string& cert_file) {
+    auto contents = localfile::read_regular_file(cert_file, localfile::certificate_file);
+    if (!contents) return Error{contents.error()};
     auto file = rollover::read_certificate_file(*contents);
     if (file.error.empty()) file.error = rollover::leaf_problem(file.chain);
-    if (!file.error.empty()) {
-        err << cert_file << ": " << file.error << ".\n";
+    if (!file.error.empty()) return Error{cert_file + ": " + file.error};
+    return std::move(file.chain);
+}
+
+} // namespace
+
+int run_gate(const GateOptions& options, const std::string& cert_file,
+             std::vector<std::string> hosts, std::ostream& out, std::ostream& err) {
+    auto chain = read_new_chain(cert_file);
+    if (!chain) {
+        err << chain.error() << ".\n";
         return 3;
     }
-    const bool dry_run = !options.now.empty();
-    std::time_t now = std::time(nullptr);
-    if (dry_run) {
+    Gate gate(options, std::move(*chain));
+    gate.dry_run = !options.now.empty();
+    gate.now = std::time(nullptr);
+    if (gate.dry_run) {
         auto parsed = parse_time(options.now);
         if (!parsed) {
             err << "--now '" << options.now << "' is not a time like 2026-01-01T00:00:00Z.\n";
             return 3;
         }
-        now = *parsed;
+        gate.now = *parsed;
     }
-    if (hosts.empty()) hosts = rollover::publishable_host_names(file.chain.front());
+    if (hosts.empty()) hosts = rollover::publishable_host_names(gate.new_chain.der.front()).hosts;
     if (hosts.empty()) {
         err << cert_file << " names no MX host; give them with --host.\n";
         return 3;
     }
-
-    const auto total = std::chrono::milliseconds(static_cast<long>(options.timeout * 1000));
-    std::unique_ptr<dns::Resolver> resolver;
-    std::unique_ptr<store::Store> store;
     try {
-        dns::ResolverOptions ro;
-        ro.server = options.resolver.empty() ? dns::system_resolver()
-                                             : dns::parse_resolver_address(options.resolver);
-        ro.timeout = pipeline::dns_query_timeout(total);
-        resolver = dns::make_ldns_resolver(ro);
-        store = open_store(options, dry_run);
+        (void)gate.resolver(); // a bad resolver address is bad input, before anything is asked
+        gate.store = open_store(options, gate.dry_run);
+        if (options.only_dane_hosts) gate.configured_mx_hosts = mx_hosts_of(gate);
     } catch (const std::exception& e) {
         err << e.what() << "\n";
         return 3;
     }
-    auto prober = smtp::make_starttls_prober();
-    scan::ScanOptions scan_options;
-    if (options.port != 0) scan_options.port = options.port;
-    scan_options.limits = smtp::PhaseLimits::within(total);
-    scan_options.probe_legacy = false; // the gate needs the chain, not the TLS versions
-    scan::Scanner scanner(*resolver, *prober, scan_options);
-
-    if (dry_run)
-        out << "Dry run as of " << text::utc_text(now, text::UtcStyle::iso8601)
+    if (gate.dry_run)
+        out << "Dry run as of " << text::utc_text(gate.now, text::UtcStyle::iso8601)
             << ": judged with the first-seen times stored so far; nothing is recorded.\n";
     bool all_pass = true;
-    for (const auto& host : hosts) {
-        check::MxHostFacts facts = scanner.scan_host(host);
-        const std::string owner = dns::tlsa_owner(facts.tlsa_base);
-        // A real run notes the RRset as published now, so that the age of a new record is
-        // known on the next run even where no daemon runs.
-        if (!dry_run) store->note_tlsa_seen(owner, facts.tlsa, now);
-
-        rollover::GateInput input;
-        input.mx_host = facts.mx.host;
-        input.tlsa_base = facts.tlsa_base;
-        input.new_chain = dane::ServedChain{file.chain, {}};
-        for (const auto& endpoint : facts.endpoints)
-            if (!endpoint.chain.empty()) {
-                input.current_chain = endpoint.chain;
-                break;
-            }
-        input.tlsa = facts.tlsa;
-        input.reference_names = facts.reference_names;
-        for (const auto& record : facts.tlsa.records)
-            if (auto seen = store ? store->tlsa_first_seen(owner, record) : std::nullopt)
-                input.first_seen[record] = *seen;
-        input.authoritative =
-            authoritative_answers(*resolver, owner, pipeline::dns_query_timeout(total));
-        input.now = now;
-        const rollover::GateDecision decision = rollover::decide(input);
-        print_decision(facts.mx.host, decision, out);
-        all_pass = all_pass && decision.pass;
-    }
+    for (const auto& host : hosts)
+        all_pass = judge_host(gate, host, out) != HostOutcome::fail && all_pass;
     return all_pass ? 0 : 2;
 }
 

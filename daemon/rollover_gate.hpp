@@ -18,15 +18,21 @@ struct GateOptions {
     // "" = the clock, a real run that records what it observes; else a dry run at this time
     // (RFC 3339 UTC or Unix seconds) that records nothing.
     std::string now;
-    double timeout = 15;    // per MX address probe; each DNS query at most this, at most 5 s
+    double timeout = 15;    // per MX address probe, and the DNS budget of each MX host
     std::uint16_t port = 0; // 0 = 25
+    // For a renewal hook, whose certificate may name hosts that are no MX hosts (imap., www.):
+    // gate only names that have TLSA records or are MX hosts of these domains; skip the
+    // others, saying why.
+    bool only_dane_hosts = false;
+    std::vector<std::string> configured_domains;
 };
 
 // Registers --resolver, --state-dir, --now, --timeout and --port on cmd.
 void add_gate_options(CLI::App& cmd, GateOptions& options);
 
-// Exit code: 0 every MX host passes, 2 one fails (reasons on out), 3 bad input (one
-// sentence on err). hosts empty: the certificate's DNS names.
+// Exit code: 0 every MX host passes (or is skipped), 2 one fails (reasons on out), 3 bad
+// input (one sentence on err). hosts empty: the certificate's DNS names. DNS queries of one
+// host wait at most min(timeout, 5 s) each and timeout in all; its probes at most timeout.
 int run_gate(const GateOptions& options, const std::string& cert_file,
              std::vector<std::string> hosts, std::ostream& out, std::ostream& err);
 

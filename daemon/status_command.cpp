@@ -1,6 +1,7 @@
 // danemon status: print the latest stored status of every domain from the state database,
 // without probing anything, and exit with the code of the worst one.
 #include "commands.hpp"
+#include "danemon/alert/alert.hpp"
 #include "danemon/report/report.hpp"
 #include "danemon/store/store.hpp"
 
@@ -19,11 +20,34 @@ struct StatusArgs {
     bool json = false;
 };
 
+report::PendingAlert pending_alert(const store::OutboxEntry& entry) {
+    report::PendingAlert a;
+    a.channel = entry.channel;
+    a.attempts = entry.attempts;
+    a.next_attempt = entry.next_attempt;
+    a.last_error = entry.last_error;
+    try {
+        const alert::AlertEvent e = alert::from_json(entry.payload);
+        a.event = alert::to_string(e.kind);
+        a.domain = e.key.domain;
+        a.mx = e.key.mx;
+        a.address = e.key.address;
+        a.code = e.key.code;
+    } catch (const std::exception&) {
+        a.event = "unreadable";
+    }
+    return a;
+}
+
 int run_status(const StatusArgs& args) {
     std::vector<check::VerdictSummary> domains;
+    std::vector<report::PendingAlert> pending;
     try {
         // Read only: status never creates or changes a state directory or database.
-        domains = store::Store::open_read_only(args.state_dir)->latest();
+        auto store = store::Store::open_read_only(args.state_dir);
+        domains = store->latest();
+        for (const auto& entry : store->outbox())
+            pending.push_back(pending_alert(entry));
     } catch (const store::StoreError& e) {
         std::cerr << "danemon status: " << e.what() << "\n";
         return 3;
@@ -36,11 +60,11 @@ int run_status(const StatusArgs& args) {
     for (const auto& d : domains)
         worst = check::worse(worst, d.status);
     if (args.json) {
-        std::cout << report::render_status_json(domains);
+        std::cout << report::render_status_json(domains, pending);
     } else {
         report::TextOptions text;
         text.color = isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
-        std::cout << report::render_status_text(domains, text);
+        std::cout << report::render_status_text(domains, pending, text);
     }
     return check::exit_code(worst);
 }

@@ -1,14 +1,13 @@
 // danemon tlsa: print the TLSA record(s) to publish for a certificate or chain file, in
 // zone-file syntax. The choice of certificate and the digest live in lib/rollover.
+#include "cli_checks.hpp"
 #include "commands.hpp"
 #include "danemon/dane/certificate.hpp"
 #include "danemon/dns/resolver.hpp"
+#include "danemon/localfile/read.hpp"
 #include "danemon/rollover/publish.hpp"
 
-#include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,27 +28,10 @@ int fail(const std::string& sentence) {
     return 3;
 }
 
-bool plausible_host_name(const std::string& name) {
-    if (name.empty() || name.size() > 253) return false;
-    for (const char c : name) {
-        const bool ok =
-            (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
-        if (!ok) return false;
-    }
-    return name.front() != '.' && name.find("..") == std::string::npos;
-}
-
 int run_tlsa(const TlsaArgs& args) {
-    std::error_code ec;
-    if (!std::filesystem::exists(args.cert, ec))
-        return fail("cannot read " + args.cert + ": no such file.");
-    if (!std::filesystem::is_regular_file(args.cert, ec))
-        return fail(args.cert + " is not a regular file.");
-    std::ifstream in(args.cert, std::ios::binary);
-    std::string contents{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    if (!in && !in.eof()) return fail("cannot read " + args.cert + ".");
-
-    const auto file = rollover::read_certificate_file(contents);
+    const auto contents = localfile::read_regular_file(args.cert, localfile::certificate_file);
+    if (!contents) return fail(contents.error() + ".");
+    const auto file = rollover::read_certificate_file(*contents);
     if (!file.error.empty()) return fail(args.cert + ": " + file.error + ".");
     const auto choice = rollover::record_for_chain(
         file.chain, static_cast<std::uint8_t>(args.usage), static_cast<std::uint8_t>(args.selector),
@@ -57,16 +39,18 @@ int run_tlsa(const TlsaArgs& args) {
     if (!choice.record) return fail(args.cert + ": " + choice.error + ".");
 
     std::vector<std::string> hosts;
-    for (const auto& host : args.hosts) {
-        std::string name = dns::normalize_name(host);
-        if (!plausible_host_name(name)) return fail("'" + host + "' is not an MX host name.");
-        hosts.push_back(std::move(name));
-    }
+    for (const auto& host : args.hosts)
+        hosts.push_back(dns::normalize_name(host)); // checked by the option's validator
     if (hosts.empty()) {
-        hosts = rollover::publishable_host_names(file.chain.front());
+        const auto names = rollover::publishable_host_names(file.chain.front());
+        for (const auto& name : names.not_host_names)
+            std::cerr << "danemon tlsa: " << args.cert << ": the certificate's name '" << name
+                      << "' is not a host name: no record is printed for it.\n";
+        hosts = names.hosts;
         if (hosts.empty())
             return fail(args.cert + ": the certificate names no host that can own a TLSA record "
-                                    "(only wildcards or none); give the MX host with --host.");
+                                    "(only wildcards, names that are no host names, or none); "
+                                    "give the MX host with --host.");
     }
     for (const auto& host : hosts)
         std::cout << rollover::zone_file_line(host, *choice.record) << "\n";
@@ -102,7 +86,8 @@ void add_tlsa_command(CLI::App& app, std::function<int()>& run) {
         ->check(CLI::IsMember({1, 2}))
         ->capture_default_str();
     cmd->add_option("--host", args->hosts, "MX host name(s) that serve this certificate")
-        ->type_name("MXHOST");
+        ->type_name("MXHOST")
+        ->check(host_name());
     cmd->callback([&run, args] { run = [args] { return run_tlsa(*args); }; });
 }
 

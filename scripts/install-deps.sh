@@ -5,7 +5,8 @@ set -euo pipefail
 
 build_pkgs=(cmake make g++ pkg-config libssl-dev libldns-dev libspdlog-dev libfmt-dev
     libyaml-cpp-dev catch2 libcli11-dev nlohmann-json3-dev libsystemd-dev libsqlite3-dev)
-lab_pkgs=(nsd unbound postfix ldnsutils openssl swaks python3 iproute2 procps systemd)
+lab_pkgs=(nsd unbound postfix ldnsutils openssl swaks python3 iproute2 procps systemd faketime
+    util-linux)
 
 want=("${build_pkgs[@]}" "${lab_pkgs[@]}")
 [ "${1:-}" = "--with-sanitizers" ] && want+=(clang libclang-rt-14-dev)

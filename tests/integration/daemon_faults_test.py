@@ -3,47 +3,75 @@
 daemon (its own state directory and configuration) and asserts what the administrator sees
 (mail in the lab's mailbox, the log, what systemd is told) and its time bound.
 
-  reload-during-failing-cycle  SIGHUP while a cycle fails (the state database is locked by
-                               another process): the daemon keeps running, the new
+  reload-during-failing-cycle  SIGHUP while a cycle cannot store (the state database is
+                               locked by another process): the daemon keeps running, the new
                                configuration applies at once, WATCHDOG=1 keeps coming.
   unreachable-keeps-mismatch   an MX address with a tlsa-mismatch becomes unreachable: no
                                "recovered" mail; one mx-unreachable alert however long it
                                lasts; back, the mismatch was never forgotten.
+  two-daemons                  a second daemon on the same state directory refuses to run.
+  store-full                   the state directory's file system (a tmpfs of 1 MB) fills up
+                               and is freed again; then a daemon on it mounted read-only.
+  clock-step-back              the wall clock steps back 30 days (libfaketime).
+  failing-channel              the mail server does not answer: log, status, metrics.
+  kill-during-slow-quit        kill -9 while the mail server holds back its 221, or its 250.
+  sigterm-during-slow-cycle    SIGTERM while a cycle waits on a silent MX host.
+  reload-bad-file              SIGHUP with the configuration swapped for a FIFO or /dev/zero.
 """
 import json
 import os
+import random
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 
-from harness import (Daemon, DatagramListener, Failure, expect, lab_env, lab_script_arguments,
-                     lab_tool, wait_for)
+from harness import (Daemon, DatagramListener, Failure, MailSink, expect, lab_env,
+                     lab_script_arguments, lab_tool, wait_for)
 
 HOST = "mx.dane-ok.test"
 
 
-def write_config(path, env, tmp, domains, port=None, extra=""):
+def write_config(path, env, tmp, domains, port=None, extra="", mail=None, interval="1h",
+                 timeout="5s", state=None):
+    """A configuration for DOMAINS; alert mail to the lab's mailbox, or to MAIL = (server,
+    port), or none when MAIL is False."""
     entries = "".join(f"  - name: {d}\n" + (f"    port: {port}\n" if port else "") for d in domains)
+    if mail is False:
+        email = "    enabled: false\n"
+    else:
+        server, mail_port = mail or (env['LAB_MAIL_SERVER'], 25)
+        email = (f"    enabled: true\n    to: [faults-{os.getpid()}@{env['LAB_MAIL_DOMAIN']}]\n"
+                 f"    from: danemon@lab.test\n    server: {server}\n    port: {mail_port}\n")
     with open(path, "w") as f:
         f.write(f"""domains:
-{entries}interval: 1h
+{entries}interval: {interval}
 jitter: 0s
-timeout: 5s
+timeout: {timeout}
 resolver: {env['LAB_RESOLVER']}
-state_directory: {tmp}/state
+state_directory: {state or tmp + "/state"}
 alerts:
   syslog:
     enabled: false
   email:
-    enabled: true
-    to: [faults-{os.getpid()}@{env['LAB_MAIL_DOMAIN']}]
-    from: danemon@lab.test
-    server: {env['LAB_MAIL_SERVER']}
-{extra}""")
+{email}{extra}""")
+
+
+def lab_mails(lab, env):
+    """Subjects of the mail this test's daemons sent to the lab's mailbox, in order."""
+    recipient = f"faults-{os.getpid()}@{env['LAB_MAIL_DOMAIN']}"
+    messages = [m for m in re.split(r"^From .*\n", lab("mailbox"), flags=re.M) if recipient in m]
+    return [re.search(r"^Subject: (.*)$", m, re.M).group(1) for m in messages]
+
+
+def status_json(args, tmp):
+    proc = subprocess.run([args.danemon, "status", "--json", "--state-dir",
+                           os.path.join(tmp, "state")], capture_output=True, text=True, timeout=30)
+    return json.loads(proc.stdout) if proc.returncode != 3 else None
 
 
 def case_reload_during_failing_cycle(args, lab, env, tmp, daemon, notify):
@@ -62,7 +90,8 @@ def case_reload_during_failing_cycle(args, lab, env, tmp, daemon, notify):
         expect(time.monotonic() - start < 3, "the reload waited for the running cycle")
         wait_for("READY=1 after the reload", lambda: notify.seen("configuration reloaded"),
                  timeout=2)
-        wait_for("the failed cycle", lambda: "cycle failed" in daemon.text(), timeout=15)
+        wait_for("the failing store", lambda: "state store failing" in daemon.text(), timeout=15)
+        wait_for("the end of the cycle", lambda: daemon.cycles() >= 2, timeout=15)
         end = time.monotonic()
     finally:
         db.close()
@@ -70,16 +99,12 @@ def case_reload_during_failing_cycle(args, lab, env, tmp, daemon, notify):
     expect(gap < 1.6, f"no WATCHDOG=1 for {gap:.1f} s while the cycle failed (WatchdogSec=2s)")
     expect(daemon.proc.poll() is None, f"the daemon exited with {daemon.proc.poll()}")
     expect("domains=2" in daemon.text(), "the new configuration was not applied")
-    # The failed domain is retried and the new one checked; both are stored.
+    # Both domains are checked, and stored once the lock is gone.
     daemon.signal(signal.SIGUSR1)
 
     def stored():
-        proc = subprocess.run([args.danemon, "status", "--json", "--state-dir",
-                               os.path.join(tmp, "state")], capture_output=True, text=True,
-                              timeout=30)
-        return proc.returncode != 3 and sorted(
-            d["domain"] for d in json.loads(proc.stdout)["domains"]) == ["dane-ok.test",
-                                                                          "stale.test"]
+        doc = status_json(args, tmp)
+        return doc and sorted(d["domain"] for d in doc["domains"]) == ["dane-ok.test", "stale.test"]
     wait_for("both domains stored", stored)
     daemon.signal(signal.SIGTERM)
     expect(daemon.proc.wait(10) == 0, "exit status after SIGTERM")
@@ -130,6 +155,232 @@ def case_unreachable_keeps_mismatch(args, lab, env, tmp, daemon, notify):
            f"mails {mails()}")
 
 
+def case_two_daemons(args, lab, env, tmp, daemon, notify):
+    # A second daemon on the same state directory would mail every alert twice: it refuses,
+    # naming the first one's PID, and the first runs on.
+    daemon.start()
+    wait_for("the first cycle", lambda: daemon.cycles() >= 1)
+    second = subprocess.run([args.danemon, "daemon", "--config", daemon.config],
+                            capture_output=True, text=True, timeout=10)
+    lines = [l for l in second.stderr.splitlines() if l.strip()]
+    expect(second.returncode == 3 and len(lines) == 1
+           and f"another danemon daemon (PID {daemon.proc.pid}) is using the state directory"
+           in lines[0], f"the second daemon: exit {second.returncode}, {second.stderr!r}")
+    expect(daemon.proc.poll() is None, "the first daemon stopped")
+    # status, precheck and check --config need no lock.
+    status = subprocess.run([args.danemon, "status", "--state-dir", f"{tmp}/state"],
+                            capture_output=True, text=True, timeout=10)
+    check = subprocess.run([args.danemon, "check", "--config", daemon.config],
+                           capture_output=True, text=True, timeout=30)
+    expect(status.returncode == 0 and check.returncode == 0,
+           f"status {status.returncode} {status.stderr!r}, check {check.returncode} {check.stderr!r}")
+
+
+def case_store_full(args, lab, env, tmp, daemon, notify):
+    # The state directory on a 1 MB file system that fills up, then becomes read-only: the
+    # failing store is announced once, the new problem is still mailed (once), recovery is
+    # announced, and nothing is mailed twice. A daemon does not start on a read-only one.
+    state = os.path.join(tmp, "state")
+    os.makedirs(state)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0755", "danemon-test-state", state],
+                   check=True, timeout=10)
+    host = socket.gethostname()
+    failing = f"[danemon] CRITICAL {host}: state-store-failing"
+    mismatch = f"[danemon] CRITICAL dane-ok.test: tlsa-mismatch {HOST}"
+    try:
+        daemon.start()
+        wait_for("the first cycle", lambda: daemon.cycles() >= 1)
+        with open(os.path.join(state, "filler"), "wb") as f:
+            try:
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+            except OSError:
+                pass
+        lab("set-tlsa", HOST, "3 1 1 key:stale-old", "3 1 1 key:rollover-next")
+        daemon.run_cycle()
+        wait_for("the two alert mails", lambda: len(lab_mails(lab, env)) >= 2)
+        expect(sorted(lab_mails(lab, env)) == sorted([failing, mismatch]),
+               f"mails while the disk is full: {lab_mails(lab, env)}")
+        expect("state store failing error=" in daemon.text(), "no error line in the log")
+        expect(notify.seen("STATUS=") and "state store failing" in notify.seen("STATUS=")[-1],
+               f"systemd was not told: {notify.seen('STATUS=')[-1:]}")
+        daemon.run_cycle()
+        time.sleep(1)
+        expect(len(lab_mails(lab, env)) == 2, f"mailed again: {lab_mails(lab, env)}")
+        os.unlink(os.path.join(state, "filler"))
+        daemon.run_cycle()
+        recovered = f"[danemon] RECOVERED {host}: state-store-failing"
+        wait_for("the recovery mail", lambda: recovered in lab_mails(lab, env))
+        time.sleep(1)
+        expect(len(lab_mails(lab, env)) == 3, f"mails after the recovery: {lab_mails(lab, env)}")
+        doc = status_json(args, tmp)
+        expect(doc and doc["domains"][0]["status"] == "critical",
+               "the mismatch was not stored once the store worked again")
+        wal = os.path.join(state, "danemon.db-wal")
+        expect(not os.path.exists(wal) or os.path.getsize(wal) == 0,
+               f"the WAL was not truncated after the cycle: {os.path.getsize(wal)} bytes")
+
+        # Read-only (a bind mount): a daemon refuses to start there, in one sentence.
+        daemon.kill()
+        subprocess.run(["mount", "--bind", state, state], check=True, timeout=10)
+        subprocess.run(["mount", "-o", "remount,ro,bind", state], check=True, timeout=10)
+        again = subprocess.run([args.danemon, "daemon", "--config", daemon.config],
+                               capture_output=True, text=True, timeout=20)
+        lines = [l for l in again.stderr.splitlines() if l.strip()]
+        expect(again.returncode == 3 and len(lines) == 1 and state in lines[0],
+               f"a daemon on a read-only state directory: exit {again.returncode}, {again.stderr!r}")
+    finally:
+        daemon.kill()
+        lab("reset-tlsa", HOST)
+        for _ in range(2):  # the read-only bind mount, then the tmpfs
+            subprocess.run(["umount", "-l", state], timeout=10, capture_output=True)
+
+
+def case_clock_step_back(args, lab, env, tmp, daemon, notify):
+    # The wall clock steps back 30 days (a wrong RTC corrected, NTP): checking goes on at its
+    # interval, because the schedule runs on the monotonic clock.
+    preload = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
+    expect(os.path.exists(preload), f"{preload} is missing (Debian package libfaketime)")
+    clock = os.path.join(tmp, "clock")
+    with open(clock, "w") as f:
+        f.write("+0\n")
+    write_config(daemon.config, env, tmp, ["dane-ok.test"], mail=False, interval="1m")
+    daemon.env.update(LD_PRELOAD=preload, FAKETIME_TIMESTAMP_FILE=clock, FAKETIME_NO_CACHE="1",
+                      FAKETIME_DONT_FAKE_MONOTONIC="1")
+    daemon.start()
+    wait_for("the first cycle", lambda: daemon.cycles() >= 1)
+    with open(clock, "w") as f:
+        f.write("-30d\n")
+    stepped = time.time()
+    wait_for("a cycle after the step back", lambda: daemon.cycles() >= 2, timeout=75)
+    doc = status_json(args, tmp)
+    checked = doc["domains"][0]["checked_at"]
+    expect(checked.startswith(time.strftime("%Y-%m-%d", time.gmtime(stepped - 30 * 86400))),
+           f"the stored time {checked} is not the stepped wall clock")
+
+
+def case_failing_channel(args, lab, env, tmp, daemon, notify):
+    # The mail server does not answer: each failed delivery is in the log (once per channel
+    # per 10 minutes), in danemon status with its last error, and in the metrics.
+    textfile = os.path.join(tmp, "danemon.prom")
+    write_config(daemon.config, env, tmp, ["stale.test"], mail=("127.0.0.1", 1),
+                 extra=f"metrics:\n  textfile: {textfile}\n")
+    daemon.start()
+    wait_for("the first cycle", lambda: daemon.cycles() >= 1)
+    daemon.run_cycle()
+    lines = [l for l in daemon.text().splitlines() if "alert delivery failed channel=email" in l]
+    expect(len(lines) == 1 and "cannot connect to 127.0.0.1:1" in lines[0],
+           f"log lines of the failed delivery: {lines}")
+    status = subprocess.run([args.danemon, "status", "--state-dir", f"{tmp}/state"],
+                            capture_output=True, text=True, timeout=10)
+    pending = int(re.search(r"^Alerts waiting for delivery: (\d+)$", status.stdout, re.M).group(1))
+    expect(pending >= 1 and "last error: mail to the MTA at 127.0.0.1 failed: cannot connect"
+           in status.stdout, f"status does not show the pending alerts:\n{status.stdout}")
+    metrics = open(textfile).read()
+    expect(re.search(rf"^danemon_alerts_pending {pending}$", metrics, re.M)
+           and re.search(rf'^danemon_alert_delivery_failures_total{{channel="email"}} {pending}$',
+                         metrics, re.M)
+           and re.search(r"^danemon_state_store_failing 0$", metrics, re.M),
+           f"metrics:\n{metrics[-800:]}")
+
+
+def case_kill_during_slow_quit(args, lab, env, tmp, daemon, notify):
+    # Killed while the mail server holds back its reply to QUIT, danemon sends no alert twice:
+    # it records a mail as sent at the server's 250. Killed before that 250, it sends the
+    # alert again, with the same Message-ID (the window README names).
+    rng = random.Random(13)
+
+    def nothing_pending(state):
+        out = subprocess.run([args.danemon, "status", "--state-dir", state],
+                             capture_output=True, text=True, timeout=10).stdout
+        return "Alerts waiting for delivery" not in out
+
+    for attempt in range(3):
+        sink = MailSink(quit_delay=4)
+        state = os.path.join(tmp, f"state{attempt}")
+        write_config(daemon.config, env, tmp, ["stale.test"], mail=("127.0.0.1", sink.port),
+                     state=state)
+        try:
+            daemon.start()
+            wait_for("the first mail", lambda: sink.state == "quit-wait")
+            time.sleep(rng.uniform(0.1, 3.0))
+            daemon.kill()
+            cycles = daemon.cycles()
+            daemon.start()
+            wait_for("the restart's cycle", lambda: daemon.cycles() > cycles, timeout=60)
+            wait_for("every alert delivered", lambda: nothing_pending(state), timeout=60)
+            subjects = sink.subjects()
+            expect(subjects and len(subjects) == len(set(subjects))
+                   and len(set(sink.message_ids())) == len(subjects),
+                   f"attempt {attempt}: an alert was sent twice: {subjects}")
+        finally:
+            daemon.kill()
+            sink.close()
+    # Before the 250: the copy sent after the restart has the same Message-ID.
+    sink = MailSink(data_delay=3)
+    write_config(daemon.config, env, tmp, ["stale.test"], mail=("127.0.0.1", sink.port),
+                 state=os.path.join(tmp, "state-data"))
+    try:
+        daemon.start()
+        wait_for("the first message", lambda: sink.state == "data-wait")
+        first = sink.message_ids()[0]
+        daemon.kill()
+        wait_for("the sink to be idle", lambda: sink.state == "idle", timeout=10)
+        sink.data_delay = 0
+        daemon.start()
+        wait_for("the resent copy", lambda: sink.message_ids().count(first) == 2, timeout=60)
+    finally:
+        daemon.kill()
+        sink.close()
+
+
+def case_sigterm_during_slow_cycle(args, lab, env, tmp, daemon, notify):
+    # A cycle stuck on a silent MX host for 30 s, and a reload meanwhile: SIGTERM still stops
+    # the daemon within 5 s (systemd waits 10), and the watchdog kept coming until then.
+    write_config(daemon.config, env, tmp, ["silent.test"], mail=False, timeout="30s")
+    daemon.start()
+    wait_for("the cycle to start", lambda: "started config=" in daemon.text())
+    time.sleep(1)
+    daemon.signal(signal.SIGHUP)
+    time.sleep(1)
+    start = time.monotonic()
+    daemon.signal(signal.SIGTERM)
+    code = daemon.proc.wait(10)
+    stopped = time.monotonic()
+    expect(stopped - start < 5, f"SIGTERM took {stopped - start:.1f} s during a slow cycle")
+    expect(code == 0, f"exit status {code}")
+    gap = notify.largest_gap("WATCHDOG=1", start - 2, start)
+    expect(gap < 1.6, f"no WATCHDOG=1 for {gap:.1f} s during the slow cycle")
+
+
+def case_reload_bad_file(args, lab, env, tmp, daemon, notify):
+    # The configuration swapped for a FIFO, or for /dev/zero: a SIGHUP is refused within a
+    # second and the daemon runs on with the old one.
+    daemon.start()
+    wait_for("the first cycle", lambda: daemon.cycles() >= 1)
+    good = open(daemon.config).read()
+    for bad in ("fifo", "zero"):
+        os.unlink(daemon.config)
+        if bad == "fifo":
+            os.mkfifo(daemon.config)
+        else:
+            os.symlink("/dev/zero", daemon.config)
+        before = daemon.text().count("reload failed")
+        start = time.monotonic()
+        daemon.signal(signal.SIGHUP)
+        wait_for(f"the refused reload ({bad})",
+                 lambda: daemon.text().count("reload failed") > before, timeout=2)
+        expect(time.monotonic() - start < 1, f"the refused reload ({bad}) took more than 1 s")
+        expect(daemon.proc.poll() is None, f"the daemon stopped on a {bad}")
+    os.unlink(daemon.config)
+    with open(daemon.config, "w") as f:
+        f.write(good)
+    daemon.signal(signal.SIGHUP)
+    wait_for("the good reload", lambda: "reloaded config=" in daemon.text())
+    daemon.run_cycle()
+
+
 def main():
     args = lab_script_arguments("case")
     lab = lab_tool(args)
@@ -142,7 +393,7 @@ def main():
     daemon = Daemon(args.danemon, config, log, notify.path)
     try:
         globals()["case_" + args.case.replace("-", "_")](args, lab, env, tmp, daemon, notify)
-    except Failure as f:
+    except (Failure, subprocess.TimeoutExpired) as f:
         print("FAILED: " + str(f))
         if os.path.exists(log):
             print(open(log).read()[-4000:])

@@ -167,3 +167,81 @@ class Daemon:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
+
+
+class MailSink:
+    """A mail server on 127.0.0.1 (an ephemeral port) for the daemon's alert mail, in a
+    thread of this test: it accepts every message and keeps it (`messages`: the message
+    texts as received), and can be slow where real servers are: `data_delay` seconds
+    before its 250 to the final dot, `quit_delay` before its 221 to QUIT. `state` says
+    where it is ("idle", "data-wait", "quit-wait"). Every connection is closed after 60 s."""
+
+    def __init__(self, data_delay=0.0, quit_delay=0.0):
+        self.data_delay, self.quit_delay = data_delay, quit_delay
+        self.messages = []
+        self.state = "idle"
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.stop = False
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            try:
+                self.session(conn)
+            except OSError:
+                pass
+            finally:
+                self.state = "idle"
+                conn.close()
+
+    def session(self, conn):
+        conn.settimeout(60)
+        reader = conn.makefile("rb")
+        conn.sendall(b"220 sink.test ESMTP\r\n")
+        while True:
+            line = reader.readline()
+            if not line:
+                return
+            word = line[:4].upper()
+            if word == b"DATA":
+                conn.sendall(b"354 go ahead\r\n")
+                body = []
+                while True:
+                    data = reader.readline()
+                    if not data:
+                        return
+                    if data in (b".\r\n", b".\n"):
+                        break
+                    body.append(data)
+                self.messages.append(b"".join(body).decode(errors="replace"))
+                self.state = "data-wait"
+                time.sleep(self.data_delay)
+                conn.sendall(b"250 queued\r\n")
+                self.state = "idle"
+            elif word == b"QUIT":
+                self.state = "quit-wait"
+                time.sleep(self.quit_delay)
+                conn.sendall(b"221 bye\r\n")
+                return
+            else:
+                conn.sendall(b"250 ok\r\n")
+
+    def message_ids(self):
+        return [re.search(r"^Message-ID: (.*?)\r?$", m, re.M).group(1) for m in self.messages]
+
+    def subjects(self):
+        return [re.search(r"^Subject: (.*?)\r?$", m, re.M).group(1) for m in self.messages]
+
+    def close(self):
+        self.stop = True
+        self.thread.join(5)
+        self.sock.close()

@@ -141,7 +141,10 @@ def main():
             for cert, expect_pass in ((cert_for("rollover-next", "mx.rollover.test", "n"), True),
                                       (new_cert("mx.rollover.test", "u"), False)):
                 os.replace(cert, os.path.join(lineage, "fullchain.pem"))
-                env2 = dict(os.environ, RENEWED_LINEAGE=lineage, RENEWED_DOMAINS="mx.rollover.test")
+                # certbot names every name of the certificate; imap. is no MX host and has no
+                # TLSA records: it is skipped, not held back forever.
+                env2 = dict(os.environ, RENEWED_LINEAGE=lineage,
+                            RENEWED_DOMAINS="mx.rollover.test imap.rollover.test")
                 config = os.path.join(tmp, "alerts.yaml")
                 with open(config, "w") as f:
                     # No alerts.email.from: the sender is danemon@<this host's name>.
@@ -163,6 +166,8 @@ def main():
                 proc = subprocess.run(cmd, env=env2, capture_output=True, text=True, timeout=120)
                 print(proc.stdout + proc.stderr)
                 expect((proc.returncode == 0) == expect_pass, f"hook exit {proc.returncode}")
+                expect("[SKIP] imap.rollover.test: no TLSA records at _25._tcp.imap.rollover.test"
+                       in proc.stdout, "the name without DANE was not skipped with its reason")
                 expect(os.path.exists(marker) == expect_pass, "--then ran when it must not, or not at all")
                 if os.path.exists(marker):
                     os.unlink(marker)
@@ -182,6 +187,20 @@ def main():
                     expect(f"From: danemon <danemon@{host}>" in mailbox
                            and f".danemon@{host}>" in mailbox,
                            f"the held-back mail is not from danemon@{host}:\n{mailbox}")
+        elif args.case == "dead-resolver":
+            # A resolver that never answers: the gate fails within its budget (--timeout per
+            # MX host for DNS), not after every query's own timeout in turn.
+            nxt = cert_for("rollover-next", "mx.rollover.test", "next")
+            cmd = [args.danemon, "precheck", "--cert", nxt, "--resolver", "127.0.53.10",
+                   "--state-dir", os.path.join(tmp, "state"), "--timeout", "3"]
+            start = time.monotonic()
+            dead = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+            elapsed = time.monotonic() - start
+            print("$ " + " ".join(cmd) + f"   # exit {dead.returncode}, {elapsed:.1f} s\n"
+                  + dead.stdout + dead.stderr)
+            expect(dead.returncode == 2 and "TLSA lookup" in dead.stdout,
+                   f"exit {dead.returncode}: the failed lookups are not the reason")
+            expect(elapsed < 8, f"took {elapsed:.1f} s with --timeout 3 and a dead resolver")
         else:
             raise Failure("unknown case " + args.case)
     except Failure as f:

@@ -295,6 +295,21 @@ def case_hostile_names_report(lab):
     expect(ta["code"] == "tlsa-name-mismatch" and expected[3] in ta["message"],
            f"the name mismatch does not list the names: {ta}")
 
+    # The saved chain, given to `danemon tlsa`: no name of it is a host name, so no zone-file
+    # line is printed (a newline in a name would forge a second record), one sentence each.
+    with tempfile.TemporaryDirectory() as tmp:
+        lab.danemon("check", "--resolver", lab.resolver, "--timeout", "5", "--save-chain", tmp,
+                    "badnames.test")
+        saved = [os.path.join(tmp, f) for f in os.listdir(tmp)]
+        expect(len(saved) == 1, f"saved chains: {saved}")
+        tlsa = subprocess.run([lab.args.danemon, "tlsa", "--cert", saved[0]], capture_output=True,
+                              timeout=30)
+        expect(tlsa.returncode == 3 and tlsa.stdout == b"",
+               f"tlsa printed records for hostile names: exit {tlsa.returncode} {tlsa.stdout!r}")
+        ascii_only(tlsa.stderr, "tlsa's stderr")
+        for name in expected:
+            expect(name in tlsa.stderr.decode(), f"no sentence for {name!r}: {tlsa.stderr!r}")
+
 
 def case_local_cert(lab):
     # The certificate file the MTA will load next (local_certs) has a key no record names.
@@ -481,14 +496,134 @@ def case_check_config_settings(lab):
 
 
 def case_bad_arguments(lab):
-    for words, needle in [((), "DOMAIN"), (("--port", "0", "x.test"), "--port"),
-                          (("--resolver", "not-an-address", "x.test"), "not-an-address"),
-                          (("--timeout", "abc", "x.test"), "--timeout")]:
-        proc = lab.danemon("check", *words)
+    # Bad local input is the user's error: exit 3, one sentence naming the option or value,
+    # nothing sent to DNS or an MX host, no report.
+    cases = [((), "DOMAIN"), (("--port", "0", "x.test"), "--port"),
+             (("--resolver", "not-an-address", "x.test"), "not-an-address"),
+             (("--timeout", "abc", "x.test"), "--timeout"),
+             (("--timeout", "nan", "x.test"), "'nan' is not a number of seconds"),
+             (("--timeout", "inf", "x.test"), "'inf' is not a number of seconds"),
+             (("",), "the domain name is empty"),
+             (("bücher.example",), "give its A-label"),
+             (("192.0.2.1",), "'192.0.2.1' is an IP address, not a mail domain"),
+             (("a b.example",), "'a b.example' is not a domain name"),
+             (("--helo", "mx.test\r\nMAIL FROM:<x>", "x.test"), "--helo"),
+             (("--save-chain", "", "x.test"), "--save-chain: an empty path was given"),
+             (("--bogus", "x.test"), "--bogus")]
+    for words, needle in cases:
+        proc = lab.danemon("check", "--resolver", lab.resolver, *words) if words[:1] != ("--resolver",) \
+            else lab.danemon("check", *words)
         expect(proc.returncode == 3, f"exit {proc.returncode} for {words}, expected 3")
         lines = [l for l in proc.stderr.splitlines() if l.strip()]
         expect(lines and needle in lines[0], f"error does not name {needle}: {proc.stderr!r}")
         expect(proc.stdout == "", "bad arguments printed a report")
+        expect(proc.elapsed < 2, f"{words} took {proc.elapsed:.1f} s: was it sent somewhere?")
+    unknown = lab.danemon("frobnicate")
+    expect(unknown.returncode == 3 and "unknown command 'frobnicate'" in unknown.stderr,
+           f"an unknown command is not named: {unknown.stderr!r}")
+    for words, needle in ((("precheck", "--cert", "/x.pem", "--host", "a b.test"), "--host"),
+                          (("precheck", "--cert", "/x.pem", "--timeout", "nan"), "--timeout"),
+                          (("tlsa", "--cert", "/x.pem", "--host", "mx.test\n_25._tcp.x"), "--host")):
+        proc = lab.danemon(*words)
+        expect(proc.returncode == 3 and needle in proc.stderr,
+               f"{words}: exit {proc.returncode} {proc.stderr!r}")
+
+
+def case_status_read_only(lab):
+    # danemon status only reads, and says exactly what is wrong: no directory, not a
+    # directory, permission denied, an empty file; it works on a read-only file system and
+    # never creates anything.
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o755)
+        state = os.path.join(tmp, "state")
+        config = os.path.join(tmp, "danemon.yaml")
+        with open(config, "w") as f:
+            f.write(f"domains: [dane-ok.test]\nresolver: {lab.resolver}\nstate_directory: {state}\n"
+                    "alerts:\n  syslog:\n    enabled: false\n")
+        daemon = subprocess.Popen([lab.args.danemon, "daemon", "--config", config],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            wait_for("a stored check", lambda: lab.danemon("status", "--state-dir", state).returncode == 0)
+        finally:
+            daemon.terminate()
+            daemon.wait(10)
+        missing = os.path.join(tmp, "missing")
+        regular = os.path.join(tmp, "file")
+        open(regular, "w").close()
+        empty = os.path.join(tmp, "empty")
+        os.makedirs(empty)
+        open(os.path.join(empty, "danemon.db"), "w").close()
+        for path, needle in ((missing, "no check has been stored yet: the state directory"),
+                             (regular, "is not a directory"),
+                             (empty, "danemon.db is empty: no check has been stored in it yet")):
+            proc = lab.danemon("status", "--state-dir", path)
+            lines = proc.stderr.strip().splitlines()
+            expect(proc.returncode == 3 and len(lines) == 1 and needle in lines[0],
+                   f"status --state-dir {path}: exit {proc.returncode}, {proc.stderr!r}")
+        expect(not os.path.exists(missing), "status created the missing state directory")
+        expect(os.path.getsize(os.path.join(empty, "danemon.db")) == 0,
+               "status wrote into an empty database file")
+        # As a user who cannot enter the directory (nobody; the suite runs as root).
+        private = os.path.join(tmp, "private")
+        shutil.copytree(state, os.path.join(private, "state"))
+        os.chmod(private, 0o700)
+        binary = os.path.join(tmp, "danemon")
+        shutil.copy(lab.args.danemon, binary)
+        os.chmod(binary, 0o755)
+        nobody = pwd.getpwnam("nobody")
+        proc = lab.danemon("setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}",
+                           "--clear-groups", "--", binary, "status", "--state-dir",
+                           os.path.join(private, "state"), binary=False)
+        expect(proc.returncode == 3 and "Permission denied" in proc.stderr
+               and "no check" not in proc.stderr, f"as nobody: {proc.returncode} {proc.stderr!r}")
+        # On a read-only file system (a read-only bind mount) it reads as usual.
+        subprocess.run(["mount", "--bind", state, state], check=True, timeout=10)
+        try:
+            subprocess.run(["mount", "-o", "remount,ro,bind", state], check=True, timeout=10)
+            proc = lab.danemon("status", "--state-dir", state)
+            expect(proc.returncode == 0 and "dane-ok.test  ok" in proc.stdout,
+                   f"status on a read-only file system: {proc.returncode} {proc.stderr!r}")
+        finally:
+            subprocess.run(["umount", "-l", state], timeout=10)
+
+
+def case_bad_config_files(lab):
+    # A configuration that is a FIFO, /dev/zero, a directory, several YAML documents, or has an
+    # EHLO name with CR LF: config check, check --config and daemon refuse it at once (exit 3,
+    # one sentence), without hanging or filling memory.
+    with tempfile.TemporaryDirectory() as tmp:
+        fifo = os.path.join(tmp, "fifo.yaml")
+        os.mkfifo(fifo)
+        multi = os.path.join(tmp, "multi.yaml")
+        with open(multi, "w") as f:
+            f.write("domains: [a.test]\n---\ndomains: [b.test]\n")
+        helo = os.path.join(tmp, "helo.yaml")
+        with open(helo, "w") as f:
+            f.write('domains: [a.test]\nhelo_name: "mx.test\\r\\nMAIL FROM:<x>"\n')
+        certdir = os.path.join(tmp, "live")
+        os.makedirs(certdir)
+        localdir = os.path.join(tmp, "local.yaml")
+        with open(localdir, "w") as f:
+            f.write(f"domains:\n  - name: a.test\n    local_certs:\n      mx.a.test: [{certdir}/]\n")
+        big = os.path.join(tmp, "big.yaml")
+        with open(big, "wb") as f:
+            f.write(b"domains: [a.test]\n" + b"#" * (5 << 20) + b"\n")
+        cases = [(fifo, "is a FIFO, not a regular file"),
+                 ("/dev/zero", "is a character device, not a regular file"),
+                 (tmp, "is a directory, not a regular file"),
+                 (big, "is larger than 4 MB"),
+                 (multi, "2 YAML documents"),
+                 (helo, "helo_name: 'mx.test\\x0d\\x0aMAIL FROM:<x>' is not a host name"),
+                 (localdir, "is a directory, not a certificate file (line 4); name the file in "
+                            f"it, e.g. {certdir}/fullchain.pem")]
+        for path, needle in cases:
+            for words in (("config", "check", path), ("check", "--config", path),
+                          ("daemon", "--config", path)):
+                proc = lab.danemon(*words, timeout=20)
+                lines = [l for l in proc.stderr.splitlines() if l.strip()]
+                expect(proc.returncode == 3 and len(lines) == 1 and needle in lines[0],
+                       f"{words}: exit {proc.returncode}, {proc.stderr!r} (wanted {needle!r})")
+                expect(proc.elapsed < 3, f"{words} took {proc.elapsed:.1f} s")
 
 
 def main():
@@ -505,7 +640,7 @@ def main():
             case_scenario(lab, args.domain)
         else:
             globals()["case_" + args.case.replace("-", "_")](lab)
-    except Failure as f:
+    except (Failure, subprocess.TimeoutExpired) as f:
         print("FAILED: " + str(f))
         return 1
     print("passed")

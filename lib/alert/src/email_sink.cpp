@@ -12,7 +12,7 @@ public:
 
     std::string channel() const override { return "email"; }
 
-    std::string deliver(const AlertEvent& e) override {
+    Expected<void> deliver(const AlertEvent& e, const Taken& taken) override {
         // Below the configured severity: taken and dropped (a recovery of such a problem too).
         if (options_.min_severity == "critical" && e.severity != "critical") return {};
         smtp::Submission s;
@@ -22,8 +22,10 @@ public:
         s.from = options_.headers.from;
         s.to = options_.headers.to;
         s.message = compose_mail(e, options_.headers);
-        std::string error = smtp::submit(s);
-        return error.empty() ? error : "mail to the MTA at " + s.server + " failed: " + error;
+        auto submitted = smtp::submit(s, taken);
+        if (!submitted)
+            return Error{"mail to the MTA at " + s.server + " failed: " + submitted.error()};
+        return {};
     }
 
 private:

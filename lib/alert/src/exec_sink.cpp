@@ -23,8 +23,8 @@ public:
 
     std::string channel() const override { return "exec"; }
 
-    std::string deliver(const AlertEvent& e) override {
-        if (argv_.empty()) return "no command configured";
+    Expected<void> deliver(const AlertEvent& e, const Taken&) override {
+        if (argv_.empty()) return Error{"no command configured"};
         const std::string input = to_json(e) + "\n";
         // Everything the child needs is prepared before fork: only exec-safe calls after.
         std::vector<char*> args;
@@ -36,12 +36,12 @@ public:
         char* envp[] = {path_env, nullptr};
         int in[2];
         if (pipe2(in, O_CLOEXEC) != 0)
-            return std::string("cannot create a pipe: ") + std::strerror(errno);
+            return Error{std::string("cannot create a pipe: ") + std::strerror(errno)};
         pid_t pid = fork();
         if (pid < 0) {
             close(in[0]);
             close(in[1]);
-            return std::string("cannot fork: ") + std::strerror(errno);
+            return Error{std::string("cannot fork: ") + std::strerror(errno)};
         }
         if (pid == 0) {
             dup2(in[0], STDIN_FILENO);
@@ -63,20 +63,23 @@ public:
         for (;;) {
             pid_t r = waitpid(pid, &status, WNOHANG);
             if (r == pid) break;
-            if (r < 0 && errno != EINTR) return std::string("waitpid: ") + std::strerror(errno);
+            if (r < 0 && errno != EINTR)
+                return Error{std::string("waitpid: ") + std::strerror(errno)};
             if (std::chrono::steady_clock::now() >= deadline) {
                 kill(pid, SIGKILL);
                 waitpid(pid, &status, 0);
-                return argv_[0] + " did not finish within " + std::to_string(timeout_.count()) +
-                       " s and was killed";
+                return Error{argv_[0] + " did not finish within " +
+                             std::to_string(timeout_.count()) + " s and was killed"};
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return argv_[0] + " could not be run";
-        return argv_[0] + (WIFEXITED(status)
-                               ? " exited with status " + std::to_string(WEXITSTATUS(status))
-                               : " was killed by signal " + std::to_string(WTERMSIG(status)));
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+            return Error{argv_[0] + " could not be run"};
+        return Error{argv_[0] +
+                     (WIFEXITED(status)
+                          ? " exited with status " + std::to_string(WEXITSTATUS(status))
+                          : " was killed by signal " + std::to_string(WTERMSIG(status)))};
     }
 
 private:

@@ -3,7 +3,7 @@
 #include "danemon/alert/alert.hpp"
 #include "danemon/text/text.hpp"
 
-#include <random>
+#include <cstdint>
 #include <sstream>
 
 namespace danemon::alert {
@@ -50,6 +50,24 @@ void wrap(std::ostringstream& out, const std::string& text) {
     if (!line.empty()) out << line << "\r\n";
 }
 
+// The same for every copy of one alert (a retry after a crash), different for any other:
+// FNV-1a over the event's kind, key, severity and time, as 16 hex digits.
+std::string identity_hash(const AlertEvent& e) {
+    std::uint64_t hash = 14695981039346656037ULL;
+    for (const std::string& part : {std::string(to_string(e.kind)), e.key.domain, e.key.mx,
+                                    e.key.address, e.key.code, e.severity, std::to_string(e.at)}) {
+        for (const char c : part + '\0') {
+            hash ^= static_cast<unsigned char>(c);
+            hash *= 1099511628211ULL;
+        }
+    }
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string text(16, '0');
+    for (int i = 15; i >= 0; --i, hash >>= 4)
+        text[static_cast<std::size_t>(i)] = digits[hash & 15];
+    return text;
+}
+
 std::string what_senders_do(const AlertEvent& e) {
     if (e.kind == EventKind::recovered) return "Nothing to do: the problem is gone.";
     if (e.severity == "critical")
@@ -69,13 +87,12 @@ std::string compose_mail(const AlertEvent& e, const MailHeaders& h) {
         to += (to.empty() ? "" : ", ") + clean(addr);
     std::string state = e.kind == EventKind::recovered ? "RECOVERED" : upper(e.severity);
     std::string where = e.key.mx.empty() ? "" : " " + e.key.mx;
-    static std::mt19937_64 random{std::random_device{}()};
     m << "From: danemon <" << clean(h.from) << ">\r\n"
       << "To: " << to << "\r\n"
       << "Subject: " << clean("[danemon] " + state + " " + e.key.domain + ": " + e.key.code + where)
       << "\r\n"
       << "Date: " << text::utc_text(e.at, text::UtcStyle::rfc5322) << "\r\n"
-      << "Message-ID: <" << e.at << "." << std::hex << random() << std::dec << ".danemon@"
+      << "Message-ID: <" << e.at << "." << identity_hash(e) << ".danemon@"
       << clean(h.host_name.empty() ? "localhost" : h.host_name) << ">\r\n"
       << "Auto-Submitted: auto-generated\r\n"
       << "MIME-Version: 1.0\r\n"

@@ -32,7 +32,7 @@ public:
 
     std::string channel() const override { return "syslog"; }
 
-    std::string deliver(const AlertEvent& e) override {
+    Expected<void> deliver(const AlertEvent& e, const Taken&) override {
         int priority = e.kind == EventKind::recovered ? LOG_NOTICE
                        : e.severity == "critical"     ? LOG_CRIT
                                                       : LOG_WARNING;

@@ -3,16 +3,14 @@
 // sentence naming the YAML path and line.
 #include "danemon/config/config.hpp"
 #include "danemon/dns/resolver.hpp"
+#include "danemon/localfile/read.hpp"
 #include "settings.hpp"
 
 #include <algorithm>
 #include <arpa/inet.h>
-#include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <fcntl.h>
 #include <set>
-#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 namespace danemon::config {
@@ -425,10 +423,17 @@ private:
                                   "'" + v.text + "' is not PORT, ADDR:PORT or [V6]:PORT");
             break;
         case Kind::domain_name: {
-            const std::string text = scalar(node, path, line, "a domain name");
-            v.text = normalize_domain(text);
-            if (v.text.empty())
-                throw ConfigError(path, line, "'" + text + "' is not a domain name");
+            auto name = dns::parse_mail_domain(scalar(node, path, line, "a domain name"));
+            if (!name) throw ConfigError(path, line, name.error());
+            v.text = std::move(*name);
+            break;
+        }
+        case Kind::helo_name: {
+            v.text = optional_scalar(node, path, line, "a host name");
+            if (v.text.empty()) break;
+            auto name = dns::parse_helo_name(v.text);
+            if (!name) throw ConfigError(path, line, name.error());
+            v.text = std::move(*name);
             break;
         }
         case Kind::domain_list:
@@ -446,6 +451,7 @@ private:
         if (!node.IsSequence())
             throw ConfigError(path, line, "expected a list of domains, got " + describe(node));
         const Setting* name_setting = find_setting("domains[].name");
+        std::set<std::string> names; // a hosting provider lists 100,000: no quadratic scan
         std::size_t i = 0;
         for (const auto& item : node) {
             const std::string item_path = path + "[" + std::to_string(i++) + "]";
@@ -461,10 +467,8 @@ private:
                 throw ConfigError(item_path, item_line,
                                   "expected a domain name or a map, got " + describe(item));
             }
-            for (const auto& earlier : v.domains) {
-                if (earlier.name == domain.name)
-                    throw ConfigError(item_path, item_line, domain.name + " is listed twice");
-            }
+            if (!names.insert(domain.name).second)
+                throw ConfigError(item_path, item_line, domain.name + " is listed twice");
             v.domains.push_back(std::move(domain));
         }
     }
@@ -491,6 +495,21 @@ private:
             auto& list = v.certs[host];
             for (auto& [file, file_line] : files) {
                 if (file.empty()) throw ConfigError(host_path, file_line, "empty file name");
+                if (file.front() != '/')
+                    throw ConfigError(host_path, file_line,
+                                      "'" + file + "' is not an absolute path");
+                // What can be seen now is refused now (a directory given for its fullchain.pem,
+                // a FIFO, a device); a missing or unreadable file is reported at each check.
+                if (const auto kind = localfile::non_regular_kind(file)) {
+                    const bool dir = *kind == "a directory";
+                    std::string in = file;
+                    while (in.size() > 1 && in.back() == '/')
+                        in.pop_back();
+                    throw ConfigError(host_path, file_line,
+                                      "'" + file + "' is " + *kind + ", not a certificate file",
+                                      dir ? "name the file in it, e.g. " + in + "/fullchain.pem"
+                                          : "");
+                }
                 list.push_back(file);
             }
         }
@@ -507,8 +526,13 @@ private:
 
 Config parse_config(std::string_view yaml, const std::string& source) {
     try {
-        const YAML::Node root = YAML::Load(std::string(yaml));
-        return Loader(source).run(root);
+        const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
+        if (documents.size() > 1)
+            throw ConfigError(source, line_of(documents[1]),
+                              "the file holds " + std::to_string(documents.size()) +
+                                  " YAML documents (separated by ---), danemon reads exactly one",
+                              "merge them into one");
+        return Loader(source).run(documents.empty() ? YAML::Node() : documents.front());
     } catch (const ConfigError&) {
         throw;
     } catch (const YAML::Exception& e) {
@@ -519,23 +543,11 @@ Config parse_config(std::string_view yaml, const std::string& source) {
 }
 
 Config load_config(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw ConfigError("", 0, "cannot read " + path + ": " + std::strerror(errno));
-    std::string text;
-    char buf[65536];
-    for (;;) {
-        const ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            const int saved = errno;
-            ::close(fd);
-            throw ConfigError("", 0, "cannot read " + path + ": " + std::strerror(saved));
-        }
-        if (n == 0) break;
-        text.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(fd);
-    return parse_config(text, path);
+    // A FIFO or a device named as the configuration must not hang danemon, nor /dev/zero
+    // fill its memory: regular files only, up to 4 MB.
+    auto text = localfile::read_regular_file(path, localfile::config_file);
+    if (!text) throw ConfigError("", 0, text.error());
+    return parse_config(*text, path);
 }
 
 } // namespace danemon::config

@@ -88,7 +88,7 @@ const std::array table{
                     "/etc/resolv.conf.",
             .apply = [](Config& c, DomainConfig&, Value&& v) { c.resolver = std::move(v.text); }},
     Setting{.key = "helo_name",
-            .kind = Kind::string,
+            .kind = Kind::helo_name,
             .default_text = "\"\"",
             .help = "Name to send in EHLO; empty: this host's name.",
             .apply = [](Config& c, DomainConfig&, Value&& v) { c.helo_name = std::move(v.text); }},
@@ -252,6 +252,8 @@ std::string type_name(const Setting& s) {
         return "list of domains";
     case Kind::domain_name:
         return "domain name";
+    case Kind::helo_name:
+        return "host name";
     case Kind::cert_map:
         return "map of lists of paths";
     }
@@ -292,6 +294,8 @@ std::string bounds_text(const Setting& s) {
         return "at least one, no duplicates";
     case Kind::resolver:
         return "empty or ADDR[:PORT]";
+    case Kind::helo_name:
+        return "empty, a host name or [ADDRESS]";
     default:
         return "";
     }

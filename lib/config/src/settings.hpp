@@ -28,7 +28,8 @@ enum class Kind {
     resolver,      // "" or ADDR[:PORT] (danemon::dns::parse_resolver_address)
     listen,        // "" or PORT or ADDR:PORT or [V6]:PORT
     domain_list,   // list of domain names or maps of the "domains[]." settings
-    domain_name,   // a DNS name, normalized to lower case without trailing dot
+    domain_name,   // a mail domain (dns::parse_mail_domain), normalized
+    helo_name,     // "" or a host name or [address literal] (dns::parse_helo_name)
     cert_map,      // map MX host -> list of certificate files
 };
 

@@ -6,16 +6,17 @@
 
 namespace danemon::dns {
 
-std::vector<AuthoritativeTlsa> ask_authoritative_servers(Resolver& resolver,
-                                                         const std::string& owner,
-                                                         std::chrono::milliseconds timeout,
-                                                         std::uint16_t port) {
+std::vector<AuthoritativeTlsa>
+ask_authoritative_servers(Resolver& resolver, const std::string& owner,
+                          std::chrono::milliseconds timeout, std::uint16_t port,
+                          std::optional<std::chrono::steady_clock::time_point> deadline) {
     // The zone cut: the closest enclosing name that has an NS RRset.
     std::string zone = normalize_name(owner);
     Lookup<std::string> servers;
     for (int labels = 0; labels < 128; ++labels) {
         servers = resolver.lookup_ns(zone);
         if (servers.found() && !servers.records.empty()) break;
+        if (servers.failed()) return {};
         auto dot = zone.find('.');
         if (zone.empty()) return {};
         zone = dot == std::string::npos ? std::string() : zone.substr(dot + 1);
@@ -41,6 +42,7 @@ std::vector<AuthoritativeTlsa> ask_authoritative_servers(Resolver& resolver,
             options.server = ResolverAddress{address, port};
             options.timeout = timeout;
             options.recursion_desired = false;
+            options.deadline = deadline;
             AuthoritativeTlsa answer;
             answer.server = name;
             answer.address = address;

@@ -27,24 +27,13 @@ using RdfPtr = std::unique_ptr<ldns_rdf, LdnsRdfFree>;
 using detail::Answer;
 using detail::PktPtr;
 
-// "ADDR", or "ADDR:PORT" when the port is not 53. Appended piecewise: g++ 12 at -O3 warns
-// (-Wrestrict, a false positive) on "literal" + std::string&&.
-std::string server_text(const ResolverAddress& server) {
-    std::string text = server.address;
-    if (server.port != 53) {
-        text += ':';
-        text += std::to_string(server.port);
-    }
-    return text;
-}
-
 // One ldns_resolver per concurrent caller: ldns handles are not thread-safe, so callers
 // lease an idle handle (or a new one) and give it back; the handles are kept for reuse.
 class LdnsResolver final : public Resolver {
 public:
     explicit LdnsResolver(const ResolverOptions& options)
         : options_(options)
-        , server_text_(server_text(options.server)) {
+        , server_text_(to_string(options.server)) {
         idle_.push_back(make_handle()); // bad addresses are reported here, not on first use
     }
 
@@ -96,16 +85,29 @@ private:
         ldns_resolver_set_defnames(resolver.get(), false);
         ldns_resolver_set_dnsrch(resolver.get(), false);
         ldns_resolver_set_random(resolver.get(), false);
-        auto ms = options_.timeout.count();
+        set_timing(resolver.get(), options_.timeout);
+        return resolver;
+    }
+
+    void set_timing(ldns_resolver* resolver, std::chrono::milliseconds limit) const {
+        const auto ms = std::max<long>(1, static_cast<long>(limit.count()));
         timeval tv{};
         tv.tv_sec = static_cast<time_t>(ms / 1000);
         tv.tv_usec = static_cast<suseconds_t>((ms % 1000) * 1000);
-        ldns_resolver_set_timeout(resolver.get(), tv);
-        ldns_resolver_set_retrans(resolver.get(),
-                                  static_cast<uint8_t>(std::max<long>(1, ms / 1000)));
-        ldns_resolver_set_retry(resolver.get(),
-                                static_cast<uint8_t>(std::clamp(options_.retries, 1, 5)));
-        return resolver;
+        ldns_resolver_set_timeout(resolver, tv);
+        ldns_resolver_set_retrans(resolver, static_cast<uint8_t>(std::max<long>(1, ms / 1000)));
+        // Within a budget that is shorter than a query's own limit, one try only.
+        const int tries = limit < options_.timeout ? 1 : std::clamp(options_.retries, 1, 5);
+        ldns_resolver_set_retry(resolver, static_cast<uint8_t>(tries));
+    }
+
+    // What a query may still take: its limit, or less under the deadline; zero when the
+    // budget is used up.
+    std::chrono::milliseconds query_limit() const {
+        if (!options_.deadline) return options_.timeout;
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            *options_.deadline - std::chrono::steady_clock::now());
+        return std::clamp(left, std::chrono::milliseconds(0), options_.timeout);
     }
 
     // An ldns handle owned by one caller until the lease ends.
@@ -158,7 +160,15 @@ private:
 
     Answer ask(const std::string& name, ldns_rr_type type) {
         Answer answer;
+        const auto limit = query_limit();
+        if (limit.count() <= 0) {
+            answer.why = "not asked: the time budget for DNS (--timeout) was used up by earlier "
+                         "queries to " +
+                         server_text_;
+            return answer;
+        }
         const Lease lease(*this);
+        if (options_.deadline) set_timing(lease.get(), limit);
         ldns_status status = LDNS_STATUS_OK;
         PktPtr packet = send(lease.get(), name, type, false, options_.recursion_desired, status);
         if (status != LDNS_STATUS_OK || !packet) {

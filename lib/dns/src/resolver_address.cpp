@@ -55,6 +55,20 @@ ResolverAddress parse_resolver_address(const std::string& text) {
     return result;
 }
 
+std::string to_string(const ResolverAddress& address) {
+    if (address.port == 53) return address.address;
+    const bool v6 = address.address.find(':') != std::string::npos;
+    // Appended piecewise: g++ 12 at -O3 warns (-Wrestrict, a false positive) on
+    // "literal" + std::string&&.
+    std::string text;
+    if (v6) text += '[';
+    text += address.address;
+    if (v6) text += ']';
+    text += ':';
+    text += std::to_string(address.port);
+    return text;
+}
+
 ResolverAddress system_resolver(const std::string& resolv_conf) {
     std::ifstream in(resolv_conf);
     if (!in) throw std::runtime_error("cannot read " + resolv_conf + "; give --resolver ADDR");

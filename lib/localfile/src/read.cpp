@@ -43,6 +43,12 @@ std::string size_text(std::size_t bytes) {
 
 } // namespace
 
+std::optional<std::string> non_regular_kind(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return std::nullopt;
+    return kind_of(st.st_mode);
+}
+
 Expected<std::string> read_regular_file(const std::string& path, Limit limit) {
     // O_NONBLOCK: opening a FIFO does not wait for a writer, and the type is checked before
     // anything is read. O_NOCTTY: a terminal device named by mistake does not become ours.

@@ -173,6 +173,25 @@ void render_samples(std::ostream& out, const std::vector<const DomainSample*>& p
     out.precision(precision);
 }
 
+void render_service(std::ostream& out, const ServiceSample& service) {
+    {
+        Family f(out, "danemon_alerts_pending", "gauge",
+                 "Alerts waiting for delivery (a channel failed, or the state store does).");
+        f.sample({}, static_cast<double>(service.alerts_pending));
+    }
+    {
+        Family f(out, "danemon_alert_delivery_failures_total", "counter",
+                 "Failed alert delivery attempts since the daemon started, by channel.");
+        for (const auto& [channel, n] : service.delivery_failures)
+            f.sample({{"channel", channel}}, static_cast<double>(n));
+    }
+    {
+        Family f(out, "danemon_state_store_failing", "gauge",
+                 "1 while the state database cannot be written (alerts go out from memory).");
+        f.sample({}, service.store_failing ? 1 : 0);
+    }
+}
+
 } // namespace
 
 std::string render(const std::vector<DomainSample>& samples) {
@@ -184,16 +203,19 @@ std::string render(const std::vector<DomainSample>& samples) {
     return std::move(out).str();
 }
 
-void render(std::ostream& out, const std::map<std::string, DomainSample>& samples) {
+void render(std::ostream& out, const std::map<std::string, DomainSample>& samples,
+            const ServiceSample* service) {
     std::vector<const DomainSample*> pointers;
     for (const auto& [domain, s] : samples)
         pointers.push_back(&s);
     render_samples(out, pointers);
+    if (service != nullptr) render_service(out, *service);
 }
 
-std::string render(const std::map<std::string, DomainSample>& samples) {
+std::string render(const std::map<std::string, DomainSample>& samples,
+                   const ServiceSample* service) {
     std::ostringstream out;
-    render(out, samples);
+    render(out, samples, service);
     return std::move(out).str();
 }
 

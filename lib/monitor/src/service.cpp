@@ -83,11 +83,13 @@ private:
     int signal_fd_;
     std::string host_;
     std::shared_ptr<const Wiring> wiring_;
+    std::unique_ptr<store::DirectoryLock> lock_;
     std::unique_ptr<store::Store> store_;
     std::unique_ptr<smtp::Prober> prober_ = smtp::make_starttls_prober();
     std::unique_ptr<metrics::HttpEndpoint> endpoint_;
     Schedule schedule_;
     std::map<std::string, metrics::DomainSample> samples_; // written by the cycle only
+    DaemonMemory memory_;                                  // likewise
     std::uint64_t watchdog_usec_ = 0;
     std::optional<std::future<CycleSummary>> running_;
     std::vector<std::string> running_domains_;
@@ -97,7 +99,9 @@ private:
 bool Service::start() {
     try {
         wiring_ = wire(config::load_config(config_path_), host_);
+        lock_ = store::DirectoryLock::acquire(wiring_->config.state_directory);
         store_ = store::Store::open(wiring_->config.state_directory);
+        memory_.load(store_->alert_states());
         if (!wiring_->config.metrics.listen.empty())
             endpoint_ = std::make_unique<metrics::HttpEndpoint>(wiring_->config.metrics.listen);
     } catch (const std::exception& e) {
@@ -119,10 +123,11 @@ void Service::start_due_cycle(Clock::time_point now) {
     if (due.empty()) return;
     running_domains_ = due;
     running_ = std::async(std::launch::async, [this, wiring = wiring_, due = std::move(due)] {
-        CycleIo io{*wiring->resolver, *prober_, *store_, {}, [] { return std::time(nullptr); }};
+        CycleIo io{
+            *wiring->resolver, *prober_, *store_, {}, [] { return std::time(nullptr); }, host_};
         for (const auto& sink : wiring->sinks)
             io.sinks.push_back(sink.get());
-        return run_cycle(wiring->config, due, io, samples_);
+        return run_cycle(wiring->config, due, io, memory_, samples_);
     });
 }
 
@@ -131,7 +136,7 @@ void Service::finish_cycle() {
         const CycleSummary s = running_->get();
         schedule_.checked(running_domains_, Clock::now());
         spdlog::info("cycle done {}", s.status_line());
-        notify("STATUS=" + s.status_line());
+        notify((s.store_failure ? "READY=1\nSTATUS=" : "STATUS=") + s.status_line());
         publish_metrics();
     } catch (const std::exception& e) {
         // A batch's transaction did not commit: its domains stay due and are retried.
@@ -153,14 +158,18 @@ void Service::publish_metrics() {
         configured.insert(d.name);
     std::erase_if(samples_, [&](const auto& entry) { return !configured.count(entry.first); });
     const std::string& textfile = wiring_->config.metrics.textfile;
+    metrics::ServiceSample service;
+    service.alerts_pending = memory_.alerts_pending;
+    service.delivery_failures = memory_.delivery_failures;
+    service.store_failing = memory_.store_failure.has_value();
     try {
         if (endpoint_) {
-            std::string text = metrics::render(samples_);
+            std::string text = metrics::render(samples_, &service);
             if (!textfile.empty()) metrics::write_textfile(textfile, text);
             endpoint_->publish(std::move(text));
         } else if (!textfile.empty()) {
-            metrics::write_textfile(textfile,
-                                    [&](std::ostream& out) { metrics::render(out, samples_); });
+            metrics::write_textfile(
+                textfile, [&](std::ostream& out) { metrics::render(out, samples_, &service); });
         }
     } catch (const std::exception& e) {
         spdlog::error("metrics not written error=\"{}\"", e.what());

@@ -38,6 +38,23 @@ void read_local_certificates(const Target& target, check::DomainFacts& facts) {
     }
 }
 
+// One domain's fault is that domain's check-incomplete, never the end of the others' check.
+check::DomainVerdict evaluate_one(const check::DomainFacts& facts, const Settings& settings,
+                                  std::time_t now, check::EvaluationCache& cache) {
+    try {
+        return check::evaluate(facts, settings.policy, now, &cache);
+    } catch (const std::exception& e) {
+        check::DomainVerdict v;
+        v.domain = facts.domain;
+        v.status = check::Status::unknown;
+        v.problems.push_back({check::code::check_incomplete, check::Severity::warning,
+                              "The check of " + facts.domain +
+                                  " could not be completed (internal error: " + e.what() + ").",
+                              "", ""});
+        return v;
+    }
+}
+
 scan::ScanOptions scan_options(const Settings& settings, std::uint16_t port) {
     scan::ScanOptions options;
     if (port != 25) options.port = port;
@@ -66,11 +83,10 @@ Batch run_batch(const std::vector<Target>& targets, std::vector<std::size_t> mem
     // Verification is CPU work: one thread per core; domains that share an endpoint verify
     // its chain once (the cache lives as long as the batch, so memory stays bounded).
     check::EvaluationCache cache;
-    scan::run_bounded(facts.size(), std::max(1U, std::thread::hardware_concurrency()),
-                      [&](std::size_t i) {
-                          batch.verdicts[i] =
-                              check::evaluate(facts[i], settings.policy, batch.checked_at, &cache);
-                      });
+    scan::run_bounded(
+        facts.size(), std::max(1U, std::thread::hardware_concurrency()), [&](std::size_t i) {
+            batch.verdicts[i] = evaluate_one(facts[i], settings, batch.checked_at, cache);
+        });
     batch.targets = std::move(members);
     batch.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

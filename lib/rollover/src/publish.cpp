@@ -4,7 +4,9 @@
 
 #include "danemon/dane/certificate.hpp"
 #include "danemon/dns/resolver.hpp"
+#include "danemon/text/text.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -141,20 +143,22 @@ RecordChoice record_for_chain(const std::vector<dane::Bytes>& chain, std::uint8_
     return choice;
 }
 
-std::vector<std::string> publishable_host_names(const dane::Bytes& leaf_der) {
-    std::vector<std::string> hosts;
+PublishableNames publishable_host_names(const dane::Bytes& leaf_der) {
+    PublishableNames names;
     const auto summary = dane::summarize(leaf_der);
-    if (!summary) return hosts;
+    if (!summary) return names;
     for (const auto& name : summary->names) {
         // A TLSA owner cannot be a wildcard: each MX host needs its own record.
         if (name.empty() || name.find('*') != std::string::npos) continue;
         std::string host = dns::normalize_name(name);
-        bool seen = false;
-        for (const auto& h : hosts)
-            seen = seen || h == host;
-        if (!seen) hosts.push_back(std::move(host));
+        if (!dns::is_host_name(host)) {
+            names.not_host_names.push_back(text::printable(name));
+            continue;
+        }
+        if (std::find(names.hosts.begin(), names.hosts.end(), host) == names.hosts.end())
+            names.hosts.push_back(std::move(host));
     }
-    return hosts;
+    return names;
 }
 
 std::string zone_file_line(const std::string& tlsa_base, const dane::TlsaRecord& record) {

@@ -100,27 +100,29 @@ private:
 
 } // namespace
 
-std::string submit(const Submission& s) {
-    if (!safe_word(s.helo_name)) return "the HELO name is not a plain host name";
-    if (!safe_word(s.from)) return "the sender address is empty or contains spaces";
-    if (s.to.empty()) return "no recipient";
+Expected<void> submit(const Submission& s, const Accepted& accepted) {
+    if (!safe_word(s.helo_name)) return Error{"the HELO name is not a plain host name"};
+    if (!safe_word(s.from)) return Error{"the sender address is empty or contains spaces"};
+    if (s.to.empty()) return Error{"no recipient"};
     for (const auto& rcpt : s.to)
-        if (!safe_word(rcpt)) return "a recipient address is empty or contains spaces";
+        if (!safe_word(rcpt)) return Error{"a recipient address is empty or contains spaces"};
 
     const auto deadline = Clock::now() + s.timeout;
     auto opened = detail::Connection::open(s.server, s.port, deadline, deadline);
     if (!opened.outcome.ok())
-        return "cannot connect to " + s.server + ":" + std::to_string(s.port) + ": " +
-               (opened.outcome.status == detail::IoStatus::timed_out ? "timed out"
-                                                                     : opened.outcome.error);
+        return Error{"cannot connect to " + s.server + ":" + std::to_string(s.port) + ": " +
+                     (opened.outcome.status == detail::IoStatus::timed_out ? "timed out"
+                                                                           : opened.outcome.error)};
     Dialogue d(*opened.connection, deadline);
     if (!d.expect("", "the greeting", 220) || !d.expect("EHLO " + s.helo_name, "EHLO", 250) ||
         !d.expect("MAIL FROM:<" + s.from + ">", "MAIL FROM", 250))
-        return d.error();
+        return Error{d.error()};
     for (const auto& rcpt : s.to)
-        if (!d.expect("RCPT TO:<" + rcpt + ">", "RCPT TO <" + rcpt + ">", 250)) return d.error();
-    if (!d.expect("DATA", "DATA", 354)) return d.error();
-    if (!d.expect(data_block(s.message) + ".", "the message", 250)) return d.error();
+        if (!d.expect("RCPT TO:<" + rcpt + ">", "RCPT TO <" + rcpt + ">", 250))
+            return Error{d.error()};
+    if (!d.expect("DATA", "DATA", 354)) return Error{d.error()};
+    if (!d.expect(data_block(s.message) + ".", "the message", 250)) return Error{d.error()};
+    if (accepted) accepted();
     d.expect("QUIT", "QUIT", 221); // the message is accepted; QUIT is courtesy
     return {};
 }

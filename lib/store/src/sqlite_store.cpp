@@ -188,6 +188,7 @@ public:
     }
 
     [[noreturn]] void fail(int rc, std::string_view doing) const {
+        last_rc_ = rc;
         store::fail(db_.get(), rc, path_, directory_, doing);
     }
     sqlite3* db() const { return db_.get(); }
@@ -345,17 +346,18 @@ public:
         Statement q(*this, "SELECT id, channel, payload, attempts, next_attempt, last_error "
                            "FROM outbox WHERE channel = ?1 AND next_attempt <= ?2 ORDER BY id");
         q.bind(1, channel).bind(2, std::int64_t{now});
-        while (q.step()) {
-            OutboxEntry entry;
-            entry.id = q.integer(0);
-            entry.channel = q.text(1);
-            entry.payload = q.text(2);
-            entry.attempts = static_cast<int>(q.integer(3));
-            entry.next_attempt = static_cast<std::time_t>(q.integer(4));
-            entry.last_error = q.text(5);
-            out.push_back(std::move(entry));
-        }
+        while (q.step())
+            out.push_back(OutboxEntry{q.integer(0), q.text(1), q.text(2),
+                                      static_cast<int>(q.integer(3)),
+                                      static_cast<std::time_t>(q.integer(4)), q.text(5)});
         return out;
+    }
+
+    void begin_attempt(std::int64_t id) override {
+        Statement(*this, "UPDATE outbox SET last_error = ?2 WHERE id = ?1")
+            .bind(1, id)
+            .bind(2, std::string(interrupted_delivery))
+            .run();
     }
 
     void mark_sent(std::int64_t id) override {
@@ -376,6 +378,19 @@ public:
         q.step();
         return static_cast<std::size_t>(q.integer(0));
     }
+
+    std::vector<OutboxEntry> outbox() override {
+        std::vector<OutboxEntry> out;
+        Statement q(*this, "SELECT id, channel, payload, attempts, next_attempt, last_error "
+                           "FROM outbox ORDER BY id");
+        while (q.step())
+            out.push_back(OutboxEntry{q.integer(0), q.text(1), q.text(2),
+                                      static_cast<int>(q.integer(3)),
+                                      static_cast<std::time_t>(q.integer(4)), q.text(5)});
+        return out;
+    }
+
+    void checkpoint() override { exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
 
 private:
     // BEGIN IMMEDIATE ... COMMIT; rolls back when left without commit().
@@ -450,8 +465,23 @@ private:
             throw StoreError(path_ + " is empty: no check has been stored in it yet");
         if (::access(path_.c_str(), R_OK) != 0)
             throw StoreError("cannot read " + path_ + " (" + std::strerror(errno) + ")");
-        open_connection(SQLITE_OPEN_READONLY, busy_timeout);
-        const std::int64_t app_id = pragma_integer("PRAGMA application_id");
+        std::int64_t app_id = 0;
+        try {
+            open_connection(SQLITE_OPEN_READONLY, busy_timeout);
+            app_id = pragma_integer("PRAGMA application_id");
+        } catch (const StoreError&) {
+            // A WAL database whose -shm file is missing cannot be opened read-only where it
+            // cannot be created (a read-only file system). With no WAL content there is no
+            // writer and nothing outside the main file: read it as immutable. Any other
+            // failure (a lock that keeps readers out, damage) stands.
+            if ((last_rc_ & 0xff) != SQLITE_CANTOPEN) throw;
+            struct stat wal {};
+            const std::string wal_path = path_ + "-wal";
+            if (::stat(wal_path.c_str(), &wal) == 0 && wal.st_size > 0) throw;
+            open_connection(SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, busy_timeout,
+                            "file:" + uri_path(path_) + "?immutable=1");
+            app_id = pragma_integer("PRAGMA application_id");
+        }
         if (app_id != application_id)
             throw StoreError(path_ + " is not a danemon state database; move it away or choose "
                                      "another state_directory");
@@ -462,9 +492,29 @@ private:
                              std::to_string(schema_version) + ")");
     }
 
-    void open_connection(int flags, std::chrono::milliseconds busy_timeout) {
+    // A file path as the path of a file: URI (RFC 8089): the bytes SQLite would read as
+    // query or fragment, and '%' itself, percent-encoded.
+    static std::string uri_path(const std::string& path) {
+        std::string out;
+        for (const char c : path) {
+            if (c == '%' || c == '?' || c == '#') {
+                static constexpr char digits[] = "0123456789ABCDEF";
+                const auto u = static_cast<unsigned char>(c);
+                out += '%';
+                out += digits[u >> 4];
+                out += digits[u & 15];
+            } else {
+                out += c;
+            }
+        }
+        return out;
+    }
+
+    void open_connection(int flags, std::chrono::milliseconds busy_timeout,
+                         const std::string& name = {}) {
         sqlite3* raw = nullptr;
-        const int rc = sqlite3_open_v2(path_.c_str(), &raw, flags, nullptr);
+        const int rc =
+            sqlite3_open_v2(name.empty() ? path_.c_str() : name.c_str(), &raw, flags, nullptr);
         db_.reset(raw); // closed even when opening failed
         if (rc != SQLITE_OK) fail(rc, "opening");
         sqlite3_extended_result_codes(db_.get(), 1);
@@ -515,6 +565,10 @@ private:
                                  q.text(0) + "); put the state_directory on a local file system");
         }
         exec("PRAGMA synchronous = FULL");
+        // The WAL is truncated after each cycle (checkpoint()); between cycles it is copied
+        // back every 100 pages and kept under 1 MB, so a small file system does not fill.
+        exec("PRAGMA wal_autocheckpoint = 100");
+        exec("PRAGMA journal_size_limit = 1048576");
         if (!fresh) {
             Statement q(*this, "PRAGMA quick_check");
             if (q.step() && q.text(0) != "ok")
@@ -540,6 +594,7 @@ private:
     std::string directory_;
     std::string path_;
     DbHandle db_;
+    mutable int last_rc_ = SQLITE_OK; // of the last failure, for open_existing_read_only
 };
 
 Statement::Statement(const SqliteStore& store, const char* sql)

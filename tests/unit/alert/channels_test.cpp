@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <netinet/in.h>
+#include <optional>
 #include <poll.h>
 #include <sstream>
 #include <sys/socket.h>
@@ -28,10 +29,12 @@ alert::AlertEvent hostile_event() {
         1795000000};
 }
 
-// A one-shot SMTP receiver on 127.0.0.1: accepts one message, bounded to five seconds.
+// A one-shot SMTP receiver on 127.0.0.1: accepts one message, bounded to five seconds. It
+// answers QUIT after `quit_delay`, as a slow server does.
 class SmtpReceiver {
 public:
-    SmtpReceiver() {
+    explicit SmtpReceiver(std::chrono::milliseconds quit_delay = std::chrono::milliseconds(0))
+        : quit_delay_(quit_delay) {
         fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in a{};
         a.sin_family = AF_INET;
@@ -86,6 +89,7 @@ private:
                 in_data = true;
                 say("354 go ahead\r\n");
             } else if (line.rfind("QUIT", 0) == 0) {
+                std::this_thread::sleep_for(quit_delay_);
                 say("221 bye\r\n");
                 break;
             } else {
@@ -95,6 +99,7 @@ private:
         ::close(c);
     }
 
+    std::chrono::milliseconds quit_delay_;
     int fd_ = -1;
     std::uint16_t port_ = 0;
     std::thread thread_;
@@ -113,6 +118,16 @@ public:
             entries[e.id] = e;
         }
     }
+    void begin_attempt(std::int64_t id) override {
+        entries.at(id).last_error = store::interrupted_delivery;
+    }
+    std::vector<store::OutboxEntry> outbox() override {
+        std::vector<store::OutboxEntry> out;
+        for (const auto& [id, e] : entries)
+            out.push_back(e);
+        return out;
+    }
+    void checkpoint() override {}
     void note_tlsa_seen(const std::string&, const dns::Lookup<dane::TlsaRecord>&,
                         std::time_t) override {}
     std::optional<std::time_t> tlsa_first_seen(const std::string&,
@@ -145,8 +160,8 @@ public:
     bool up = false;
     std::vector<alert::AlertEvent> taken;
     std::string channel() const override { return "email"; }
-    std::string deliver(const alert::AlertEvent& e) override {
-        if (!up) return "connection refused";
+    Expected<void> deliver(const alert::AlertEvent& e, const alert::Taken&) override {
+        if (!up) return Error{"connection refused"};
         taken.push_back(e);
         return {};
     }
@@ -183,7 +198,7 @@ TEST_CASE("the email channel submits one message to the MTA with the envelope gi
                        "mail.example.org"};
     options.port = mta.port();
     auto sink = alert::make_email_sink(options);
-    CHECK(sink->deliver(hostile_event()) == "");
+    CHECK(sink->deliver(hostile_event(), {}));
     std::string t = mta.transcript();
     CHECK_THAT(t, Catch::Contains("MAIL FROM:<danemon@mail.example.org>\n"));
     CHECK_THAT(t, Catch::Contains("RCPT TO:<postmaster@example.org>\nRCPT TO:<ops@example.org>\n"));
@@ -197,8 +212,10 @@ TEST_CASE("the email channel reports a refused connection as one phrase") {
     alert::EmailOptions options;
     options.headers = {"danemon@mail.example.org", {"postmaster@example.org"}, "h"};
     options.port = 1; // nothing listens on port 1 of loopback
-    std::string error = alert::make_email_sink(options)->deliver(hostile_event());
-    CHECK_THAT(error, Catch::StartsWith("mail to the MTA at 127.0.0.1 failed: cannot connect"));
+    const auto delivered = alert::make_email_sink(options)->deliver(hostile_event(), {});
+    REQUIRE_FALSE(delivered);
+    CHECK_THAT(delivered.error(),
+               Catch::StartsWith("mail to the MTA at 127.0.0.1 failed: cannot connect"));
 }
 
 TEST_CASE("the exec channel passes the event as JSON on stdin, never in argv") {
@@ -209,7 +226,7 @@ TEST_CASE("the exec channel passes the event as JSON on stdin, never in argv") {
     auto sink =
         alert::make_exec_sink({"/bin/sh", "-c", "cat > \"$0\"; echo \"$@\" > \"$0.args\"", out},
                               std::chrono::seconds(10));
-    CHECK(sink->deliver(hostile_event()) == "");
+    CHECK(sink->deliver(hostile_event(), {}));
     std::ifstream in(out);
     std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     CHECK_THAT(json, Catch::Contains("\"code\":\"tlsa-mismatch\""));
@@ -225,13 +242,15 @@ TEST_CASE("the exec channel passes the event as JSON on stdin, never in argv") {
 TEST_CASE("the exec channel kills a hook that hangs and reports a failing one") {
     auto slow = alert::make_exec_sink({"/bin/sleep", "30"}, std::chrono::seconds(1));
     auto start = std::chrono::steady_clock::now();
-    CHECK_THAT(slow->deliver(hostile_event()), Catch::Contains("was killed"));
+    CHECK_THAT(slow->deliver(hostile_event(), {}).error(), Catch::Contains("was killed"));
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
-    CHECK_THAT(
-        alert::make_exec_sink({"/bin/false"}, std::chrono::seconds(5))->deliver(hostile_event()),
-        Catch::Contains("exited with status 1"));
+    CHECK_THAT(alert::make_exec_sink({"/bin/false"}, std::chrono::seconds(5))
+                   ->deliver(hostile_event(), {})
+                   .error(),
+               Catch::Contains("exited with status 1"));
     CHECK_THAT(alert::make_exec_sink({"/nonexistent/hook"}, std::chrono::seconds(5))
-                   ->deliver(hostile_event()),
+                   ->deliver(hostile_event(), {})
+                   .error(),
                Catch::Contains("could not be run"));
 }
 
@@ -239,14 +258,76 @@ TEST_CASE("a failed channel keeps the alert in the outbox; it is sent exactly on
     MemoryStore store;
     store.record_cycle({}, 0, {}, {{0, "email", alert::to_json(hostile_event()), 0, 0, ""}});
     FlakySink sink;
-    CHECK(alert::deliver_outbox(store, {&sink}, 100) == 0);
+    const auto failed = alert::deliver_outbox(store, {&sink}, 100);
+    CHECK(failed.delivered == 0);
+    REQUIRE(failed.failures.size() == 1);
+    CHECK(failed.failures[0].channel == "email");
+    CHECK(failed.failures[0].error == "connection refused");
     REQUIRE(store.pending() == 1);
     CHECK(store.entries.begin()->second.last_error == "connection refused");
     CHECK(store.entries.begin()->second.next_attempt == 160);
     sink.up = true;
-    CHECK(alert::deliver_outbox(store, {&sink}, 120) == 0); // backoff not over
-    CHECK(alert::deliver_outbox(store, {&sink}, 160) == 1);
-    CHECK(alert::deliver_outbox(store, {&sink}, 1000) == 0);
+    CHECK(alert::deliver_outbox(store, {&sink}, 120).delivered == 0); // backoff not over
+    CHECK(alert::deliver_outbox(store, {&sink}, 160).delivered == 1);
+    CHECK(alert::deliver_outbox(store, {&sink}, 1000).delivered == 0);
     CHECK(sink.taken.size() == 1);
     CHECK(store.pending() == 0);
+}
+
+TEST_CASE("a mail is recorded as sent at the server's 250, not after its slow reply to QUIT") {
+    // Killed while a slow server holds back its 221, danemon must not send the alert again.
+    SmtpReceiver mta(std::chrono::milliseconds(1500));
+    alert::EmailOptions options;
+    options.headers = {"danemon@mail.example.org", {"postmaster@example.org"}, "mail.example.org"};
+    options.port = mta.port();
+    std::optional<std::chrono::steady_clock::time_point> taken_at;
+    const auto delivered = alert::make_email_sink(options)->deliver(
+        hostile_event(), [&] { taken_at = std::chrono::steady_clock::now(); });
+    const auto returned = std::chrono::steady_clock::now();
+    CHECK(delivered);
+    REQUIRE(taken_at);
+    CHECK(returned - *taken_at >= std::chrono::milliseconds(1200));
+    CHECK_THAT(mta.transcript(), Catch::Contains("QUIT\n"));
+}
+
+TEST_CASE("the outbox marks an attempt before it and removes the entry when the channel took it") {
+    MemoryStore store;
+    store.record_cycle({}, 0, {}, {{0, "email", alert::to_json(hostile_event()), 0, 0, ""}});
+    // A channel that takes the event and then fails in its teardown: the alert was sent.
+    class TakesThenFails : public alert::AlertSink {
+    public:
+        std::string seen_error;
+        MemoryStore* store = nullptr;
+        std::string channel() const override { return "email"; }
+        Expected<void> deliver(const alert::AlertEvent&, const alert::Taken& taken) override {
+            seen_error = store->entries.begin()->second.last_error;
+            taken();
+            return Error{"no reply to QUIT: timed out"};
+        }
+    } sink;
+    sink.store = &store;
+    const auto report = alert::deliver_outbox(store, {&sink}, 100);
+    CHECK(sink.seen_error == store::interrupted_delivery);
+    CHECK(report.delivered == 1);
+    CHECK(report.failures.empty());
+    CHECK(store.pending() == 0);
+}
+
+TEST_CASE("every copy of one alert carries the same Message-ID, another alert another one") {
+    const alert::MailHeaders headers{
+        "danemon@mail.example.org", {"ops@example.org"}, "mail.example.org"};
+    auto message_id = [&](const alert::AlertEvent& e) {
+        const std::string mail = alert::compose_mail(e, headers);
+        const auto at = mail.find("Message-ID: ");
+        return mail.substr(at, mail.find("\r\n", at) - at);
+    };
+    const auto event = hostile_event();
+    CHECK(message_id(event) == message_id(event));
+    CHECK_THAT(message_id(event), Catch::EndsWith(".danemon@mail.example.org>"));
+    auto later = event;
+    later.at += 1;
+    CHECK(message_id(later) != message_id(event));
+    auto recovered = event;
+    recovered.kind = EventKind::recovered;
+    CHECK(message_id(recovered) != message_id(event));
 }

@@ -2,6 +2,7 @@
 #include "danemon/config/config.hpp"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -267,7 +268,7 @@ TEST_CASE("wrong types", "[config]") {
     CHECK(error_of(with("concurrency:")) ==
           "concurrency: expected an integer, got nothing (line 2)");
     CHECK(error_of(with("helo_name: {a: b}")) ==
-          "helo_name: expected a string, got a map (line 2)");
+          "helo_name: expected a host name, got a map (line 2)");
     CHECK(error_of(with("alerts:\n  syslog:\n    enabled: maybe")) ==
           "alerts.syslog.enabled: expected true or false, got 'maybe' (line 4)");
     CHECK(error_of(with("alerts: [syslog]")) == "alerts: expected a map, got a list (line 2)");
@@ -431,4 +432,35 @@ TEST_CASE("a control byte in the file gives a one-line error (found by fuzz_conf
     CHECK(message.find('\n') == std::string::npos);
     CHECK(message.find('\x01') == std::string::npos);
     CHECK_THAT(message, Catch::Contains("\\x01"));
+}
+
+TEST_CASE("bad local input in the configuration is refused with the rule the command line uses",
+          "[config]") {
+    CHECK(error_of(with("helo_name: \"mx.example.org\\r\\nMAIL FROM:<x>\"")) ==
+          "helo_name: 'mx.example.org\\x0d\\x0aMAIL FROM:<x>' is not a host name (letters, digits, "
+          "hyphens and dots) or an address literal like [192.0.2.1] (line 2)");
+    CHECK(error_of("domains: [192.0.2.1]\n") ==
+          "domains[0]: '192.0.2.1' is an IP address, not a mail domain (line 1)");
+    CHECK(error_of("domains: [a.test]\n---\ndomains: [b.test]\n") ==
+          "test.yaml: the file holds 2 YAML documents (separated by ---), danemon reads exactly "
+          "one (line 3); merge them into one");
+}
+
+TEST_CASE("local_certs entries that are no certificate files are refused", "[config]") {
+    const std::string dir = std::filesystem::temp_directory_path().string();
+    CHECK(error_of("domains:\n  - name: example.org\n    local_certs:\n      mx.example.org: [" +
+                   dir + "]\n") ==
+          "domains[0].local_certs.mx.example.org: '" + dir +
+              "' is a directory, not a certificate file (line 4); name the file in it, e.g. " +
+              dir + "/fullchain.pem");
+    CHECK(error_of("domains:\n  - name: example.org\n    local_certs:\n      mx.example.org: "
+                   "[/dev/zero]\n") ==
+          "domains[0].local_certs.mx.example.org: '/dev/zero' is a character device, not a "
+          "certificate file (line 4)");
+    CHECK(error_of("domains:\n  - name: example.org\n    local_certs:\n      mx.example.org: "
+                   "[certs/x.pem]\n") ==
+          "domains[0].local_certs.mx.example.org: 'certs/x.pem' is not an absolute path (line 4)");
+    // A file that does not exist yet is reported at each check, not refused here.
+    CHECK(error_of("domains:\n  - name: example.org\n    local_certs:\n      mx.example.org: "
+                   "[/nonexistent/fullchain.pem]\n") == "no error");
 }

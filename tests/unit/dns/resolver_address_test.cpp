@@ -79,3 +79,38 @@ TEST_CASE("MX targets that are host names, and those that are not (RFC 5321 sect
     CHECK_FALSE(is_host_name("trail-.example.org"));
     CHECK_FALSE(is_host_name("empty..example.org"));
 }
+
+TEST_CASE("a resolver address is written back as the user would type it") {
+    // "::1:5399" would be an address of its own; an IPv6 address with a port needs brackets.
+    CHECK(to_string(parse_resolver_address("[::1]:5399")) == "[::1]:5399");
+    CHECK(to_string(parse_resolver_address("::1")) == "::1");
+    CHECK(to_string(parse_resolver_address("127.0.53.2:5353")) == "127.0.53.2:5353");
+    CHECK(to_string(parse_resolver_address("127.0.0.1")) == "127.0.0.1");
+}
+
+TEST_CASE("mail domains as users give them: normalized, or one phrase why not") {
+    CHECK(*parse_mail_domain("Example.ORG.") == "example.org");
+    CHECK(parse_mail_domain("").error() == "the domain name is empty");
+    CHECK(parse_mail_domain("b\xc3\xbc"
+                            "cher.example")
+              .error() == "'b\\xc3\\xbccher.example' is not in ASCII: give its A-label (the "
+                          "xn-- form, e.g. from `idn2 b\xc3\xbc"
+                          "cher.example`)");
+    CHECK(parse_mail_domain("192.0.2.1").error() ==
+          "'192.0.2.1' is an IP address, not a mail domain");
+    CHECK(parse_mail_domain("[192.0.2.1]").error() ==
+          "'[192.0.2.1]' is an IP address, not a mail domain");
+    CHECK(parse_mail_domain("a b.example").error() == "'a b.example' is not a domain name");
+    CHECK(parse_mail_domain("a..example").error() == "'a..example' is not a domain name");
+    CHECK(parse_mail_domain("-a.example").error() == "'-a.example' is not a domain name");
+}
+
+TEST_CASE("EHLO names: a host name or an address literal, never control bytes") {
+    CHECK(*parse_helo_name("MX.Example.org") == "mx.example.org");
+    CHECK(*parse_helo_name("[192.0.2.1]") == "[192.0.2.1]");
+    CHECK(*parse_helo_name("[IPv6:2001:db8::1]") == "[IPv6:2001:db8::1]");
+    CHECK(parse_helo_name("mx.example.org\r\nMAIL FROM:<x>").error() ==
+          "'mx.example.org\\x0d\\x0aMAIL FROM:<x>' is not a host name (letters, digits, hyphens "
+          "and dots) or an address literal like [192.0.2.1]");
+    CHECK_FALSE(parse_helo_name("[not-an-address]"));
+}

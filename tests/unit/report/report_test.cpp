@@ -121,14 +121,42 @@ TEST_CASE("danemon status shows stored names and messages escaped, in text and J
     d.problems.push_back({"tlsa-name-mismatch", check::Severity::critical,
                           "names (\x1b[2J\x1b[31mred.test, \xff\xfe\xc3.utf8.test) \r\nBcc: x",
                           "mx.badnames.test", "127.0.25.20"});
-    const std::string text = report::render_status_text({d}, {});
+    const std::string text = report::render_status_text({d}, {}, {});
     CHECK(text == "[CRIT] badnames.test  critical  checked 2026-11-18T11:06:40Z\n"
                   "       critical tlsa-name-mismatch: names (\\x1b[2J\\x1b[31mred.test, "
                   "\\xff\\xfe\\xc3.utf8.test) \\x0d\\x0aBcc: x (mx.badnames.test 127.0.25.20)\n");
-    const auto doc = nlohmann::json::parse(report::render_status_json({d}));
+    const auto doc = nlohmann::json::parse(report::render_status_json({d}, {}));
     CHECK(doc["status"] == "critical");
     CHECK(doc["domains"][0]["checked_at"] == "2026-11-18T11:06:40Z");
     CHECK(doc["domains"][0]["problems"][0]["message"] ==
           "names (\\x1b[2J\\x1b[31mred.test, \\xff\\xfe\\xc3.utf8.test) \\x0d\\x0aBcc: x");
     CHECK(doc["domains"][0]["problems"][0]["address"] == "127.0.25.20");
+}
+
+TEST_CASE("danemon status lists the alerts waiting for delivery with their last error") {
+    check::VerdictSummary d;
+    d.domain = "stale.test";
+    d.status = check::Status::critical;
+    d.checked_at = 1795000000;
+    report::PendingAlert a{"email",
+                           "new",
+                           "stale.test",
+                           "mx.stale.test",
+                           "127.0.25.8",
+                           "tlsa-mismatch",
+                           3,
+                           1795000600,
+                           "mail to the MTA at 127.0.0.1 failed: cannot connect to "
+                           "127.0.0.1:1: Connection refused"};
+    const std::string text = report::render_status_text({d}, {a}, {});
+    CHECK_THAT(text,
+               Catch::EndsWith("Alerts waiting for delivery: 1\n"
+                               "       email  new tlsa-mismatch stale.test (mx.stale.test "
+                               "127.0.25.8): 3 failed attempt(s), next 2026-11-18T11:16:40Z; last "
+                               "error: mail to the MTA at 127.0.0.1 failed: cannot connect to "
+                               "127.0.0.1:1: Connection refused\n"));
+    const auto doc = nlohmann::json::parse(report::render_status_json({d}, {a}));
+    REQUIRE(doc["pending_alerts"].size() == 1);
+    CHECK(doc["pending_alerts"][0]["attempts"] == 3);
+    CHECK(doc["pending_alerts"][0]["channel"] == "email");
 }

@@ -70,7 +70,9 @@ TEST_CASE("certificate files: DER accepted, empty, key and garbage explained") {
 
 TEST_CASE("owners and zone-file lines") {
     const auto chain = read_certificate_file(read_data_file("chain.pem")).chain;
-    CHECK(publishable_host_names(chain.front()) == std::vector<std::string>{"mx.example.test"});
+    CHECK(publishable_host_names(chain.front()).hosts ==
+          std::vector<std::string>{"mx.example.test"});
+    CHECK(publishable_host_names(chain.front()).not_host_names.empty());
     CHECK(dns::tlsa_owner("MX.Example.test.") == "_25._tcp.mx.example.test");
     const dane::TlsaRecord record{3, 1, 1, {0xab, 0x01}};
     CHECK(zone_file_line("mx.example.test", record) ==
@@ -145,4 +147,18 @@ TEST_CASE("a CA:TRUE server certificate that names its host counts as the server
     // A CA:TRUE certificate that names no host and is not self-signed is an issuing CA, not a
     // server's own certificate.
     CHECK(leaf_problem({unnamed.der}).find("only CA certificates") != std::string::npos);
+}
+
+TEST_CASE("a certificate name that is no host name gives no zone-file line") {
+    // A subjectAltName with a newline would otherwise print a second, forged zone line.
+    const auto forged = test::make_test_certificate(
+        {.common_name = "mx.example.test",
+         .dns_name = "mx.example.test\n_25._tcp.evil.test. IN TLSA 3 1 1 00"});
+    const auto names = publishable_host_names(forged.der);
+    CHECK(names.hosts.empty());
+    CHECK(names.not_host_names ==
+          std::vector<std::string>{"mx.example.test\\x0a_25._tcp.evil.test. IN TLSA 3 1 1 00"});
+    const auto spaced =
+        test::make_test_certificate({.common_name = "x", .dns_name = "mx example.test"});
+    CHECK(publishable_host_names(spaced.der).hosts.empty());
 }

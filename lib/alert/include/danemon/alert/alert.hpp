@@ -5,10 +5,12 @@
 
 #include "danemon/check/verdict.hpp"
 #include "danemon/config/config.hpp"
+#include "danemon/expected/expected.hpp"
 #include "danemon/store/store.hpp"
 
 #include <chrono>
 #include <ctime>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,14 +55,21 @@ struct MailHeaders {
 // An RFC 5322 message: Subject "[danemon] CRITICAL stale.test: tlsa-mismatch", Auto-Submitted:
 // auto-generated, Date, Message-ID. Header values from DNS or certificates cannot inject
 // headers: control characters are removed and the values folded; body lines stay under 998.
+// The Message-ID is derived from the event (its kind, key, severity and time), so that a
+// resent copy of one alert carries the same one and mail clients show it once.
 std::string compose_mail(const AlertEvent& event, const MailHeaders& headers);
 
-// One channel. deliver returns "" when the channel took the event, else one phrase.
+// Called once by a channel as soon as it has taken an event, before any slow teardown (the
+// mail server's reply to QUIT): the moment the outbox records it as sent.
+using Taken = std::function<void()>;
+
+// One channel. deliver succeeds when the channel took the event (having called taken, or
+// leaving it to the caller), else says why in one phrase.
 class AlertSink {
 public:
     virtual ~AlertSink() = default;
     virtual std::string channel() const = 0; // "syslog", "email", "exec"
-    virtual std::string deliver(const AlertEvent& event) = 0;
+    virtual Expected<void> deliver(const AlertEvent& event, const Taken& taken) = 0;
 };
 
 // journald with fields DOMAIN, MX, ADDRESS, CODE, SEVERITY, EVENT when it runs, else
@@ -83,9 +92,20 @@ std::unique_ptr<AlertSink> make_exec_sink(const std::vector<std::string>& argv,
 std::vector<std::unique_ptr<AlertSink>> make_sinks(const config::Config& config,
                                                    const std::string& host_name);
 
-// Delivers every due outbox entry of each sink's channel; a failure is retried later with
-// exponential backoff (1 min doubling to 1 h). Returns how many were delivered.
-std::size_t deliver_outbox(store::Store& store, const std::vector<AlertSink*>& sinks,
-                           std::time_t now);
+struct DeliveryFailure {
+    std::string channel;
+    std::string error;
+};
+struct DeliveryReport {
+    std::size_t delivered = 0;
+    std::vector<DeliveryFailure> failures; // one per failed attempt
+};
+
+// Delivers every due outbox entry of each sink's channel. Before an attempt the entry is
+// marked as being delivered (so that an interrupted one says so); it is removed as soon as
+// the channel has taken it. A failure is retried later with exponential backoff (1 min
+// doubling to 1 h). Throws store::StoreError when the store cannot be read or written.
+DeliveryReport deliver_outbox(store::Store& store, const std::vector<AlertSink*>& sinks,
+                              std::time_t now);
 
 } // namespace danemon::alert

@@ -4,10 +4,13 @@
 #pragma once
 
 #include "danemon/dns/lookup.hpp"
+#include "danemon/expected/expected.hpp"
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace danemon::dns {
 
@@ -33,6 +36,8 @@ struct ResolverAddress {
 
 // Parses "ADDR", "ADDR:PORT", "[V6]:PORT" or a bare IPv6 address. Throws std::invalid_argument.
 ResolverAddress parse_resolver_address(const std::string& text);
+// The same forms back: "192.0.2.1", "192.0.2.1:5353", "::1", "[::1]:5399".
+std::string to_string(const ResolverAddress& address);
 // The first nameserver in a resolv.conf; throws std::runtime_error when there is none.
 ResolverAddress system_resolver(const std::string& resolv_conf = "/etc/resolv.conf");
 
@@ -41,6 +46,9 @@ struct ResolverOptions {
     std::chrono::milliseconds timeout{5000}; // per query
     int retries = 1;
     bool recursion_desired = true; // false: ask an authoritative server about its own data
+    // The budget of every query together: a query after it fails at once (status error),
+    // and none waits past it. A dead resolver then costs this, not each query's timeout.
+    std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 std::unique_ptr<Resolver> make_ldns_resolver(const ResolverOptions& options);
@@ -55,11 +63,13 @@ struct AuthoritativeTlsa {
 
 // Finds the zone of `owner` (walking up with NS queries through `resolver`), resolves each
 // name server's addresses, and asks every address directly. A server that cannot be asked
-// appears with status error and the reason. Empty when no zone cut was found.
-std::vector<AuthoritativeTlsa> ask_authoritative_servers(Resolver& resolver,
-                                                         const std::string& owner,
-                                                         std::chrono::milliseconds timeout,
-                                                         std::uint16_t port = 53);
+// appears with status error and the reason. Empty when no zone cut was found, or when an NS
+// lookup on the way failed (a resolver that does not answer is not asked further). Each
+// server is asked within `timeout`, and not past `deadline`.
+std::vector<AuthoritativeTlsa>
+ask_authoritative_servers(Resolver& resolver, const std::string& owner,
+                          std::chrono::milliseconds timeout, std::uint16_t port = 53,
+                          std::optional<std::chrono::steady_clock::time_point> deadline = {});
 
 // Lower case, no trailing dot.
 std::string normalize_name(std::string name);
@@ -74,5 +84,14 @@ bool is_host_name(const std::string& name);
 
 // An IPv4 or IPv6 address literal ("192.0.2.1", "2001:db8::1"), without brackets or port.
 bool is_ip_literal(const std::string& text);
+
+// A mail domain as a user names it (command line, configuration), normalized (lower case, no
+// trailing dot), or why it is none, in one phrase that quotes it: empty, not ASCII (give the
+// A-label, e.g. from `idn2`), an IP address, or not a host name (RFC 1123 section 2.1).
+Expected<std::string> parse_mail_domain(std::string_view text);
+
+// The name danemon sends in EHLO: a host name, or an address literal in brackets
+// ("[192.0.2.1]", RFC 5321 section 4.1.3); why not otherwise (control bytes, spaces, ...).
+Expected<std::string> parse_helo_name(std::string_view text);
 
 } // namespace danemon::dns

@@ -7,6 +7,7 @@
 #include "danemon/expected/expected.hpp"
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 namespace danemon::localfile {
@@ -23,5 +24,9 @@ inline constexpr Limit certificate_file{std::size_t{1} << 20, "a certificate fil
 // directory, not a regular file", "PATH is larger than 4 MB, the limit for a configuration
 // file".
 Expected<std::string> read_regular_file(const std::string& path, Limit limit);
+
+// What PATH is when it exists and is not a regular file ("a directory", "a FIFO", "a
+// character device", ...), without opening it; nullopt for a regular file or no file at all.
+std::optional<std::string> non_regular_kind(const std::string& path);
 
 } // namespace danemon::localfile

@@ -44,11 +44,23 @@ struct DomainSample {
                            double duration_seconds);
 };
 
-// Text exposition format 0.0.4. Label values are escaped (\\, \", \n).
+// The daemon's own health: what a fleet's alerting needs to see when danemon cannot deliver
+// its alerts or keep its state.
+struct ServiceSample {
+    std::size_t alerts_pending = 0;                         // waiting for delivery
+    std::map<std::string, std::uint64_t> delivery_failures; // by channel, since start
+    bool store_failing = false;                             // the state database cannot be written
+};
+
+// Text exposition format 0.0.4. Label values are escaped (\\, \", \n). The service sample,
+// when given, adds danemon_alerts_pending, danemon_alert_delivery_failures_total{channel} and
+// danemon_state_store_failing.
 std::string render(const std::vector<DomainSample>& samples);
-std::string render(const std::map<std::string, DomainSample>& samples); // by domain
+std::string render(const std::map<std::string, DomainSample>& samples, // by domain
+                   const ServiceSample* service = nullptr);
 // The same, written to OUT as it is produced: 10,000 domains make megabytes of text.
-void render(std::ostream& out, const std::map<std::string, DomainSample>& samples);
+void render(std::ostream& out, const std::map<std::string, DomainSample>& samples,
+            const ServiceSample* service = nullptr);
 
 // Writes to PATH.tmp (TEXT, or what WRITE puts into the stream), fsyncs, renames over PATH.
 // Throws std::runtime_error naming the file.

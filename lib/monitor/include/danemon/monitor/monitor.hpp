@@ -52,12 +52,34 @@ private:
     std::mt19937_64 random_;
 };
 
+// What the daemon keeps in memory between cycles. The alert state of every domain is loaded
+// from the store at start and updated by every batch, so that alerts are decided (and never
+// sent twice) even while the store cannot be written; alerts that could not be stored are
+// delivered from here and stored once the store works again.
+struct DaemonMemory {
+    std::map<std::string, std::vector<store::AlertState>> alert_states; // by domain
+    struct Unsaved {
+        std::string channel;
+        alert::AlertEvent event;
+    };
+    std::vector<Unsaved> unsaved;             // oldest first, at most max_unsaved
+    std::optional<std::string> store_failure; // why the store cannot be written, while so
+    std::map<std::string, std::uint64_t> delivery_failures; // by channel, since start
+    std::map<std::string, std::uint64_t> failures_not_logged;
+    std::map<std::string, std::chrono::steady_clock::time_point> failure_logged;
+    std::size_t alerts_pending = 0; // after the last cycle
+
+    static constexpr std::size_t max_unsaved = 10000;
+    void load(const std::vector<store::AlertState>& states);
+};
+
 struct CycleSummary {
     std::size_t domains = 0;
     std::size_t ok = 0, warning = 0, critical = 0, unknown = 0;
     std::size_t alerts_queued = 0;
     std::size_t alerts_delivered = 0;
     std::size_t alerts_pending = 0;
+    std::optional<std::string> store_failure;
     double seconds = 0;
     std::string status_line() const; // for sd_notify STATUS= and the log
 };
@@ -68,12 +90,17 @@ struct CycleIo {
     store::Store& store;
     std::vector<alert::AlertSink*> sinks;
     std::function<std::time_t()> clock;
+    std::string host_name; // names this host in the daemon's own alerts (state-store-failing)
 };
 
-// Runs one cycle over `domains`. Alerts are queued in the same transaction as the new state
-// and delivered after it commits. `samples` holds the latest sample per domain (metrics).
+// Runs one cycle over `domains`. Per batch, alerts are decided against `memory` and queued
+// in the same transaction as the new state, then delivered from the outbox. When the store
+// cannot be written the cycle goes on: the failure is logged and announced once
+// (state-store-failing), and the batch's alerts are delivered from memory. `samples` holds
+// the latest sample per domain (metrics).
 CycleSummary run_cycle(const config::Config& config, const std::vector<std::string>& domains,
-                       CycleIo& io, std::map<std::string, metrics::DomainSample>& samples);
+                       CycleIo& io, DaemonMemory& memory,
+                       std::map<std::string, metrics::DomainSample>& samples);
 
 // The service: returns the process exit code. Loads `config_path`, runs until SIGTERM or
 // SIGINT, reloads on SIGHUP (keeping the old configuration when the new one is invalid),

@@ -23,11 +23,24 @@ std::string render_text(const std::vector<check::DomainVerdict>& verdicts,
 // JSON contract version 1; checked_at is printed as RFC 3339 UTC.
 std::string render_json(const std::vector<check::DomainVerdict>& verdicts, std::time_t checked_at);
 
+// An alert waiting in the outbox, as `danemon status` shows it.
+struct PendingAlert {
+    std::string channel; // syslog | email | exec
+    std::string event;   // new | worse | reminder | recovered
+    std::string domain, mx, address, code;
+    int attempts = 0;
+    std::time_t next_attempt = 0;
+    std::string last_error; // why the last attempt failed; empty before the first
+};
+
 // `danemon status`: the latest stored summary of each domain, as text (a mark line per
-// domain, one line per problem) and as JSON ({"status": worst, "domains": [...]}).
+// domain, one line per problem, then the alerts waiting for delivery with their last error)
+// and as JSON ({"status": worst, "domains": [...], "pending_alerts": [...]}).
 std::string render_status_text(const std::vector<check::VerdictSummary>& domains,
+                               const std::vector<PendingAlert>& pending,
                                const TextOptions& options);
-std::string render_status_json(const std::vector<check::VerdictSummary>& domains);
+std::string render_status_json(const std::vector<check::VerdictSummary>& domains,
+                               const std::vector<PendingAlert>& pending);
 
 // Writes each served chain as DIR/<mx>_<address>_<port>.pem (leaf first). Returns the
 // paths written. Throws std::runtime_error naming the file when one cannot be written.

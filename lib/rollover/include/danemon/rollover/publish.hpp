@@ -35,9 +35,16 @@ struct RecordChoice {
 RecordChoice record_for_chain(const std::vector<dane::Bytes>& chain, std::uint8_t usage,
                               std::uint8_t selector, std::uint8_t matching);
 
-// The DNS names a leaf certificate is valid for that can own a TLSA record (subjectAltName
-// DNS names, else the subject CN), lower case, without wildcard names, in certificate order.
-std::vector<std::string> publishable_host_names(const dane::Bytes& leaf_der);
+// The DNS names a leaf certificate is valid for (subjectAltName DNS names, else the subject
+// CN), lower case, in certificate order: those that can own a TLSA record, and the others as
+// printable text. Zone files are input to name servers, so nothing from a certificate gets
+// into a record line unchecked: a name with a newline, a NUL or a space is no host name.
+// Wildcard names are left out of both (each MX host needs its own record).
+struct PublishableNames {
+    std::vector<std::string> hosts;
+    std::vector<std::string> not_host_names; // text::printable
+};
+PublishableNames publishable_host_names(const dane::Bytes& leaf_der);
 
 // "_25._tcp.mx.example.org. IN TLSA 3 1 1 HEX" (upper-case hex, as ldns prints it) for the
 // TLSA base domain "mx.example.org": the MX host name, or its CNAME expansion when senders

@@ -2,8 +2,11 @@
 // daemon sends alert mail, since a sandboxed service cannot run the setgid sendmail binary.
 #pragma once
 
+#include "danemon/expected/expected.hpp"
+
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,9 +22,14 @@ struct Submission {
     std::chrono::milliseconds timeout{30000}; // the whole dialogue
 };
 
-// Empty when the server accepted the message (250 after DATA); otherwise one phrase saying
+// Called once, as soon as the server accepted the message (its 250 reply to the final dot)
+// and before the courteous QUIT, whose reply a slow server may keep back: the moment a caller
+// records the message as sent.
+using Accepted = std::function<void()>;
+
+// Success when the server accepted the message (250 after DATA); otherwise one phrase saying
 // which step failed and what the server said. Dot-stuffing and CRLF line ends are applied
 // here. Addresses or a HELO name containing spaces or control characters are refused.
-std::string submit(const Submission& submission);
+Expected<void> submit(const Submission& submission, const Accepted& accepted = {});
 
 } // namespace danemon::smtp

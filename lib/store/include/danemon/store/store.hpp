@@ -93,10 +93,41 @@ public:
 
     // Outbox entries of a channel due at `now` (next_attempt <= now), oldest first.
     virtual std::vector<OutboxEntry> due(const std::string& channel, std::time_t now) = 0;
+    // Before a delivery attempt: the entry says it is being delivered, so that one a crash
+    // interrupted is shown as such (and retried: it may then arrive twice).
+    virtual void begin_attempt(std::int64_t id) = 0;
     virtual void mark_sent(std::int64_t id) = 0; // removes the entry
     virtual void mark_failed(std::int64_t id, const std::string& error,
                              std::time_t next_attempt) = 0;
     virtual std::size_t pending() = 0;
+    // Every entry waiting for delivery, oldest first (danemon status).
+    virtual std::vector<OutboxEntry> outbox() = 0;
+    // Copies the write-ahead log into the database and truncates it, so that the files of
+    // the state directory do not grow between cycles (PRAGMA wal_checkpoint(TRUNCATE)).
+    virtual void checkpoint() = 0;
 };
+
+// One daemon per state directory, for its whole life: an exclusive lock (flock) on
+// DIRECTORY/danemon.lock, which names the holder's PID. A second daemon on the same
+// directory would mail every alert twice. status, precheck and check do not take it.
+class DirectoryLock {
+public:
+    // Creates the directory when missing. Throws StoreError with one sentence, naming the
+    // PID of the daemon that holds the lock.
+    static std::unique_ptr<DirectoryLock> acquire(const std::string& directory);
+    ~DirectoryLock();
+    DirectoryLock(const DirectoryLock&) = delete;
+    DirectoryLock& operator=(const DirectoryLock&) = delete;
+
+private:
+    explicit DirectoryLock(int fd)
+        : fd_(fd) {}
+    int fd_;
+};
+
+// The last_error of an entry whose delivery began and did not end (danemon was stopped).
+inline constexpr const char* interrupted_delivery =
+    "interrupted: danemon stopped while delivering it, so it may arrive twice (with the same "
+    "Message-ID)";
 
 } // namespace danemon::store
