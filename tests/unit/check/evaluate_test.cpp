@@ -141,6 +141,32 @@ TEST_CASE("a 3 1 1 record of the served key is ok") {
     CHECK(*e.matched_record == leaf_311());
 }
 
+TEST_CASE("the verdict names the DNSSEC state of the MX and TLSA RRsets") {
+    auto secure =
+        run(domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})}));
+    CHECK(secure.mx_dnssec == "secure");
+    CHECK(secure.mx.at(0).tlsa_dnssec == "secure");
+    CHECK(secure.mx.at(0).tlsa_name == "_25._tcp.mx.example.test");
+    CHECK(secure.mx.at(0).tlsa_ttl == 300);
+
+    // RFC 7672 section 2.2.1: an insecure MX RRset still allows DANE for its hosts.
+    auto f = domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})});
+    f.mx = found(f.mx.records, false);
+    f.hosts[0].tlsa = found(current_and_issuer(), false);
+    auto insecure = run(f);
+    CHECK(insecure.mx_dnssec == "insecure");
+    CHECK(insecure.mx.at(0).tlsa_dnssec == "insecure");
+
+    f.hosts[0].tlsa = none<dane::TlsaRecord>(LookupStatus::bogus);
+    CHECK(run(f).mx.at(0).tlsa_dnssec == "bogus");
+    f.hosts[0].tlsa = none<dane::TlsaRecord>(LookupStatus::error);
+    CHECK(run(f).mx.at(0).tlsa_dnssec == "error");
+    f.mx = none<dns::MxRecord>(LookupStatus::bogus);
+    CHECK(run(f).mx_dnssec == "bogus");
+    f.mx = none<dns::MxRecord>(LookupStatus::error);
+    CHECK(run(f).mx_dnssec == "error");
+}
+
 TEST_CASE("stale TLSA after a renewal (the Comcast case) is critical with the record to publish") {
     auto old_key = record(3, 1, 1, dane::Bytes(32, 0x5a));
     auto v = run(domain({host("mx.example.test", {old_key}, {served("chain.pem")})}));
@@ -234,6 +260,64 @@ TEST_CASE("TLSA behind insecure addresses is a warning and is not enforced") {
     CHECK(v.mx[0].endpoints[0].dane == check::DaneState::not_applicable);
 }
 
+TEST_CASE("a bogus A or AAAA RRset is dnssec-bogus, critical") {
+    // The A records fail validation and there are no others: nothing to probe.
+    auto no_a = host("mx.example.test", {}, {});
+    no_a.ipv4 = none<std::string>(LookupStatus::bogus);
+    auto v = run(domain({no_a}));
+    CHECK(codes(v) == std::vector<std::string>{"dnssec-bogus"});
+    CHECK(v.status == Status::critical);
+    const auto a = first(v, "dnssec-bogus");
+    CHECK(a.severity == Severity::critical);
+    CHECK(a.mx == "mx.example.test");
+    CHECK(a.message == "The A records of mx.example.test fail DNSSEC validation: senders defer "
+                       "mail to it.");
+
+    // The AAAA records fail beside good A records: the host is still critical.
+    auto bad_aaaa = host("mx.example.test", current_and_issuer(), {served("chain.pem")});
+    bad_aaaa.ipv6 = none<std::string>(LookupStatus::bogus);
+    auto v6 = run(domain({bad_aaaa}));
+    CHECK(codes(v6) == std::vector<std::string>{"dnssec-bogus"});
+    CHECK(v6.status == Status::critical);
+    CHECK_THAT(first(v6, "dnssec-bogus").message, Catch::StartsWith("The AAAA records of"));
+}
+
+TEST_CASE("an insecure A RRset beside a secure AAAA RRset leaves DANE out of effect") {
+    // RFC 7672 section 2.2.2: every address record of the host must be secure, not just one.
+    for (bool a_secure : {false, true}) {
+        CAPTURE(a_secure);
+        auto h = host("mx.example.test", current_and_issuer(),
+                      {served("chain.pem"), served("chain.pem", "2001:db8::25")});
+        h.ipv4 = found(std::vector<std::string>{"192.0.2.25"}, a_secure);
+        h.ipv6 = found(std::vector<std::string>{"2001:db8::25"}, !a_secure);
+        auto v = run(domain({h}));
+        CHECK(codes(v) == std::vector<std::string>{"dnssec-insecure"});
+        CHECK(v.status == Status::warning);
+        const auto p = first(v, "dnssec-insecure");
+        CHECK(p.severity == Severity::warning);
+        CHECK_THAT(p.message, Catch::Contains("The addresses of mx.example.test are not "
+                                              "DNSSEC-signed, so senders do not look up its TLSA"));
+        REQUIRE(v.mx[0].endpoints.size() == 2);
+        for (const auto& e : v.mx[0].endpoints) {
+            CHECK(e.dane == check::DaneState::not_applicable);
+            CHECK_FALSE(e.matched_record);
+        }
+    }
+}
+
+TEST_CASE("a host without any address record is critical mx-unreachable") {
+    auto h = host("mx.example.test", {}, {});
+    h.ipv4 = none<std::string>(LookupStatus::nodata);
+    auto v = run(domain({h}));
+    CHECK(codes(v) == std::vector<std::string>{"mx-unreachable"});
+    CHECK(v.status == Status::critical);
+    const auto p = first(v, "mx-unreachable");
+    CHECK(p.severity == Severity::critical);
+    CHECK(p.mx == "mx.example.test");
+    CHECK(p.address.empty());
+    CHECK(p.message == "mx.example.test has no A or AAAA records: senders cannot connect to it.");
+}
+
 TEST_CASE("a secure backup MX without TLSA while the primary has it is tlsa-missing") {
     auto v = run(domain({host("mx1.example.test", current_and_issuer(), {served("chain.pem")}, 10),
                          host("mx2.example.test", {}, {served("chain.pem", "192.0.2.26")}, 20)}));
@@ -257,6 +341,26 @@ TEST_CASE("only PKIX records: tlsa-unusable, and TLS is still required") {
     auto v2 = run(domain({host("mx.example.test", {pkix}, {plain})}));
     CHECK(v2.status == Status::critical);
     CHECK(first(v2, "starttls-missing").severity == Severity::critical);
+}
+
+TEST_CASE("an RRset of only over-long digests is tlsa-unusable") {
+    auto leaf256 = dane::test::expected_digest("leaf", 1, 1);
+    leaf256.push_back(0x00);
+    const auto long256 = record(3, 1, 1, leaf256);
+    const auto long512 = record(3, 1, 2, dane::Bytes(65, 0x11));
+    auto v = run(domain({host("mx.example.test", {long256, long512}, {served("chain.pem")})}));
+    CHECK(codes(v) == std::vector<std::string>{"tlsa-unusable"});
+    CHECK(v.status == Status::warning);
+    const auto p = first(v, "tlsa-unusable");
+    CHECK(p.severity == Severity::warning);
+    CHECK_THAT(p.message,
+               Catch::Contains("A SHA-256 digest is 32 bytes long, but this record carries 33"));
+    CHECK_THAT(p.message,
+               Catch::Contains("A SHA-512 digest is 64 bytes long, but this record carries 65"));
+    CHECK(v.mx[0].endpoints[0].dane == check::DaneState::not_applicable);
+    REQUIRE(v.mx[0].tlsa.size() == 2);
+    for (const auto& t : v.mx[0].tlsa)
+        CHECK_FALSE(t.usability.usable);
 }
 
 TEST_CASE("no STARTTLS: critical with TLSA published, a warning without") {
@@ -290,6 +394,33 @@ TEST_CASE("a certificate that expires within the warning window is cert-expiring
     CHECK(codes(run(f, not_after - 60 * 86400)).empty());
 }
 
+TEST_CASE("cert-expiring counts whole days left, rounded down, below expiry_warning_days") {
+    auto f = domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})});
+    auto not_after = dane::summarize(f.hosts[0].endpoints[0].chain.der[0])->not_after;
+    // Exactly 21 days left is not below the default of 21.
+    CHECK(codes(run(f, not_after - 21 * 86400)).empty());
+    // 20 days and one hour left: 20 whole days.
+    auto v = run(f, not_after - (20 * 86400 + 3600));
+    CHECK(codes(v) == std::vector<std::string>{"cert-expiring"});
+    CHECK(v.status == Status::warning);
+    const auto p = first(v, "cert-expiring");
+    CHECK(p.severity == Severity::warning);
+    CHECK(p.address == "192.0.2.25");
+    CHECK_THAT(p.message, Catch::Contains("expires on 2099-12-31, in 20 days."));
+    // The threshold is the policy's.
+    auto strict = check::evaluate(f, check::Policy{10}, not_after - (20 * 86400 + 3600));
+    CHECK(codes(strict).empty());
+}
+
+TEST_CASE("a certificate in its last second of validity is expiring, not expired") {
+    auto f = domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})});
+    auto not_after = dane::summarize(f.hosts[0].endpoints[0].chain.der[0])->not_after;
+    auto v = run(f, not_after);
+    CHECK(codes(v) == std::vector<std::string>{"cert-expiring"});
+    CHECK_THAT(first(v, "cert-expiring").message, Catch::Contains("in 0 days"));
+    CHECK(codes(run(f, not_after + 1)) == std::vector<std::string>{"cert-expired"});
+}
+
 TEST_CASE("addresses of one MX host that serve different keys are endpoint-inconsistent") {
     auto both = record(3, 1, 1, dane::test::expected_digest("leaf-wrong-name", 1, 1));
     auto v =
@@ -319,7 +450,14 @@ TEST_CASE("an unreachable MX address is critical mx-unreachable") {
     down.chain = {};
     auto v = run(domain({host("mx.example.test", current_and_issuer(), {down})}));
     CHECK(codes(v) == std::vector<std::string>{"mx-unreachable"});
-    CHECK_THAT(first(v, "mx-unreachable").message, Catch::Contains("connection refused"));
+    CHECK(v.status == Status::critical);
+    const auto p = first(v, "mx-unreachable");
+    CHECK(p.severity == Severity::critical);
+    CHECK(p.mx == "mx.example.test");
+    CHECK(p.address == "192.0.2.25");
+    CHECK(p.message == "Cannot connect to mx.example.test at 192.0.2.25:25 (connection refused): "
+                       "senders queue the mail or move to the next MX.");
+    CHECK(v.mx[0].endpoints[0].dane == check::DaneState::not_applicable);
 }
 
 TEST_CASE("a stale SHA-512 record hides a matching SHA-256 one (RFC 7671 section 9)") {
