@@ -112,6 +112,20 @@ TEST_CASE("digests of the wrong length are unusable") {
     CHECK(sha256_in_sha512.why == "A SHA-512 digest is 64 bytes long, but this record carries 32.");
 }
 
+TEST_CASE("digests longer than their matching type are unusable") {
+    const auto long256 = assess_for_smtp(record(3, 1, 1, filled(33)));
+    CHECK_FALSE(long256.usable);
+    CHECK(long256.why == "A SHA-256 digest is 32 bytes long, but this record carries 33.");
+
+    const auto long512 = assess_for_smtp(record(2, 0, 2, filled(65)));
+    CHECK_FALSE(long512.usable);
+    CHECK(long512.why == "A SHA-512 digest is 64 bytes long, but this record carries 65.");
+
+    const auto sha512_in_sha256 = assess_for_smtp(record(3, 1, 1, filled(64)));
+    CHECK_FALSE(sha512_in_sha256.usable);
+    CHECK(sha512_in_sha256.why == "A SHA-256 digest is 32 bytes long, but this record carries 64.");
+}
+
 TEST_CASE("records without data are unusable") {
     const auto assessed = assess_for_smtp(record(3, 1, 1, {}));
     CHECK_FALSE(assessed.usable);

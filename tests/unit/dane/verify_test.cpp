@@ -68,16 +68,30 @@ TEST_CASE("DANE-EE passes a leaf that was never valid") {
 
 TEST_CASE("DANE-EE passes an expired leaf") {
     const auto chain = test::load_chain("chain-expired-leaf.pem");
-    const auto verdict =
-        verify(input_for("chain-expired-leaf.pem", {record_for(chain.der[0], 3, 1, 1)}));
+    // A stale record first, so that the match is seen to be the leaf's own record.
+    const auto verdict = verify(
+        input_for("chain-expired-leaf.pem", {stale(3, 1, 1), record_for(chain.der[0], 3, 1, 1)}));
     CHECK(verdict.outcome == DaneOutcome::pass);
+    CHECK(verdict.failure == DaneFailure::none);
+    CHECK(verdict.match_index == std::size_t{1});
+    CHECK(verdict.match_depth == 0);
+    CHECK(verdict.detail == "The 3 1 1 record authenticates the certificate at depth 0.");
+    REQUIRE(verdict.records.size() == 2);
+    CHECK_FALSE(verdict.records[0].matched_depth);
+    CHECK(verdict.records[1].matched_depth == 0);
 }
 
 TEST_CASE("DANE-EE passes a leaf that carries none of the reference names") {
     const auto chain = test::load_chain("chain-wrong-name.pem");
-    const auto verdict =
-        verify(input_for("chain-wrong-name.pem", {record_for(chain.der[0], 3, 1, 1)}));
+    const auto verdict = verify(
+        input_for("chain-wrong-name.pem", {stale(3, 0, 1), record_for(chain.der[0], 3, 0, 2)}));
     CHECK(verdict.outcome == DaneOutcome::pass);
+    CHECK(verdict.failure == DaneFailure::none);
+    CHECK(verdict.match_index == std::size_t{1});
+    CHECK(verdict.match_depth == 0);
+    CHECK(verdict.detail == "The 3 0 2 record authenticates the certificate at depth 0.");
+    REQUIRE(verdict.records.size() == 2);
+    CHECK(verdict.records[1].matched_depth == 0);
 }
 
 TEST_CASE("DANE-TA matches the intermediate at depth 1") {
