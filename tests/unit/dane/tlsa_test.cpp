@@ -132,6 +132,21 @@ TEST_CASE("records without data are unusable") {
     CHECK(assessed.why == "The record carries no certificate association data.");
 }
 
+TEST_CASE("full records with bytes after the certificate or key are unusable") {
+    // OpenSSL's SSL_dane_tlsa_add refuses them, so a sender never uses them.
+    const auto chain = test::load_chain("chain.pem");
+    auto cert = *association_data(chain.der.at(0), selector_cert, matching_full);
+    auto spki = *association_data(chain.der.at(0), selector_spki, matching_full);
+    cert.push_back(0x00);
+    spki.push_back(0x00);
+    const auto cert_assessed = assess_for_smtp(record(3, 0, 0, cert));
+    CHECK_FALSE(cert_assessed.usable);
+    CHECK(cert_assessed.why == "The record's data is not a DER-encoded certificate.");
+    const auto spki_assessed = assess_for_smtp(record(2, 1, 0, spki));
+    CHECK_FALSE(spki_assessed.usable);
+    CHECK(spki_assessed.why == "The record's data is not a DER-encoded public key.");
+}
+
 TEST_CASE("full records whose data does not parse are unusable") {
     const auto cert = assess_for_smtp(record(2, 0, 0, filled(40)));
     CHECK_FALSE(cert.usable);

@@ -208,6 +208,8 @@ TEST_CASE("DANE-TA without a reference name is an internal error, not a pass") {
                               std::vector<std::string>{"", "mx.example.test"}}) {
         const auto verdict = verify(input_for("chain.pem", {ta}, names));
         CHECK(verdict.outcome == DaneOutcome::internal_error);
+        CHECK(verdict.detail == "No TLSA base domain was given, so the chain cannot be checked "
+                                "against the reference names.");
         CHECK_FALSE(verdict.match_index);
     }
 }
