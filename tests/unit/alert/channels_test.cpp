@@ -250,3 +250,19 @@ TEST_CASE("a failed channel keeps the alert in the outbox; it is sent exactly on
     CHECK(sink.taken.size() == 1);
     CHECK(store.pending() == 0);
 }
+
+TEST_CASE("a channel that keeps failing is retried after 1, 2, 4 ... minutes, at most an hour") {
+    MemoryStore store;
+    store.record_cycle({}, 0, {}, {{0, "email", alert::to_json(hostile_event()), 0, 0, ""}});
+    FlakySink sink;
+    std::time_t now = 0;
+    std::vector<std::time_t> waits;
+    for (int attempt = 0; attempt < 9; ++attempt) {
+        CHECK(alert::deliver_outbox(store, {&sink}, now) == 0);
+        const std::time_t next = store.entries.begin()->second.next_attempt;
+        waits.push_back(next - now);
+        CHECK(alert::deliver_outbox(store, {&sink}, next - 1) == 0); // not due yet
+        now = next;
+    }
+    CHECK(waits == std::vector<std::time_t>{60, 120, 240, 480, 960, 1920, 3600, 3600, 3600});
+}

@@ -114,6 +114,15 @@ TEST_CASE("problems at domain, MX and endpoint level are separate alerts") {
     REQUIRE(d.states.size() == 3);
 }
 
+TEST_CASE("the same problem twice in one verdict is one alert") {
+    auto v = verdict("a.test", {{"tlsa-mismatch", check::Severity::critical},
+                                {"tlsa-mismatch", check::Severity::critical}});
+    auto d = alert::decide({}, {v}, 0, day);
+    REQUIRE(d.events.size() == 1);
+    CHECK(d.events[0].key.code == "tlsa-mismatch");
+    CHECK(d.states.size() == 1);
+}
+
 TEST_CASE("the outbox payload keeps the event") {
     alert::AlertEvent e{EventKind::worse,
                         {"a.test", "mx.a.test", "192.0.2.1", "tlsa-mismatch"},
