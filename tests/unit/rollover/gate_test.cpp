@@ -77,6 +77,23 @@ TEST_CASE("a record just published fails the gate until two TTLs have passed") {
     CHECK(decide(in).pass);
 }
 
+TEST_CASE("the wait starts when the first record that authenticates the new chain appeared") {
+    // The issuing CA's 2 1 1 record, published a day before the next key's 3 1 1, already
+    // authenticates the new chain: caches filled since then accept it.
+    auto in = current_plus_next();
+    const dane::TlsaRecord issuer{
+        2, 1, 1, *dane::association_data(load_chain("chain-next.pem").der.at(1), 1, 1)};
+    in.tlsa.records.push_back(issuer);
+    for (auto& [ns, answer] : in.authoritative)
+        answer.records = in.tlsa.records;
+    in.first_seen[issuer] = published_at - 86400;
+    in.now = published_at + 60; // two TTLs after the 2 1 1 record, one minute after the 3 1 1
+    const auto d = decide(in);
+    CHECK(d.earliest_safe_time == published_at - 86400 + 2 * ttl);
+    CHECK(d.reasons.empty());
+    CHECK(d.pass);
+}
+
 TEST_CASE("a record never seen before counts as first seen now") {
     auto in = current_plus_next();
     in.first_seen.erase(ee311("chain-next.pem"));

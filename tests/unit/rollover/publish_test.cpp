@@ -67,6 +67,16 @@ TEST_CASE("certificate files: DER accepted, empty, key and garbage explained") {
           "the file is neither a PEM nor a DER certificate");
 }
 
+TEST_CASE("wildcard names are not offered as TLSA owners; names are lower case") {
+    using test::make_test_certificate;
+    const auto wildcard =
+        make_test_certificate({.common_name = "mx.example.test", .dns_name = "*.example.test"});
+    CHECK(publishable_host_names(wildcard.der).empty());
+    const auto upper = make_test_certificate({.common_name = "x", .dns_name = "MX.Example.TEST"});
+    CHECK(publishable_host_names(upper.der) == std::vector<std::string>{"mx.example.test"});
+    CHECK(publishable_host_names({0x30, 0x00}).empty());
+}
+
 TEST_CASE("owners and zone-file lines") {
     const auto chain = read_certificate_file(read_data_file("chain.pem")).chain;
     CHECK(publishable_host_names(chain.front()) == std::vector<std::string>{"mx.example.test"});
