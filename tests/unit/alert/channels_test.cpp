@@ -175,6 +175,25 @@ TEST_CASE("alert mail: headers say what is wrong and cannot be injected") {
         CHECK(line.size() < 998);
 }
 
+TEST_CASE("alert mail: bytes from the network are made printable and long lines are broken") {
+    auto event = hostile_event();
+    event.key.mx = std::string("mx\x01\xff.stale.test");
+    std::string word(1000, 'A'); // one word longer than a mail line may be
+    std::string paragraph;
+    for (int i = 0; i < 200; ++i)
+        paragraph += "sentence ";
+    event.message = "Publish " + word + " " + paragraph;
+    const auto mail = alert::compose_mail(event, {"a@example.org", {"b@example.org"}, "h"});
+    CHECK_THAT(mail, Catch::Contains("MX host:  mx??.stale.test\r\n"));
+    CHECK_THAT(mail, Catch::Contains("Publish\r\n" + std::string(900, 'A') + "\r\n"));
+    std::istringstream lines(mail);
+    std::size_t longest = 0;
+    for (std::string line; std::getline(lines, line);)
+        longest = std::max(longest, line.size());
+    CHECK(longest <= 901); // 900 characters and the CR
+    CHECK(mail.find(std::string(100, 'A') + " sentence") != std::string::npos);
+}
+
 TEST_CASE("the email channel submits one message to the MTA with the envelope given") {
     SmtpReceiver mta;
     alert::EmailOptions options;
