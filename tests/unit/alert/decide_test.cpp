@@ -132,6 +132,26 @@ TEST_CASE("the outbox payload keeps the event") {
     auto back = alert::from_json(alert::to_json(e));
     CHECK(back.kind == EventKind::worse);
     CHECK(back.key == e.key);
+    CHECK(back.severity == "critical");
+    CHECK(back.at == 1795000000);
     CHECK(back.message == "No usable TLSA record\\x0d\\x0aBcc: x");
     CHECK_THROWS_WITH(alert::from_json("{"), Catch::Contains("unreadable alert"));
+    CHECK_THROWS_WITH(alert::from_json(R"({"event":"new"})"), Catch::Contains("unreadable alert"));
+}
+
+TEST_CASE("every kind of event has its name and survives the outbox") {
+    const std::vector<std::pair<EventKind, std::string>> kinds{{EventKind::new_problem, "new"},
+                                                               {EventKind::worse, "worse"},
+                                                               {EventKind::reminder, "reminder"},
+                                                               {EventKind::recovered, "recovered"}};
+    for (const auto& [kind, name] : kinds) {
+        CHECK(alert::to_string(kind) == name);
+        alert::AlertEvent e{kind, {"a.test", "", "", "null-mx"}, "warning", "s", 1};
+        CHECK_THAT(alert::to_json(e), Catch::Contains("\"event\":\"" + name + "\""));
+        CHECK(alert::from_json(alert::to_json(e)).kind == kind);
+    }
+    CHECK_THROWS_WITH(alert::from_json(R"({"event":"sideways","domain":"a.test","mx":"",)"
+                                       R"("address":"","code":"x","severity":"warning",)"
+                                       R"("message":"","at":0})"),
+                      "unknown alert event kind 'sideways'");
 }
