@@ -535,6 +535,18 @@ TEST_CASE("a failed TLS handshake is critical tls-handshake-failed") {
                        "alert handshake failure.");
 }
 
+TEST_CASE("a TLS session without a certificate is critical where TLSA is published") {
+    auto anonymous = served("chain.pem");
+    anonymous.chain = {};
+    auto v = run(domain({host("mx.example.test", current_and_issuer(), {anonymous})}));
+    CHECK(codes(v) == std::vector<std::string>{"tls-handshake-failed"});
+    CHECK(v.status == Status::critical);
+    CHECK(v.mx[0].endpoints[0].dane == check::DaneState::fail);
+    CHECK(first(v, "tls-handshake-failed").message ==
+          "mx.example.test at 192.0.2.25:25 completed TLS without a certificate: DANE senders "
+          "cannot authenticate it.");
+}
+
 TEST_CASE("a failed SMTP dialogue is critical smtp-error with the phase") {
     auto refused = served("chain.pem");
     refused.failure = smtp::ProbeFailure::smtp_error;

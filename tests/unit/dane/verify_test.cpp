@@ -156,6 +156,20 @@ TEST_CASE("DANE-TA fails on a leaf that carries none of the reference names") {
     CHECK(verdict.records[0].matched_depth == 1);
 }
 
+TEST_CASE("DANE-TA fails as chain-invalid when the leaf's signature does not verify") {
+    auto input = input_for("chain.pem", {});
+    input.records = {record_for(input.chain.der[1], 2, 1, 1)};
+    input.chain.der[0].back() ^= 0x01; // the last byte of the signature
+    const auto verdict = verify(input);
+    CHECK(verdict.outcome == DaneOutcome::fail);
+    CHECK(verdict.failure == DaneFailure::chain_invalid);
+    CHECK_FALSE(verdict.match_index);
+    CHECK_THAT(verdict.detail,
+               Catch::StartsWith("A DANE-TA(2) record matches, but the chain does not verify to "
+                                 "it (OpenSSL: "));
+    CHECK_THAT(verdict.detail, Catch::EndsWith(" at depth 0)."));
+}
+
 TEST_CASE("DANE-TA full records supply an anchor the server did not send") {
     const auto chain = test::load_chain("chain.pem");
     for (const std::uint8_t selector : {selector_cert, selector_spki}) {

@@ -94,6 +94,42 @@ TEST_CASE("the wait starts when the first record that authenticates the new chai
     CHECK(d.pass);
 }
 
+TEST_CASE("a new chain that DANE-TA would refuse fails the gate with the reason") {
+    // The issuing CA's record vouches for any leaf it signed, but not for an expired one, one
+    // without the host's name, or one whose signature does not verify.
+    auto in = current_plus_next();
+    const dane::TlsaRecord issuer{2, 1, 1,
+                                  *dane::association_data(load_chain("chain.pem").der.at(1), 1, 1)};
+    in.tlsa.records = {ee311("chain.pem"), issuer};
+    for (auto& [ns, answer] : in.authoritative)
+        answer.records = in.tlsa.records;
+
+    in.new_chain = load_chain("chain-expired-leaf.pem");
+    const auto expired = decide(in);
+    CHECK_FALSE(expired.pass);
+    CHECK(has_reason(expired, "a certificate of the new chain is expired or not yet valid"));
+
+    in.new_chain = load_chain("chain-next.pem");
+    in.new_chain.der[0].back() ^= 0x01;
+    CHECK(has_reason(decide(in), "the new chain does not verify to it"));
+
+    in.new_chain = load_chain("chain-next.pem");
+    in.reference_names.clear();
+    const auto unnamed = decide(in);
+    CHECK_FALSE(unnamed.pass);
+    CHECK(has_reason(unnamed, "The new chain could not be verified against "
+                              "_25._tcp.mx.example.test. (No TLSA base domain was given"));
+}
+
+TEST_CASE("an empty new certificate file fails the gate at once") {
+    auto in = current_plus_next();
+    in.new_chain = {};
+    const auto d = decide(in);
+    CHECK_FALSE(d.pass);
+    CHECK(d.reasons == std::vector<std::string>{"The new certificate file holds no certificate."});
+    CHECK_FALSE(d.record);
+}
+
 TEST_CASE("a record never seen before counts as first seen now") {
     auto in = current_plus_next();
     in.first_seen.erase(ee311("chain-next.pem"));

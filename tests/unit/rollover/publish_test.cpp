@@ -38,6 +38,13 @@ TEST_CASE("DANE-TA records name the last certificate of the file, which must be 
     CHECK(record_for_chain({chain.back()}, 2, 1, 1).record);
 }
 
+TEST_CASE("a certificate that does not parse gives no record, with a sentence") {
+    const std::vector<dane::Bytes> garbage{{0x30, 0x03, 0x02, 0x01, 0x00}};
+    const auto choice = record_for_chain(garbage, 3, 1, 1);
+    CHECK_FALSE(choice.record);
+    CHECK(choice.error == "the certificate could not be parsed");
+}
+
 TEST_CASE("unusable parameters are refused with a sentence") {
     const auto chain = read_certificate_file(read_data_file("chain.pem")).chain;
     CHECK_FALSE(record_for_chain(chain, 1, 1, 1).record);
