@@ -8,7 +8,9 @@
 #   scripts/coverage.sh --html     # also build-coverage/coverage/index.html, line by line
 #
 # Branches are counted without the ones gcc adds for exceptions and those it proves
-# unreachable (--exclude-throw-branches, --exclude-unreachable-branches).
+# unreachable (--exclude-throw-branches, --exclude-unreachable-branches). The preset counts
+# with -fprofile-update=atomic: the scanner and the fake servers run threads, and counters
+# they raise at once would otherwise disagree (gcov then reports "branch taken -1").
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
