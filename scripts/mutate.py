@@ -8,7 +8,7 @@ mutants survived. A mutant is killed when a unit test fails (or the tests exceed
 timeout); it survives when they all pass. Survivors that the list marks as equivalent
 (with the reason) are accepted; any other survivor makes the exit status 1.
 
-  scripts/mutate.py                 # every mutant: about 15 minutes on 2 cores, plus the
+  scripts/mutate.py                 # every mutant: 9 to 15 minutes on 2 cores, plus the
                                     # first build of build-mutate/ (Debug, about 5 minutes)
   scripts/mutate.py --only ID[,ID]  # some mutants, e.g. check.bogus-address-dropped
   scripts/mutate.py --list          # the list, with the equivalence reasons
