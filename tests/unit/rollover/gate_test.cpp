@@ -118,7 +118,8 @@ TEST_CASE("a new chain that DANE-TA would refuse fails the gate with the reason"
     const auto unnamed = decide(in);
     CHECK_FALSE(unnamed.pass);
     CHECK(has_reason(unnamed, "The new chain could not be verified against "
-                              "_25._tcp.mx.example.test. (No TLSA base domain was given"));
+                              "_25._tcp.mx.example.test"));
+    CHECK(has_reason(unnamed, "(No TLSA base domain was given"));
 }
 
 TEST_CASE("an empty new certificate file fails the gate at once") {
