@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs danemon's build and test dependencies from Debian packages.
 # Idempotent: packages already present are not fetched again.
+#   scripts/install-deps.sh [--with-sanitizers] [--with-coverage]
+# --with-sanitizers adds clang and its sanitizer runtime (the fuzz preset); --with-coverage
+# adds gcovr (scripts/coverage.sh).
 set -euo pipefail
 
 build_pkgs=(cmake make g++ pkg-config libssl-dev libldns-dev libspdlog-dev libfmt-dev
@@ -9,7 +12,16 @@ lab_pkgs=(nsd unbound postfix ldnsutils openssl swaks python3 iproute2 procps sy
     util-linux)
 
 want=("${build_pkgs[@]}" "${lab_pkgs[@]}")
-[ "${1:-}" = "--with-sanitizers" ] && want+=(clang libclang-rt-14-dev)
+for option in "$@"; do
+    case "$option" in
+    --with-sanitizers) want+=(clang libclang-rt-14-dev) ;;
+    --with-coverage) want+=(gcovr) ;;
+    *)
+        echo "install-deps: unknown option $option" >&2
+        exit 2
+        ;;
+    esac
+done
 
 missing=()
 for p in "${want[@]}"; do

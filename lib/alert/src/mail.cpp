@@ -38,6 +38,10 @@ void wrap(std::ostringstream& out, const std::string& text) {
     std::string word, line;
     while (words >> word) {
         while (word.size() > 900) {
+            if (!line.empty()) { // the words before it come first
+                out << line << "\r\n";
+                line.clear();
+            }
             out << word.substr(0, 900) << "\r\n";
             word.erase(0, 900);
         }

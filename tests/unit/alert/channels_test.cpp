@@ -190,6 +190,57 @@ TEST_CASE("alert mail: headers say what is wrong and cannot be injected") {
         CHECK(line.size() < 998);
 }
 
+TEST_CASE("alert mail: each kind of event says what happened and what senders do") {
+    const alert::MailHeaders headers{"danemon@mail.example.org", {"postmaster@example.org"}, ""};
+    auto event = hostile_event();
+    event.kind = EventKind::recovered;
+    const auto recovered = alert::compose_mail(event, headers);
+    CHECK_THAT(recovered,
+               Catch::Contains("Subject: [danemon] RECOVERED stale.test: tlsa-mismatch"));
+    CHECK_THAT(recovered, Catch::Contains("X-Danemon-Event: recovered\r\n"));
+    CHECK_THAT(recovered, Catch::Contains("Recovered: a problem with mail delivery to stale.test "
+                                          "is gone.\r\n"));
+    CHECK_THAT(recovered, Catch::Contains("Nothing to do: the problem is gone."));
+    // No host name given: the Message-ID names localhost.
+    CHECK_THAT(recovered, Catch::Contains(".danemon@localhost>\r\n"));
+
+    event.kind = EventKind::reminder;
+    event.severity = "warning";
+    const auto reminder = alert::compose_mail(event, headers);
+    CHECK_THAT(reminder, Catch::Contains("Subject: [danemon] WARNING stale.test"));
+    CHECK_THAT(reminder, Catch::Contains("Reminder: this problem with mail delivery to "
+                                         "stale.test persists.\r\n"));
+    CHECK_THAT(reminder, Catch::Contains("Mail is delivered today, but DANE is not in effect"));
+    CHECK(reminder.find("defer or refuse mail") == std::string::npos);
+
+    event.kind = EventKind::worse;
+    event.severity = "critical";
+    CHECK_THAT(alert::compose_mail(event, headers),
+               Catch::Contains("danemon found a worse problem with mail delivery to stale.test."));
+    event.kind = EventKind::new_problem;
+    CHECK_THAT(alert::compose_mail(event, headers),
+               Catch::Contains("danemon found a new problem with mail delivery to stale.test."));
+}
+
+TEST_CASE("alert mail: bytes from the network are made printable and long lines are broken") {
+    auto event = hostile_event();
+    event.key.mx = std::string("mx\x01\xff.stale.test");
+    std::string word(1000, 'A'); // one word longer than a mail line may be
+    std::string paragraph;
+    for (int i = 0; i < 200; ++i)
+        paragraph += "sentence ";
+    event.message = "Publish " + word + " " + paragraph;
+    const auto mail = alert::compose_mail(event, {"a@example.org", {"b@example.org"}, "h"});
+    CHECK_THAT(mail, Catch::Contains("MX host:  mx??.stale.test\r\n"));
+    CHECK_THAT(mail, Catch::Contains("Publish\r\n" + std::string(900, 'A') + "\r\n"));
+    std::istringstream lines(mail);
+    std::size_t longest = 0;
+    for (std::string line; std::getline(lines, line);)
+        longest = std::max(longest, line.size());
+    CHECK(longest <= 901); // 900 characters and the CR
+    CHECK(mail.find(std::string(100, 'A') + " sentence") != std::string::npos);
+}
+
 TEST_CASE("the email channel submits one message to the MTA with the envelope given") {
     SmtpReceiver mta;
     alert::EmailOptions options;
@@ -216,6 +267,19 @@ TEST_CASE("the email channel reports a refused connection as one phrase") {
     REQUIRE_FALSE(delivered);
     CHECK_THAT(delivered.error(),
                Catch::StartsWith("mail to the MTA at 127.0.0.1 failed: cannot connect"));
+}
+
+TEST_CASE("the email channel takes and drops alerts below its minimum severity") {
+    alert::EmailOptions options;
+    options.headers = {"danemon@mail.example.org", {"postmaster@example.org"}, "h"};
+    options.port = 1; // nothing listens: only a mail that is sent can fail
+    options.min_severity = "critical";
+    auto sink = alert::make_email_sink(options);
+    CHECK(sink->channel() == "email");
+    auto warning = hostile_event();
+    warning.severity = "warning";
+    CHECK(sink->deliver(warning, {}));
+    CHECK_THAT(sink->deliver(hostile_event(), {}).error(), Catch::Contains("cannot connect"));
 }
 
 TEST_CASE("the exec channel passes the event as JSON on stdin, never in argv") {
@@ -252,6 +316,26 @@ TEST_CASE("the exec channel kills a hook that hangs and reports a failing one") 
                    ->deliver(hostile_event(), {})
                    .error(),
                Catch::Contains("could not be run"));
+    CHECK_THAT(alert::make_exec_sink({"/bin/sh", "-c", "kill -TERM $$"}, std::chrono::seconds(5))
+                   ->deliver(hostile_event(), {})
+                   .error(),
+               Catch::EndsWith("was killed by signal 15"));
+    auto none = alert::make_exec_sink({}, std::chrono::seconds(5));
+    CHECK(none->channel() == "exec");
+    CHECK(none->deliver(hostile_event(), {}).error() == "no command configured");
+}
+
+TEST_CASE("the syslog channel takes every event") {
+    // Writes three lines tagged danemon-unit-test to this machine's journal or syslog.
+    auto sink = alert::make_syslog_sink("danemon-unit-test", "local7");
+    CHECK(sink->channel() == "syslog");
+    auto event = hostile_event();
+    CHECK(sink->deliver(event, {}));
+    event.kind = EventKind::recovered;
+    CHECK(sink->deliver(event, {}));
+    event.kind = EventKind::reminder;
+    event.severity = "warning";
+    CHECK(alert::make_syslog_sink("danemon-unit-test", "daemon")->deliver(event, {}));
 }
 
 TEST_CASE("a failed channel keeps the alert in the outbox; it is sent exactly once later") {
@@ -330,4 +414,72 @@ TEST_CASE("every copy of one alert carries the same Message-ID, another alert an
     auto recovered = event;
     recovered.kind = EventKind::recovered;
     CHECK(message_id(recovered) != message_id(event));
+}
+
+TEST_CASE("an outbox entry that cannot be read or delivered waits with its error") {
+    class ThrowingSink : public alert::AlertSink {
+    public:
+        std::string channel() const override { return "exec"; }
+        Expected<void> deliver(const alert::AlertEvent&, const alert::Taken&) override {
+            throw std::runtime_error("hook vanished");
+        }
+    };
+    MemoryStore store;
+    store.record_cycle({}, 0, {},
+                       {{0, "email", "{not json", 0, 0, ""},
+                        {0, "exec", alert::to_json(hostile_event()), 0, 0, ""}});
+    FlakySink email;
+    email.up = true;
+    ThrowingSink exec;
+    CHECK(alert::deliver_outbox(store, {&email, &exec}, 100).delivered == 0);
+    REQUIRE(store.pending() == 2);
+    CHECK_THAT(store.entries.at(1).last_error, Catch::StartsWith("unreadable alert in the outbox"));
+    CHECK(store.entries.at(1).next_attempt == 160);
+    CHECK(store.entries.at(2).last_error == "hook vanished");
+    CHECK(email.taken.empty());
+}
+
+TEST_CASE("a channel that keeps failing is retried after 1, 2, 4 ... minutes, at most an hour") {
+    MemoryStore store;
+    store.record_cycle({}, 0, {}, {{0, "email", alert::to_json(hostile_event()), 0, 0, ""}});
+    FlakySink sink;
+    std::time_t now = 0;
+    std::vector<std::time_t> waits;
+    for (int attempt = 0; attempt < 9; ++attempt) {
+        CHECK(alert::deliver_outbox(store, {&sink}, now).delivered == 0);
+        const std::time_t next = store.entries.begin()->second.next_attempt;
+        waits.push_back(next - now);
+        CHECK(alert::deliver_outbox(store, {&sink}, next - 1).delivered == 0); // not due yet
+        now = next;
+    }
+    CHECK(waits == std::vector<std::time_t>{60, 120, 240, 480, 960, 1920, 3600, 3600, 3600});
+}
+
+TEST_CASE("a configuration enables the channels it names, syslog alone by default") {
+    config::Config defaults;
+    auto sinks = alert::make_sinks(defaults, "mx-monitor.example.org");
+    REQUIRE(sinks.size() == 1);
+    CHECK(sinks[0]->channel() == "syslog");
+
+    config::Config none;
+    none.syslog.enabled = false;
+    CHECK(alert::make_sinks(none, "h").empty());
+}
+
+TEST_CASE("the configured email channel sends from danemon@<host name> unless told otherwise") {
+    SmtpReceiver mta;
+    config::Config c;
+    c.syslog.enabled = false;
+    c.email.enabled = true;
+    c.email.to = {"postmaster@example.org"};
+    c.email.port = mta.port();
+    c.exec.enabled = true;
+    c.exec.command = {"/bin/true"};
+    auto sinks = alert::make_sinks(c, "mx-monitor.example.org");
+    REQUIRE(sinks.size() == 2);
+    CHECK(sinks[0]->channel() == "email");
+    CHECK(sinks[1]->channel() == "exec");
+    CHECK(sinks[0]->deliver(hostile_event(), {}));
+    CHECK_THAT(mta.transcript(), Catch::Contains("MAIL FROM:<danemon@mx-monitor.example.org>\n"));
+    CHECK(sinks[1]->deliver(hostile_event(), {}));
 }

@@ -106,7 +106,26 @@ TEST_CASE("problems at domain, MX and endpoint level are separate alerts") {
     v.problems.push_back({"resolver-not-validating", check::Severity::critical, "s", "", ""});
     v.mx[0].problems.push_back({"tlsa-missing", check::Severity::warning, "s", "mx.a.test", ""});
     auto d = alert::decide({}, {v}, 0, day);
-    CHECK(d.events.size() == 3);
+    std::vector<store::AlertKey> keys;
+    for (const auto& e : d.events) {
+        CHECK(e.kind == EventKind::new_problem);
+        keys.push_back(e.key);
+    }
+    std::sort(keys.begin(), keys.end());
+    CHECK(keys ==
+          std::vector<store::AlertKey>{{"a.test", "", "", "resolver-not-validating"},
+                                       {"a.test", "mx.a.test", "", "tlsa-missing"},
+                                       {"a.test", "mx.a.test", "192.0.2.1", "tls-legacy-only"}});
+    REQUIRE(d.states.size() == 3);
+}
+
+TEST_CASE("the same problem twice in one verdict is one alert") {
+    auto v = verdict("a.test", {{"tlsa-mismatch", check::Severity::critical},
+                                {"tlsa-mismatch", check::Severity::critical}});
+    auto d = alert::decide({}, {v}, 0, day);
+    REQUIRE(d.events.size() == 1);
+    CHECK(d.events[0].key.code == "tlsa-mismatch");
+    CHECK(d.states.size() == 1);
 }
 
 TEST_CASE("the outbox payload keeps the event") {
@@ -118,8 +137,28 @@ TEST_CASE("the outbox payload keeps the event") {
     auto back = alert::from_json(alert::to_json(e));
     CHECK(back.kind == EventKind::worse);
     CHECK(back.key == e.key);
+    CHECK(back.severity == "critical");
+    CHECK(back.at == 1795000000);
     CHECK(back.message == "No usable TLSA record\\x0d\\x0aBcc: x");
     CHECK_THROWS_WITH(alert::from_json("{"), Catch::Contains("unreadable alert"));
+    CHECK_THROWS_WITH(alert::from_json(R"({"event":"new"})"), Catch::Contains("unreadable alert"));
+}
+
+TEST_CASE("every kind of event has its name and survives the outbox") {
+    const std::vector<std::pair<EventKind, std::string>> kinds{{EventKind::new_problem, "new"},
+                                                               {EventKind::worse, "worse"},
+                                                               {EventKind::reminder, "reminder"},
+                                                               {EventKind::recovered, "recovered"}};
+    for (const auto& [kind, name] : kinds) {
+        CHECK(alert::to_string(kind) == name);
+        alert::AlertEvent e{kind, {"a.test", "", "", "null-mx"}, "warning", "s", 1};
+        CHECK_THAT(alert::to_json(e), Catch::Contains("\"event\":\"" + name + "\""));
+        CHECK(alert::from_json(alert::to_json(e)).kind == kind);
+    }
+    CHECK_THROWS_WITH(alert::from_json(R"({"event":"sideways","domain":"a.test","mx":"",)"
+                                       R"("address":"","code":"x","severity":"warning",)"
+                                       R"("message":"","at":0})"),
+                      "unknown alert event kind 'sideways'");
 }
 
 TEST_CASE("a problem at an address that could not be probed is unknown, not recovered") {

@@ -141,6 +141,32 @@ TEST_CASE("a 3 1 1 record of the served key is ok") {
     CHECK(*e.matched_record == leaf_311());
 }
 
+TEST_CASE("the verdict names the DNSSEC state of the MX and TLSA RRsets") {
+    auto secure =
+        run(domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})}));
+    CHECK(secure.mx_dnssec == "secure");
+    CHECK(secure.mx.at(0).tlsa_dnssec == "secure");
+    CHECK(secure.mx.at(0).tlsa_name == "_25._tcp.mx.example.test");
+    CHECK(secure.mx.at(0).tlsa_ttl == 300);
+
+    // RFC 7672 section 2.2.1: an insecure MX RRset still allows DANE for its hosts.
+    auto f = domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})});
+    f.mx = found(f.mx.records, false);
+    f.hosts[0].tlsa = found(current_and_issuer(), false);
+    auto insecure = run(f);
+    CHECK(insecure.mx_dnssec == "insecure");
+    CHECK(insecure.mx.at(0).tlsa_dnssec == "insecure");
+
+    f.hosts[0].tlsa = none<dane::TlsaRecord>(LookupStatus::bogus);
+    CHECK(run(f).mx.at(0).tlsa_dnssec == "bogus");
+    f.hosts[0].tlsa = none<dane::TlsaRecord>(LookupStatus::error);
+    CHECK(run(f).mx.at(0).tlsa_dnssec == "error");
+    f.mx = none<dns::MxRecord>(LookupStatus::bogus);
+    CHECK(run(f).mx_dnssec == "bogus");
+    f.mx = none<dns::MxRecord>(LookupStatus::error);
+    CHECK(run(f).mx_dnssec == "error");
+}
+
 TEST_CASE("stale TLSA after a renewal (the Comcast case) is critical with the record to publish") {
     auto old_key = record(3, 1, 1, dane::Bytes(32, 0x5a));
     auto v = run(domain({host("mx.example.test", {old_key}, {served("chain.pem")})}));
@@ -214,13 +240,25 @@ TEST_CASE("a bogus TLSA RRset is critical dnssec-bogus") {
 TEST_CASE("bogus or failed MX lookups and a missing domain are critical") {
     auto f = domain({});
     f.mx = none<dns::MxRecord>(LookupStatus::bogus);
-    CHECK(codes(run(f)) == std::vector<std::string>{"dnssec-bogus"});
+    auto bogus = run(f);
+    CHECK(codes(bogus) == std::vector<std::string>{"dnssec-bogus"});
+    CHECK(bogus.status == Status::critical);
+    CHECK(first(bogus, "dnssec-bogus").severity == Severity::critical);
+    CHECK(first(bogus, "dnssec-bogus").message ==
+          "The MX records of example.test fail DNSSEC validation: validating senders defer all "
+          "mail for the domain.");
     f.mx = none<dns::MxRecord>(LookupStatus::error);
-    CHECK(codes(run(f)) == std::vector<std::string>{"dns-error"});
+    auto failed = run(f);
+    CHECK(codes(failed) == std::vector<std::string>{"dns-error"});
+    CHECK(failed.status == Status::critical);
+    CHECK(first(failed, "dns-error").message ==
+          "The MX lookup for example.test failed (timed out): senders defer mail until it "
+          "answers.");
     f.mx = none<dns::MxRecord>(LookupStatus::nxdomain);
     auto v = run(f);
     CHECK(codes(v) == std::vector<std::string>{"dns-error"});
     CHECK(v.status == Status::critical);
+    CHECK_THAT(first(v, "dns-error").message, Catch::Contains("does not exist in DNS (NXDOMAIN)"));
 }
 
 TEST_CASE("TLSA behind insecure addresses is a warning and is not enforced") {
@@ -232,6 +270,87 @@ TEST_CASE("TLSA behind insecure addresses is a warning and is not enforced") {
     CHECK(v.status == Status::warning);
     CHECK(codes(v) == std::vector<std::string>{"dnssec-insecure"});
     CHECK(v.mx[0].endpoints[0].dane == check::DaneState::not_applicable);
+}
+
+TEST_CASE("a bogus A or AAAA RRset is dnssec-bogus, critical") {
+    // The A records fail validation and there are no others: nothing to probe.
+    auto no_a = host("mx.example.test", {}, {});
+    no_a.ipv4 = none<std::string>(LookupStatus::bogus);
+    auto v = run(domain({no_a}));
+    CHECK(codes(v) == std::vector<std::string>{"dnssec-bogus"});
+    CHECK(v.status == Status::critical);
+    const auto a = first(v, "dnssec-bogus");
+    CHECK(a.severity == Severity::critical);
+    CHECK(a.mx == "mx.example.test");
+    CHECK(a.message == "The A records of mx.example.test fail DNSSEC validation: senders defer "
+                       "mail to it.");
+
+    // The AAAA records fail beside good A records: the host is still critical.
+    auto bad_aaaa = host("mx.example.test", current_and_issuer(), {served("chain.pem")});
+    bad_aaaa.ipv6 = none<std::string>(LookupStatus::bogus);
+    auto v6 = run(domain({bad_aaaa}));
+    CHECK(codes(v6) == std::vector<std::string>{"dnssec-bogus"});
+    CHECK(v6.status == Status::critical);
+    CHECK_THAT(first(v6, "dnssec-bogus").message, Catch::StartsWith("The AAAA records of"));
+}
+
+TEST_CASE("an insecure A RRset beside a secure AAAA RRset leaves DANE out of effect") {
+    // RFC 7672 section 2.2.2: every address record of the host must be secure, not just one.
+    for (bool a_secure : {false, true}) {
+        CAPTURE(a_secure);
+        auto h = host("mx.example.test", current_and_issuer(),
+                      {served("chain.pem"), served("chain.pem", "2001:db8::25")});
+        h.ipv4 = found(std::vector<std::string>{"192.0.2.25"}, a_secure);
+        h.ipv6 = found(std::vector<std::string>{"2001:db8::25"}, !a_secure);
+        auto v = run(domain({h}));
+        CHECK(codes(v) == std::vector<std::string>{"dnssec-insecure"});
+        CHECK(v.status == Status::warning);
+        const auto p = first(v, "dnssec-insecure");
+        CHECK(p.severity == Severity::warning);
+        CHECK_THAT(p.message, Catch::Contains("The addresses of mx.example.test are not "
+                                              "DNSSEC-signed, so senders do not look up its TLSA"));
+        REQUIRE(v.mx[0].endpoints.size() == 2);
+        for (const auto& e : v.mx[0].endpoints) {
+            CHECK(e.dane == check::DaneState::not_applicable);
+            CHECK_FALSE(e.matched_record);
+        }
+    }
+}
+
+TEST_CASE("a host without any address record is critical mx-unreachable") {
+    auto h = host("mx.example.test", {}, {});
+    h.ipv4 = none<std::string>(LookupStatus::nodata);
+    auto v = run(domain({h}));
+    CHECK(codes(v) == std::vector<std::string>{"mx-unreachable"});
+    CHECK(v.status == Status::critical);
+    const auto p = first(v, "mx-unreachable");
+    CHECK(p.severity == Severity::critical);
+    CHECK(p.mx == "mx.example.test");
+    CHECK(p.address.empty());
+    CHECK(p.message == "mx.example.test has no A or AAAA records: senders cannot connect to it.");
+}
+
+TEST_CASE("a failed AAAA lookup beside working A records is a dns-error warning") {
+    auto h = host("mx.example.test", current_and_issuer(), {served("chain.pem")});
+    h.ipv6 = none<std::string>(LookupStatus::error);
+    auto v = run(domain({h}));
+    CHECK(codes(v) == std::vector<std::string>{"dns-error"});
+    CHECK(v.status == Status::warning);
+    const auto p = first(v, "dns-error");
+    CHECK(p.severity == Severity::warning);
+    CHECK(p.message == "The AAAA lookup for mx.example.test failed: timed out.");
+    CHECK(v.mx[0].endpoints[0].dane == check::DaneState::pass);
+}
+
+TEST_CASE("a failed A lookup with no other address is a critical dns-error") {
+    auto h = host("mx.example.test", {}, {});
+    h.ipv4 = none<std::string>(LookupStatus::error);
+    auto v = run(domain({h}));
+    // Not mx-unreachable too: the lookup failed, nobody knows whether addresses exist.
+    CHECK(codes(v) == std::vector<std::string>{"dns-error"});
+    CHECK(v.status == Status::critical);
+    CHECK(first(v, "dns-error").severity == Severity::critical);
+    CHECK(first(v, "dns-error").message == "The A lookup for mx.example.test failed: timed out.");
 }
 
 TEST_CASE("a secure backup MX without TLSA while the primary has it is tlsa-missing") {
@@ -259,6 +378,26 @@ TEST_CASE("only PKIX records: tlsa-unusable, and TLS is still required") {
     CHECK(first(v2, "starttls-missing").severity == Severity::critical);
 }
 
+TEST_CASE("an RRset of only over-long digests is tlsa-unusable") {
+    auto leaf256 = dane::test::expected_digest("leaf", 1, 1);
+    leaf256.push_back(0x00);
+    const auto long256 = record(3, 1, 1, leaf256);
+    const auto long512 = record(3, 1, 2, dane::Bytes(65, 0x11));
+    auto v = run(domain({host("mx.example.test", {long256, long512}, {served("chain.pem")})}));
+    CHECK(codes(v) == std::vector<std::string>{"tlsa-unusable"});
+    CHECK(v.status == Status::warning);
+    const auto p = first(v, "tlsa-unusable");
+    CHECK(p.severity == Severity::warning);
+    CHECK_THAT(p.message,
+               Catch::Contains("A SHA-256 digest is 32 bytes long, but this record carries 33"));
+    CHECK_THAT(p.message,
+               Catch::Contains("A SHA-512 digest is 64 bytes long, but this record carries 65"));
+    CHECK(v.mx[0].endpoints[0].dane == check::DaneState::not_applicable);
+    REQUIRE(v.mx[0].tlsa.size() == 2);
+    for (const auto& t : v.mx[0].tlsa)
+        CHECK_FALSE(t.usability.usable);
+}
+
 TEST_CASE("no STARTTLS: critical with TLSA published, a warning without") {
     auto plain = served("chain.pem");
     plain.failure = smtp::ProbeFailure::starttls_missing;
@@ -281,6 +420,29 @@ TEST_CASE("an expired leaf under DANE-EE still passes, with a cert-expired warni
     CHECK_THAT(first(v, "cert-expired").message, Catch::Contains("DANE-EE ignores expiry"));
 }
 
+TEST_CASE("an expired leaf under DANE-TA is critical cert-expired") {
+    auto v = run(domain({host("mx.example.test", {issuer_211(), next_key_311()},
+                              {served("chain-expired-leaf.pem")})}));
+    CHECK(v.mx[0].endpoints[0].dane == check::DaneState::fail);
+    CHECK(v.status == Status::critical);
+    // One problem: the DANE failure is the expiry, not a second cert-expired beside it.
+    CHECK(codes(v) == std::vector<std::string>{"cert-expired"});
+    const auto p = first(v, "cert-expired");
+    CHECK(p.severity == Severity::critical);
+    CHECK_THAT(p.message, Catch::StartsWith("The chain mx.example.test at 192.0.2.25:25 matches a "
+                                            "DANE-TA record at _25._tcp.mx.example.test, but a "
+                                            "certificate in it is expired or not yet valid ("));
+    CHECK_THAT(p.message, Catch::EndsWith("): DANE senders refuse it. Renew the certificate."));
+}
+
+TEST_CASE("an expired leaf that no record matches is reported as tlsa-mismatch alone") {
+    auto v = run(domain({host("mx.example.test", {leaf_311(), next_key_311()},
+                              {served("chain-expired-leaf.pem")})}));
+    CHECK(v.mx[0].endpoints[0].dane == check::DaneState::fail);
+    CHECK(codes(v) == std::vector<std::string>{"tlsa-mismatch"});
+    CHECK(v.status == Status::critical);
+}
+
 TEST_CASE("a certificate that expires within the warning window is cert-expiring") {
     auto f = domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})});
     auto not_after = dane::summarize(f.hosts[0].endpoints[0].chain.der[0])->not_after;
@@ -288,6 +450,33 @@ TEST_CASE("a certificate that expires within the warning window is cert-expiring
     CHECK(codes(soon) == std::vector<std::string>{"cert-expiring"});
     CHECK_THAT(first(soon, "cert-expiring").message, Catch::Contains("in 5 days"));
     CHECK(codes(run(f, not_after - 60 * 86400)).empty());
+}
+
+TEST_CASE("cert-expiring counts whole days left, rounded down, below expiry_warning_days") {
+    auto f = domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})});
+    auto not_after = dane::summarize(f.hosts[0].endpoints[0].chain.der[0])->not_after;
+    // Exactly 21 days left is not below the default of 21.
+    CHECK(codes(run(f, not_after - 21 * 86400)).empty());
+    // 20 days and one hour left: 20 whole days.
+    auto v = run(f, not_after - (20 * 86400 + 3600));
+    CHECK(codes(v) == std::vector<std::string>{"cert-expiring"});
+    CHECK(v.status == Status::warning);
+    const auto p = first(v, "cert-expiring");
+    CHECK(p.severity == Severity::warning);
+    CHECK(p.address == "192.0.2.25");
+    CHECK_THAT(p.message, Catch::Contains("expires on 2099-12-31, in 20 days."));
+    // The threshold is the policy's.
+    auto strict = check::evaluate(f, check::Policy{10}, not_after - (20 * 86400 + 3600));
+    CHECK(codes(strict).empty());
+}
+
+TEST_CASE("a certificate in its last second of validity is expiring, not expired") {
+    auto f = domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})});
+    auto not_after = dane::summarize(f.hosts[0].endpoints[0].chain.der[0])->not_after;
+    auto v = run(f, not_after);
+    CHECK(codes(v) == std::vector<std::string>{"cert-expiring"});
+    CHECK_THAT(first(v, "cert-expiring").message, Catch::Contains("in 0 days"));
+    CHECK(codes(run(f, not_after + 1)) == std::vector<std::string>{"cert-expired"});
 }
 
 TEST_CASE("addresses of one MX host that serve different keys are endpoint-inconsistent") {
@@ -319,7 +508,73 @@ TEST_CASE("an unreachable MX address is critical mx-unreachable") {
     down.chain = {};
     auto v = run(domain({host("mx.example.test", current_and_issuer(), {down})}));
     CHECK(codes(v) == std::vector<std::string>{"mx-unreachable"});
-    CHECK_THAT(first(v, "mx-unreachable").message, Catch::Contains("connection refused"));
+    CHECK(v.status == Status::critical);
+    const auto p = first(v, "mx-unreachable");
+    CHECK(p.severity == Severity::critical);
+    CHECK(p.mx == "mx.example.test");
+    CHECK(p.address == "192.0.2.25");
+    CHECK(p.message == "Cannot connect to mx.example.test at 192.0.2.25:25 (connection refused): "
+                       "senders queue the mail or move to the next MX.");
+    CHECK(v.mx[0].endpoints[0].dane == check::DaneState::not_applicable);
+}
+
+TEST_CASE("a failed TLS handshake is critical tls-handshake-failed") {
+    auto broken = served("chain.pem");
+    broken.failure = smtp::ProbeFailure::tls_failed;
+    broken.phase = "handshake";
+    broken.detail = "sslv3 alert handshake failure";
+    broken.tls_version.clear();
+    broken.chain = {};
+    auto v = run(domain({host("mx.example.test", current_and_issuer(), {broken})}));
+    CHECK(codes(v) == std::vector<std::string>{"tls-handshake-failed"});
+    CHECK(v.status == Status::critical);
+    const auto p = first(v, "tls-handshake-failed");
+    CHECK(p.severity == Severity::critical);
+    CHECK(p.address == "192.0.2.25");
+    CHECK(p.message == "The TLS handshake with mx.example.test at 192.0.2.25:25 failed: sslv3 "
+                       "alert handshake failure.");
+}
+
+TEST_CASE("a TLS session without a certificate is critical where TLSA is published") {
+    auto anonymous = served("chain.pem");
+    anonymous.chain = {};
+    auto v = run(domain({host("mx.example.test", current_and_issuer(), {anonymous})}));
+    CHECK(codes(v) == std::vector<std::string>{"tls-handshake-failed"});
+    CHECK(v.status == Status::critical);
+    CHECK(v.mx[0].endpoints[0].dane == check::DaneState::fail);
+    CHECK(first(v, "tls-handshake-failed").message ==
+          "mx.example.test at 192.0.2.25:25 completed TLS without a certificate: DANE senders "
+          "cannot authenticate it.");
+}
+
+TEST_CASE("a failed SMTP dialogue is critical smtp-error with the phase") {
+    auto refused = served("chain.pem");
+    refused.failure = smtp::ProbeFailure::smtp_error;
+    refused.phase = "banner";
+    refused.detail = "554 no service";
+    refused.chain = {};
+    auto v = run(domain({host("mx.example.test", current_and_issuer(), {refused})}));
+    CHECK(codes(v) == std::vector<std::string>{"smtp-error"});
+    CHECK(v.status == Status::critical);
+    const auto p = first(v, "smtp-error");
+    CHECK(p.severity == Severity::critical);
+    CHECK(p.message ==
+          "The SMTP dialogue with mx.example.test at 192.0.2.25:25 failed at banner: 554 no "
+          "service.");
+}
+
+TEST_CASE("an IPv6 endpoint is written in brackets") {
+    auto down = served("chain.pem", "2001:db8::25");
+    down.failure = smtp::ProbeFailure::unreachable;
+    down.detail = "no route to host";
+    down.chain = {};
+    auto h = host("mx.example.test", current_and_issuer(), {down});
+    h.ipv4 = none<std::string>();
+    h.ipv6 = found(std::vector<std::string>{"2001:db8::25"});
+    auto v = run(domain({h}));
+    CHECK_THAT(first(v, "mx-unreachable").message,
+               Catch::StartsWith("Cannot connect to mx.example.test at [2001:db8::25]:25 "));
+    CHECK(first(v, "mx-unreachable").address == "2001:db8::25");
 }
 
 TEST_CASE("a stale SHA-512 record hides a matching SHA-256 one (RFC 7671 section 9)") {
@@ -387,6 +642,20 @@ TEST_CASE("an evaluation cache shared by many domains changes no verdict") {
         }
 }
 
+TEST_CASE("an evaluation cache keeps the verdicts of different times apart") {
+    // DANE-TA checks expiry: the same chain passes now and fails once the leaf has expired.
+    const auto f =
+        domain({host("mx.example.test", {issuer_211(), next_key_311()}, {served("chain.pem")})});
+    const std::time_t after_leaf_expiry = 4107542400; // 2100-03-01
+    check::EvaluationCache cache;
+    auto before = check::evaluate(f, check::Policy{}, now_2026, &cache);
+    CHECK(before.status == Status::ok);
+    auto after = check::evaluate(f, check::Policy{}, after_leaf_expiry, &cache);
+    CHECK(codes(after) == std::vector<std::string>{"cert-expired"});
+    CHECK(after.status == Status::critical);
+    CHECK(codes(after) == codes(run(f, after_leaf_expiry)));
+}
+
 TEST_CASE(
     "a certificate file the MTA will load that the TLSA records do not vouch for is critical") {
     auto h = host("mx.example.test", current_and_issuer(), {served("chain.pem")});
@@ -415,6 +684,33 @@ TEST_CASE("a certificate file identical to the served one raises nothing") {
     h.local_certificates.push_back(
         {"/etc/ssl/mx/fullchain.pem", dane::test::load_chain("chain.pem"), ""});
     CHECK(codes(run(domain({h}))).empty());
+}
+
+TEST_CASE("a certificate file that cannot be used leaves the check incomplete: status unknown") {
+    auto h = host("mx.example.test", current_and_issuer(), {served("chain.pem")});
+    h.local_certificates.push_back({"/etc/ssl/mx/fullchain.pem", {}, "permission denied"});
+    auto v = run(domain({h}));
+    CHECK(codes(v) == std::vector<std::string>{"check-incomplete"});
+    CHECK(v.status == Status::unknown);
+    const auto p = first(v, "check-incomplete");
+    CHECK(p.severity == Severity::warning);
+    CHECK(p.message == "The certificate file /etc/ssl/mx/fullchain.pem configured for "
+                       "mx.example.test cannot be used: permission denied.");
+    // A critical problem beside it still makes the domain critical.
+    h.tlsa = found(std::vector{record(3, 1, 1, dane::Bytes(32, 0x5a)), next_key_311()});
+    CHECK(run(domain({h})).status == Status::critical);
+}
+
+TEST_CASE("a DANE verification that cannot run leaves the check incomplete, never ok") {
+    auto h = host("mx.example.test", current_and_issuer(), {served("chain.pem")});
+    h.reference_names.clear(); // no TLSA base domain: the DANE-TA name check cannot run
+    auto v = run(domain({h}));
+    CHECK(codes(v) == std::vector<std::string>{"check-incomplete"});
+    CHECK(v.status == Status::unknown);
+    CHECK(v.mx[0].endpoints[0].dane == check::DaneState::not_applicable);
+    CHECK_THAT(first(v, "check-incomplete").message,
+               Catch::StartsWith("DANE verification of mx.example.test at 192.0.2.25:25 could "
+                                 "not run: No TLSA base domain was given"));
 }
 
 TEST_CASE("an MX target that is an IP address or holds odd bytes is mx-invalid-name") {
@@ -446,6 +742,21 @@ TEST_CASE("MX hosts and addresses beyond the scan's caps are a check-truncated w
     CHECK(v.status == Status::warning);
     CHECK_THAT(first(v, "check-truncated").message, Catch::Contains("40 MX host(s)"));
     CHECK_THAT(first(v, "check-truncated").message, Catch::Contains("12 address(es)"));
+
+    f.mx_hosts_skipped = 0; // only addresses skipped
+    auto addresses = run(f);
+    CHECK(codes(addresses) == std::vector<std::string>{"check-truncated"});
+    CHECK_THAT(first(addresses, "check-truncated").message,
+               Catch::Contains("12 address(es) beyond 8 per host and address family or 32 per "
+                               "domain were not checked"));
+    f.mx_hosts_skipped = 40; // only MX hosts skipped
+    f.hosts[0].addresses_skipped = 0;
+    auto hosts = run(f);
+    CHECK(codes(hosts) == std::vector<std::string>{"check-truncated"});
+    CHECK_THAT(first(hosts, "check-truncated").message,
+               Catch::Contains("40 MX host(s) after the first 1 by preference were not checked"));
+    f.mx_hosts_skipped = 0;
+    CHECK(codes(run(f)).empty());
 }
 
 TEST_CASE("the rollover advice for a CNAME'd MX host names the owner at the alias target") {

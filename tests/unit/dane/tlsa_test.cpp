@@ -112,10 +112,39 @@ TEST_CASE("digests of the wrong length are unusable") {
     CHECK(sha256_in_sha512.why == "A SHA-512 digest is 64 bytes long, but this record carries 32.");
 }
 
+TEST_CASE("digests longer than their matching type are unusable") {
+    const auto long256 = assess_for_smtp(record(3, 1, 1, filled(33)));
+    CHECK_FALSE(long256.usable);
+    CHECK(long256.why == "A SHA-256 digest is 32 bytes long, but this record carries 33.");
+
+    const auto long512 = assess_for_smtp(record(2, 0, 2, filled(65)));
+    CHECK_FALSE(long512.usable);
+    CHECK(long512.why == "A SHA-512 digest is 64 bytes long, but this record carries 65.");
+
+    const auto sha512_in_sha256 = assess_for_smtp(record(3, 1, 1, filled(64)));
+    CHECK_FALSE(sha512_in_sha256.usable);
+    CHECK(sha512_in_sha256.why == "A SHA-256 digest is 32 bytes long, but this record carries 64.");
+}
+
 TEST_CASE("records without data are unusable") {
     const auto assessed = assess_for_smtp(record(3, 1, 1, {}));
     CHECK_FALSE(assessed.usable);
     CHECK(assessed.why == "The record carries no certificate association data.");
+}
+
+TEST_CASE("full records with bytes after the certificate or key are unusable") {
+    // OpenSSL's SSL_dane_tlsa_add refuses them, so a sender never uses them.
+    const auto chain = test::load_chain("chain.pem");
+    auto cert = *association_data(chain.der.at(0), selector_cert, matching_full);
+    auto spki = *association_data(chain.der.at(0), selector_spki, matching_full);
+    cert.push_back(0x00);
+    spki.push_back(0x00);
+    const auto cert_assessed = assess_for_smtp(record(3, 0, 0, cert));
+    CHECK_FALSE(cert_assessed.usable);
+    CHECK(cert_assessed.why == "The record's data is not a DER-encoded certificate.");
+    const auto spki_assessed = assess_for_smtp(record(2, 1, 0, spki));
+    CHECK_FALSE(spki_assessed.usable);
+    CHECK(spki_assessed.why == "The record's data is not a DER-encoded public key.");
 }
 
 TEST_CASE("full records whose data does not parse are unusable") {

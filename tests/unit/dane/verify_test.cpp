@@ -68,16 +68,30 @@ TEST_CASE("DANE-EE passes a leaf that was never valid") {
 
 TEST_CASE("DANE-EE passes an expired leaf") {
     const auto chain = test::load_chain("chain-expired-leaf.pem");
-    const auto verdict =
-        verify(input_for("chain-expired-leaf.pem", {record_for(chain.der[0], 3, 1, 1)}));
+    // A stale record first, so that the match is seen to be the leaf's own record.
+    const auto verdict = verify(
+        input_for("chain-expired-leaf.pem", {stale(3, 1, 1), record_for(chain.der[0], 3, 1, 1)}));
     CHECK(verdict.outcome == DaneOutcome::pass);
+    CHECK(verdict.failure == DaneFailure::none);
+    CHECK(verdict.match_index == std::size_t{1});
+    CHECK(verdict.match_depth == 0);
+    CHECK(verdict.detail == "The 3 1 1 record authenticates the certificate at depth 0.");
+    REQUIRE(verdict.records.size() == 2);
+    CHECK_FALSE(verdict.records[0].matched_depth);
+    CHECK(verdict.records[1].matched_depth == 0);
 }
 
 TEST_CASE("DANE-EE passes a leaf that carries none of the reference names") {
     const auto chain = test::load_chain("chain-wrong-name.pem");
-    const auto verdict =
-        verify(input_for("chain-wrong-name.pem", {record_for(chain.der[0], 3, 1, 1)}));
+    const auto verdict = verify(
+        input_for("chain-wrong-name.pem", {stale(3, 0, 1), record_for(chain.der[0], 3, 0, 2)}));
     CHECK(verdict.outcome == DaneOutcome::pass);
+    CHECK(verdict.failure == DaneFailure::none);
+    CHECK(verdict.match_index == std::size_t{1});
+    CHECK(verdict.match_depth == 0);
+    CHECK(verdict.detail == "The 3 0 2 record authenticates the certificate at depth 0.");
+    REQUIRE(verdict.records.size() == 2);
+    CHECK(verdict.records[1].matched_depth == 0);
 }
 
 TEST_CASE("DANE-TA matches the intermediate at depth 1") {
@@ -142,6 +156,20 @@ TEST_CASE("DANE-TA fails on a leaf that carries none of the reference names") {
     CHECK(verdict.records[0].matched_depth == 1);
 }
 
+TEST_CASE("DANE-TA fails as chain-invalid when the leaf's signature does not verify") {
+    auto input = input_for("chain.pem", {});
+    input.records = {record_for(input.chain.der[1], 2, 1, 1)};
+    input.chain.der[0].back() ^= 0x01; // the last byte of the signature
+    const auto verdict = verify(input);
+    CHECK(verdict.outcome == DaneOutcome::fail);
+    CHECK(verdict.failure == DaneFailure::chain_invalid);
+    CHECK_FALSE(verdict.match_index);
+    CHECK_THAT(verdict.detail,
+               Catch::StartsWith("A DANE-TA(2) record matches, but the chain does not verify to "
+                                 "it (OpenSSL: "));
+    CHECK_THAT(verdict.detail, Catch::EndsWith(" at depth 0)."));
+}
+
 TEST_CASE("DANE-TA full records supply an anchor the server did not send") {
     const auto chain = test::load_chain("chain.pem");
     for (const std::uint8_t selector : {selector_cert, selector_spki}) {
@@ -194,6 +222,8 @@ TEST_CASE("DANE-TA without a reference name is an internal error, not a pass") {
                               std::vector<std::string>{"", "mx.example.test"}}) {
         const auto verdict = verify(input_for("chain.pem", {ta}, names));
         CHECK(verdict.outcome == DaneOutcome::internal_error);
+        CHECK(verdict.detail == "No TLSA base domain was given, so the chain cannot be checked "
+                                "against the reference names.");
         CHECK_FALSE(verdict.match_index);
     }
 }

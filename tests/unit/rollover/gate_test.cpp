@@ -77,6 +77,60 @@ TEST_CASE("a record just published fails the gate until two TTLs have passed") {
     CHECK(decide(in).pass);
 }
 
+TEST_CASE("the wait starts when the first record that authenticates the new chain appeared") {
+    // The issuing CA's 2 1 1 record, published a day before the next key's 3 1 1, already
+    // authenticates the new chain: caches filled since then accept it.
+    auto in = current_plus_next();
+    const dane::TlsaRecord issuer{
+        2, 1, 1, *dane::association_data(load_chain("chain-next.pem").der.at(1), 1, 1)};
+    in.tlsa.records.push_back(issuer);
+    for (auto& [ns, answer] : in.authoritative)
+        answer.records = in.tlsa.records;
+    in.first_seen[issuer] = published_at - 86400;
+    in.now = published_at + 60; // two TTLs after the 2 1 1 record, one minute after the 3 1 1
+    const auto d = decide(in);
+    CHECK(d.earliest_safe_time == published_at - 86400 + 2 * ttl);
+    CHECK(d.reasons.empty());
+    CHECK(d.pass);
+}
+
+TEST_CASE("a new chain that DANE-TA would refuse fails the gate with the reason") {
+    // The issuing CA's record vouches for any leaf it signed, but not for an expired one, one
+    // without the host's name, or one whose signature does not verify.
+    auto in = current_plus_next();
+    const dane::TlsaRecord issuer{2, 1, 1,
+                                  *dane::association_data(load_chain("chain.pem").der.at(1), 1, 1)};
+    in.tlsa.records = {ee311("chain.pem"), issuer};
+    for (auto& [ns, answer] : in.authoritative)
+        answer.records = in.tlsa.records;
+
+    in.new_chain = load_chain("chain-expired-leaf.pem");
+    const auto expired = decide(in);
+    CHECK_FALSE(expired.pass);
+    CHECK(has_reason(expired, "a certificate of the new chain is expired or not yet valid"));
+
+    in.new_chain = load_chain("chain-next.pem");
+    in.new_chain.der[0].back() ^= 0x01;
+    CHECK(has_reason(decide(in), "the new chain does not verify to it"));
+
+    in.new_chain = load_chain("chain-next.pem");
+    in.reference_names.clear();
+    const auto unnamed = decide(in);
+    CHECK_FALSE(unnamed.pass);
+    CHECK(has_reason(unnamed, "The new chain could not be verified against "
+                              "_25._tcp.mx.example.test"));
+    CHECK(has_reason(unnamed, "(No TLSA base domain was given"));
+}
+
+TEST_CASE("an empty new certificate file fails the gate at once") {
+    auto in = current_plus_next();
+    in.new_chain = {};
+    const auto d = decide(in);
+    CHECK_FALSE(d.pass);
+    CHECK(d.reasons == std::vector<std::string>{"The new certificate file holds no certificate."});
+    CHECK_FALSE(d.record);
+}
+
 TEST_CASE("a record never seen before counts as first seen now") {
     auto in = current_plus_next();
     in.first_seen.erase(ee311("chain-next.pem"));

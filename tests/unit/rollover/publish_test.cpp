@@ -39,6 +39,13 @@ TEST_CASE("DANE-TA records name the last certificate of the file, which must be 
     CHECK(record_for_chain({chain.back()}, 2, 1, 1).record);
 }
 
+TEST_CASE("a certificate that does not parse gives no record, with a sentence") {
+    const std::vector<dane::Bytes> garbage{{0x30, 0x03, 0x02, 0x01, 0x00}};
+    const auto choice = record_for_chain(garbage, 3, 1, 1);
+    CHECK_FALSE(choice.record);
+    CHECK(choice.error == "the certificate could not be parsed");
+}
+
 TEST_CASE("unusable parameters are refused with a sentence") {
     const auto chain = read_certificate_file(read_data_file("chain.pem")).chain;
     CHECK_FALSE(record_for_chain(chain, 1, 1, 1).record);
@@ -66,6 +73,17 @@ TEST_CASE("certificate files: DER accepted, empty, key and garbage explained") {
               .error.find("no PEM certificate") != std::string::npos);
     CHECK(read_certificate_file("hello world").error ==
           "the file is neither a PEM nor a DER certificate");
+}
+
+TEST_CASE("wildcard names are not offered as TLSA owners; names are lower case") {
+    using test::make_test_certificate;
+    const auto wildcard =
+        make_test_certificate({.common_name = "mx.example.test", .dns_name = "*.example.test"});
+    CHECK(publishable_host_names(wildcard.der).hosts.empty());
+    const auto upper = make_test_certificate({.common_name = "x", .dns_name = "MX.Example.TEST"});
+    CHECK(publishable_host_names(upper.der).hosts == std::vector<std::string>{"mx.example.test"});
+    CHECK(publishable_host_names({0x30, 0x00}).hosts.empty());
+    CHECK(publishable_host_names(wildcard.der).not_host_names.empty()); // a wildcard is no mistake
 }
 
 TEST_CASE("owners and zone-file lines") {

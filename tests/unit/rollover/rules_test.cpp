@@ -127,3 +127,15 @@ TEST_CASE("tlsa-digest-stale of a CNAME'd MX host names the owner senders look u
     REQUIRE(finding);
     CHECK(finding->message.rfind("At _25._tcp.mail.provider.test the record 3 1 2 ", 0) == 0);
 }
+
+TEST_CASE("tlsa-digest-stale: silent when the hidden weaker record matches nothing either") {
+    // Both digests of 3 1 are stale; the DANE-TA record authenticates the chain. Updating the
+    // SHA-512 record would not help, so there is no stale digest to point at.
+    const std::vector<dane::TlsaRecord> records{{3, 1, 1, dane::Bytes(32, 0x5A)},
+                                                {3, 1, 2, dane::Bytes(64, 0x5A)},
+                                                record_for("chain.pem", 1, 2, 1)};
+    const auto verdict = verify_chain(records);
+    REQUIRE(verdict.outcome == dane::DaneOutcome::pass);
+    CHECK_FALSE(
+        digest_stale("mx.example.test", "mx.example.test at 192.0.2.25:25", records, verdict));
+}

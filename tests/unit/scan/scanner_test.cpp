@@ -33,10 +33,15 @@ public:
     std::map<std::string, dns::Lookup<dane::TlsaRecord>> tlsa;
     std::vector<std::string> tlsa_asked;
     std::map<std::string, int> address_lookups; // host -> lookups of either family
+    int validation_checks = 0;
     bool validating = true;
     std::mutex mutex; // the scanner calls from several threads
 
     dns::ResolverCheck check_validation() override {
+        {
+            std::lock_guard lock(mutex);
+            ++validation_checks;
+        }
         return {validating, validating ? "" : "no AD"};
     }
     dns::Lookup<dns::MxRecord> lookup_mx(const std::string& d) override {
@@ -299,8 +304,12 @@ TEST_CASE("the resolver's validation check is asked once and reaches every domai
     r.mx["b.test"] = answer<dns::MxRecord>(LookupStatus::nodata);
     CountingProber p;
     auto facts = scan::Scanner(r, p, {}).scan({"a.test", "b.test"});
-    for (const auto& f : facts)
+    CHECK(r.validation_checks == 1);
+    REQUIRE(facts.size() == 2);
+    for (const auto& f : facts) {
         CHECK_FALSE(f.resolver.validating);
+        CHECK(f.resolver.why == "no AD");
+    }
 }
 
 TEST_CASE("an MX target that is no host name is neither resolved nor probed") {

@@ -149,10 +149,12 @@ FakeSmtpServer::~FakeSmtpServer() {
     ::close(listener_);
 }
 
-void FakeSmtpServer::join() {
+int FakeSmtpServer::join() {
+    client_done_ = true;
     if (thread_.joinable()) {
         thread_.join();
     }
+    return accepted_.load();
 }
 
 void FakeSmtpServer::serve(Script script, int connections) {
@@ -161,8 +163,14 @@ void FakeSmtpServer::serve(Script script, int connections) {
         // Short polls so that the destructor's stop is noticed quickly.
         bool ready = false;
         while (!stop_ && Clock::now() < deadline && !ready) {
+            // Read before the poll: a connection the client made before it was done is
+            // already queued, so the poll sees it; after that, none will come.
+            const bool client_done = client_done_;
             ready = wait_readable(listener_,
                                   std::min(deadline, Clock::now() + std::chrono::milliseconds(50)));
+            if (!ready && client_done) {
+                return;
+            }
         }
         if (!ready) {
             return;

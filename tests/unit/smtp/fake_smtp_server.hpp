@@ -45,8 +45,11 @@ public:
     FakeSmtpServer& operator=(const FakeSmtpServer&) = delete;
 
     std::uint16_t port() const { return port_; }
-    // Waits for the server thread; afterwards what the script recorded may be read.
-    void join();
+    // Call once the client is done: serves the connections it has already made (those still
+    // queued included), waits for no more, and returns how many were served; afterwards
+    // what the script recorded may be read. Tests assert that number, so an expectation
+    // that is too high fails at once instead of waiting out the server's lifetime.
+    int join();
     int accepted() const { return accepted_.load(); }
 
 private:
@@ -55,6 +58,7 @@ private:
     int listener_ = -1;
     std::uint16_t port_ = 0;
     std::atomic<bool> stop_{false};
+    std::atomic<bool> client_done_{false};
     std::atomic<int> accepted_{0};
     std::thread thread_;
 };
