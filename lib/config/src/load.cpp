@@ -11,6 +11,8 @@
 #include <charconv>
 #include <cstring>
 #include <set>
+#include <sstream>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 namespace danemon::config {
@@ -522,17 +524,60 @@ private:
     std::map<std::string, bool> filled_; // list settings given with at least one item
 };
 
+// Counts the documents of a YAML stream and notes where each starts; builds nothing.
+class DocumentCounter : public YAML::EventHandler {
+public:
+    std::vector<YAML::Mark> starts;
+
+    void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+};
+
+// danemon reads exactly one document. YAML::LoadAll is not used to find that out: on a
+// stray flow indicator (the two bytes ",a", found by fuzzing) yaml-cpp 0.7 yields empty
+// documents forever without consuming input, and LoadAll collects them until memory runs
+// out. Here documents are only counted, and one that starts where the one before did
+// means the parser is stuck on the byte there: every round consumes input, so the loop
+// ends within the file's length.
+void require_one_document(std::string_view yaml, const std::string& source) {
+    std::istringstream stream{std::string(yaml)};
+    YAML::Parser parser(stream);
+    DocumentCounter counter;
+    while (parser.HandleNextDocument(counter)) {
+        const auto n = counter.starts.size();
+        if (n < 2 || counter.starts[n - 1].pos > counter.starts[n - 2].pos) continue;
+        const YAML::Mark& stuck = counter.starts[n - 1];
+        const auto at = static_cast<std::size_t>(stuck.pos);
+        const std::string what =
+            at < yaml.size() ? "'" + std::string(1, yaml[at]) + "'" : "end of the file";
+        throw ConfigError(source, stuck.line + 1,
+                          "unexpected " + what + " at column " + std::to_string(stuck.column + 1) +
+                              ", which starts no YAML value",
+                          "a ',' belongs inside [ ] or { }");
+    }
+    if (counter.starts.size() > 1)
+        throw ConfigError(source, counter.starts[1].line + 1,
+                          "the file holds " + std::to_string(counter.starts.size()) +
+                              " YAML documents (separated by ---), danemon reads exactly one",
+                          "merge them into one");
+}
+
 } // namespace
 
 Config parse_config(std::string_view yaml, const std::string& source) {
     try {
-        const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
-        if (documents.size() > 1)
-            throw ConfigError(source, line_of(documents[1]),
-                              "the file holds " + std::to_string(documents.size()) +
-                                  " YAML documents (separated by ---), danemon reads exactly one",
-                              "merge them into one");
-        return Loader(source).run(documents.empty() ? YAML::Node() : documents.front());
+        require_one_document(yaml, source);
+        return Loader(source).run(YAML::Load(std::string(yaml)));
     } catch (const ConfigError&) {
         throw;
     } catch (const YAML::Exception& e) {

@@ -443,7 +443,12 @@ TEST_CASE("bad local input in the configuration is refused with the rule the com
           "domains[0]: '192.0.2.1' is an IP address, not a mail domain (line 1)");
     CHECK(error_of("domains: [a.test]\n---\ndomains: [b.test]\n") ==
           "test.yaml: the file holds 2 YAML documents (separated by ---), danemon reads exactly "
-          "one (line 3); merge them into one");
+          "one (line 2); merge them into one");
+    // Found by fuzzing: yaml-cpp yields empty documents forever on a stray ',' and reading
+    // them all ran out of memory.
+    CHECK(error_of(",a") == "test.yaml: unexpected ',' at column 1, which starts no YAML value "
+                            "(line 1); a ',' belongs inside [ ] or { }");
+    CHECK(error_of("domains: [a.test]\n---\n,a\n").find("unexpected ','") != std::string::npos);
 }
 
 TEST_CASE("local_certs entries that are no certificate files are refused", "[config]") {
