@@ -89,16 +89,38 @@ private:
         return resolver;
     }
 
-    void set_timing(ldns_resolver* resolver, std::chrono::milliseconds limit) const {
+    // One copy of a query waits at most `limit`; copies sent again are send_within's.
+    static void set_timing(ldns_resolver* resolver, std::chrono::milliseconds limit) {
         const auto ms = std::max<long>(1, static_cast<long>(limit.count()));
         timeval tv{};
         tv.tv_sec = static_cast<time_t>(ms / 1000);
         tv.tv_usec = static_cast<suseconds_t>((ms % 1000) * 1000);
         ldns_resolver_set_timeout(resolver, tv);
-        ldns_resolver_set_retrans(resolver, static_cast<uint8_t>(std::max<long>(1, ms / 1000)));
-        // Within a budget that is shorter than a query's own limit, one try only.
-        const int tries = limit < options_.timeout ? 1 : std::clamp(options_.retries, 1, 5);
-        ldns_resolver_set_retry(resolver, static_cast<uint8_t>(tries));
+        ldns_resolver_set_retrans(resolver, 1);
+        ldns_resolver_set_retry(resolver, 1);
+    }
+
+    // One question within `limit`: a first copy, and when it gets no answer (a lost datagram,
+    // a resolver restarting) the copies options_.retries allows, with what is left, as stub
+    // resolvers retransmit (RFC 1035 section 4.2.1). The first waits at most 1 s.
+    PktPtr send_within(ldns_resolver* resolver, const std::string& name, ldns_rr_type type,
+                       bool checking_disabled, std::chrono::milliseconds limit,
+                       ldns_status& status) const {
+        using std::chrono::milliseconds;
+        const auto start = std::chrono::steady_clock::now();
+        const int copies = 1 + std::clamp(options_.retries, 0, 4);
+        PktPtr packet;
+        for (int copy = 0; copy < copies; ++copy) {
+            const auto left = limit - std::chrono::duration_cast<milliseconds>(
+                                          std::chrono::steady_clock::now() - start);
+            if (copy > 0 && left < milliseconds(50)) break;
+            const auto wait = copy + 1 < copies ? std::min(left / 2, milliseconds(1000)) : left;
+            set_timing(resolver, wait);
+            packet =
+                send(resolver, name, type, checking_disabled, options_.recursion_desired, status);
+            if (status == LDNS_STATUS_OK && packet) break;
+        }
+        return packet;
     }
 
     // What a query may still take: its limit, or less under the deadline; zero when the
@@ -168,9 +190,8 @@ private:
             return answer;
         }
         const Lease lease(*this);
-        if (options_.deadline) set_timing(lease.get(), limit);
         ldns_status status = LDNS_STATUS_OK;
-        PktPtr packet = send(lease.get(), name, type, false, options_.recursion_desired, status);
+        PktPtr packet = send_within(lease.get(), name, type, false, limit, status);
         if (status != LDNS_STATUS_OK || !packet) {
             answer.why = "no answer from the resolver at " + server_text_ + ": " +
                          ldns_get_errorstr_by_id(status);
@@ -181,8 +202,7 @@ private:
             // RFC 4035 section 3.2.2: with CD set the resolver skips validation. Data that
             // appears only then failed validation: bogus. Otherwise the servers are broken.
             ldns_status cd_status = LDNS_STATUS_OK;
-            PktPtr unchecked =
-                send(lease.get(), name, type, true, options_.recursion_desired, cd_status);
+            PktPtr unchecked = send_within(lease.get(), name, type, true, query_limit(), cd_status);
             if (cd_status == LDNS_STATUS_OK && unchecked) {
                 ldns_pkt_rcode cd_rcode = ldns_pkt_get_rcode(unchecked.get());
                 if (cd_rcode == LDNS_RCODE_NOERROR || cd_rcode == LDNS_RCODE_NXDOMAIN) {

@@ -39,7 +39,8 @@ void UniqueFd::reset() {
 namespace {
 
 IoOutcome system_failure(int error_number) {
-    return {IoStatus::failed, std::error_code(error_number, std::generic_category()).message()};
+    return {IoStatus::failed, std::error_code(error_number, std::generic_category()).message(),
+            error_number};
 }
 
 struct AddrinfoDeleter {

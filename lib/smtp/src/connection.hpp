@@ -38,7 +38,8 @@ enum class IoStatus { ok, timed_out, closed, failed };
 
 struct IoOutcome {
     IoStatus status = IoStatus::ok;
-    std::string error; // one phrase when failed ("connection refused", ...)
+    std::string error;    // one phrase when failed ("connection refused", ...)
+    int error_number = 0; // errno when failed by the system (ECONNREFUSED, ECONNRESET, ...)
     bool ok() const { return status == IoStatus::ok; }
 };
 

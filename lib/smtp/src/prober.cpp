@@ -9,9 +9,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <exception>
 #include <optional>
 #include <string_view>
+#include <thread>
 
 namespace danemon::smtp {
 
@@ -25,12 +27,16 @@ using detail::Reply;
 using std::chrono::milliseconds;
 
 constexpr int code_ready = 220;
+constexpr std::chrono::milliseconds retry_pause{1000};
 constexpr int code_ok = 250;
 
 struct Failure {
     ProbeFailure kind = ProbeFailure::smtp_error;
     std::string phase;
     std::string detail;
+    // Refused, or closed or reset before the banner: what a server does for a moment while
+    // it restarts, so worth one more try.
+    bool passing = false;
 };
 
 struct SessionOutcome {
@@ -94,7 +100,8 @@ private:
             return Failure{ProbeFailure::unreachable, phase_,
                            opened.outcome.status == IoStatus::timed_out
                                ? timeout_text("no TCP connection", limits.connect, connect_deadline)
-                               : opened.outcome.error};
+                               : opened.outcome.error,
+                           opened.outcome.error_number == ECONNREFUSED};
         }
         connection_ = std::move(opened.connection);
 
@@ -102,6 +109,8 @@ private:
         Failure failure;
         const auto banner = read_reply("the banner", limits.banner, failure);
         if (!banner) {
+            failure.passing =
+                last_read_.status == IoStatus::closed || last_read_.error_number == ECONNRESET;
             return failure;
         }
         outcome.banner = banner->first_line();
@@ -203,6 +212,7 @@ private:
                 return std::nullopt;
             }
             const IoOutcome read = connection_->read_some(unread_, phase_deadline);
+            last_read_ = read;
             if (read.ok()) {
                 continue;
             }
@@ -236,6 +246,7 @@ private:
     std::optional<Connection> connection_;
     std::string unread_; // received bytes not yet part of a reply
     std::string phase_ = "connect";
+    IoOutcome last_read_;
 };
 
 SessionOutcome run_session(const ProbeRequest& request, tls::VersionRange versions,
@@ -298,6 +309,13 @@ private:
                          ProbeResult& result) {
         using tls::Version;
         SessionOutcome main = run_session(request, {Version::tls1_0, Version::tls1_3}, deadline);
+        // A refused connection or one closed before the banner: one more try after a pause,
+        // within the probe's deadline, before it counts (a restarting server, a full queue).
+        if (main.failure && main.failure->passing &&
+            Clock::now() + retry_pause + milliseconds(500) < deadline) {
+            std::this_thread::sleep_for(retry_pause);
+            main = run_session(request, {Version::tls1_0, Version::tls1_3}, deadline);
+        }
         result.banner = main.banner;
         result.starttls_offered = main.starttls_offered;
         if (main.failure) {

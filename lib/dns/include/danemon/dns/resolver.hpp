@@ -43,8 +43,8 @@ ResolverAddress system_resolver(const std::string& resolv_conf = "/etc/resolv.co
 
 struct ResolverOptions {
     ResolverAddress server;
-    std::chrono::milliseconds timeout{5000}; // per query
-    int retries = 1;
+    std::chrono::milliseconds timeout{5000}; // per query, its copies sent again included
+    int retries = 1; // copies sent again when a query got no answer (the first waits <= 1 s)
     bool recursion_desired = true; // false: ask an authoritative server about its own data
     // The budget of every query together: a query after it fails at once (status error),
     // and none waits past it. A dead resolver then costs this, not each query's timeout.
