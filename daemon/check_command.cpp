@@ -2,6 +2,7 @@
 // daemon does), print the report and exit with the Nagios-style code of the worst domain.
 #include "cli_checks.hpp"
 #include "commands.hpp"
+#include "danemon/check/codes.hpp"
 #include "danemon/config/config.hpp"
 #include "danemon/pipeline/pipeline.hpp"
 #include "danemon/report/report.hpp"
@@ -24,6 +25,8 @@ struct CheckArgs {
     std::string resolver;
     std::uint16_t port = 0;
     bool json = false;
+    bool nagios = false;
+    std::vector<std::string> severity_rules; // CODE=LEVEL, checked by the option's validator
     double timeout = 30;
     bool show_chain = false;
     std::string save_chain;
@@ -69,6 +72,10 @@ Plan plan_of(const CheckArgs& args, const std::optional<config::Config>& configu
     if (given(args.helo_option)) plan.settings.helo_name = args.helo;
     if (given(args.concurrency_option)) plan.settings.concurrency = args.concurrency;
     if (given(args.expiry_option)) plan.settings.policy.expiry_warning_days = args.expiry_days;
+    // --severity adds to the configuration's severity policy; for one code it wins.
+    for (const auto& rule : args.severity_rules)
+        if (auto parsed = check::parse_severity_rule(rule))
+            plan.settings.policy.severity[parsed->first] = parsed->second;
     plan.settings.probe_legacy = !args.no_legacy;
     // The report holds every verdict anyway: one batch, so shared MX hosts are probed once.
     plan.settings.batch_size = std::numeric_limits<std::size_t>::max();
@@ -115,14 +122,22 @@ int run_check(const CheckArgs& args) {
     auto resolver = dns::make_ldns_resolver(resolver_options);
     auto prober = smtp::make_starttls_prober();
     pipeline::Io io{*resolver, *prober, [] { return std::time(nullptr); }};
+    const auto started = std::chrono::steady_clock::now();
     const std::vector<check::DomainVerdict> verdicts =
         pipeline::run_all(plan.targets, plan.settings, io);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     check::Status worst = check::Status::ok;
     for (const auto& v : verdicts)
         worst = check::worse(worst, v.status);
 
     if (args.json) {
         std::cout << report::render_json(verdicts, std::time(nullptr));
+    } else if (args.nagios) {
+        report::NagiosOptions nagios;
+        nagios.now = std::time(nullptr);
+        nagios.duration_seconds = took.count();
+        nagios.expiry_warning_days = plan.settings.policy.expiry_warning_days;
+        std::cout << report::render_nagios(verdicts, nagios);
     } else {
         report::TextOptions text;
         text.color = isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
@@ -142,7 +157,10 @@ void add_check_command(CLI::App& app, std::function<int()>& run) {
         "check", "Check DOMAIN... once: would a DANE-enforcing sender, and one that requires "
                  "TLS 1.2, deliver mail to each MX host right now?");
     cmd->footer("Exit status: 0 ok, 1 warning, 2 critical, 3 unknown (bad arguments, internal "
-                "failure).\nExample: danemon check --resolver 127.0.0.1 example.org\n"
+                "failure), with --nagios too.\nExample: danemon check --resolver 127.0.0.1 "
+                "example.org\n"
+                "         danemon check --nagios --severity tls-legacy-enabled=info example.org"
+                "   (an Icinga/Nagios check)\n"
                 "         danemon check --save-chain ./chains example.org   (copy of the served "
                 "certificates)\n"
                 "         danemon check --config /etc/danemon/danemon.yaml   (the configured "
@@ -153,8 +171,20 @@ void add_check_command(CLI::App& app, std::function<int()>& run) {
     cmd->add_option("--port", args->port,
                     "SMTP port for every MX host instead of 25 (or the configured port)")
         ->check(CLI::Range(1, 65535));
-    cmd->add_flag("--json", args->json,
-                  "Print the JSON report (contract version 1) instead of text");
+    CLI::Option* json = cmd->add_flag("--json", args->json,
+                                      "Print the JSON report (contract version 1) instead of text");
+    cmd->add_flag("--nagios", args->nagios,
+                  "Print Nagios/Icinga plugin output: a status line with performance data, then "
+                  "one line per problem")
+        ->excludes(json);
+    cmd->add_option("--severity", args->severity_rules,
+                    "Give a problem code another level: CODE=info|warning|critical|off, "
+                    "repeatable (off drops it except from --json); wins over the "
+                    "configuration's severity map. `danemon codes` lists the codes")
+        ->type_name("CODE=LEVEL")
+        ->check(severity_rule())
+        ->allow_extra_args(false) // one CODE=LEVEL per --severity: DOMAIN may follow
+        ->take_all();
     args->timeout_option =
         cmd->add_option("--timeout", args->timeout,
                         "Seconds one MX address may take in all (connect, banner, EHLO, "
@@ -186,11 +216,12 @@ void add_check_command(CLI::App& app, std::function<int()>& run) {
     cmd->add_option("DOMAIN", args->domains,
                     "Mail domains to check (ASCII: an internationalized name as its A-label)")
         ->check(mail_domain());
-    cmd->add_option("--config", args->config,
-                    "Take the settings (resolver, timeout, helo_name, concurrency, "
-                    "expiry_warning_days) and, when no DOMAIN is given, the domains (with their "
-                    "port and local_certs) from this configuration file; options given here "
-                    "win");
+    cmd->add_option(
+        "--config", args->config,
+        "Take the settings (resolver, timeout, helo_name, concurrency, "
+        "expiry_warning_days, severity) and, when no DOMAIN is given, the domains (with their "
+        "port and local_certs) from this configuration file; options given here "
+        "win");
     cmd->callback([&run, args] { run = [args] { return run_check(*args); }; });
 }
 

@@ -1,6 +1,7 @@
 // Checks of command-line values (cli_checks.hpp).
 #include "cli_checks.hpp"
 
+#include "danemon/check/codes.hpp"
 #include "danemon/dns/resolver.hpp"
 
 #include <cmath>
@@ -56,6 +57,15 @@ CLI::Validator helo_name() {
         [](std::string& text) -> std::string {
             auto name = dns::parse_helo_name(text);
             return name ? std::string() : name.error();
+        },
+        "");
+}
+
+CLI::Validator severity_rule() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            auto rule = check::parse_severity_rule(text);
+            return rule ? std::string() : rule.error();
         },
         "");
 }

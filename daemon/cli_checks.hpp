@@ -15,6 +15,8 @@ CLI::Validator mail_domain();
 CLI::Validator host_name();
 // The EHLO name (dns::parse_helo_name).
 CLI::Validator helo_name();
+// CODE=LEVEL for --severity (check::parse_severity_rule).
+CLI::Validator severity_rule();
 // A path that is not empty.
 CLI::Validator non_empty_path();
 

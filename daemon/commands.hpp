@@ -18,6 +18,9 @@ void add_status_command(CLI::App& app, std::function<int()>& run);
 // Adds "config": check a configuration file, print the example or the settings reference.
 void add_config_command(CLI::App& app, std::function<int()>& run);
 
+// Adds "codes": list the problem codes (--markdown: README.md's table).
+void add_codes_command(CLI::App& app, std::function<int()>& run);
+
 // Adds "precheck" and "hook": the pre-rotation gate for certificate renewals.
 void add_precheck_command(CLI::App& app, std::function<int()>& run);
 void add_hook_command(CLI::App& app, std::function<int()>& run);

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     danemon::cli::add_daemon_command(app, run);
     danemon::cli::add_status_command(app, run);
     danemon::cli::add_config_command(app, run);
+    danemon::cli::add_codes_command(app, run);
     danemon::cli::add_precheck_command(app, run);
     danemon::cli::add_hook_command(app, run);
     // CLI11 says only "A subcommand is required" for an unknown word: name it.

@@ -8,8 +8,9 @@ set -euo pipefail
 
 build_pkgs=(cmake make g++ pkg-config libssl-dev libldns-dev libspdlog-dev libfmt-dev
     libyaml-cpp-dev catch2 libcli11-dev nlohmann-json3-dev libsystemd-dev libsqlite3-dev)
+# icinga2-bin: contrib/icinga2/danemon.conf is validated by Icinga 2 itself (tests/contrib).
 lab_pkgs=(nsd unbound postfix ldnsutils openssl swaks python3 iproute2 procps systemd faketime
-    util-linux)
+    util-linux icinga2-bin)
 
 want=("${build_pkgs[@]}" "${lab_pkgs[@]}")
 for option in "$@"; do

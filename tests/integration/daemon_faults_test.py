@@ -30,17 +30,19 @@ import sys
 import tempfile
 import time
 
-from harness import (Daemon, DatagramListener, Failure, MailSink, expect, lab_env,
-                     lab_script_arguments, lab_tool, wait_for)
+from harness import (Daemon, DatagramListener, Failure, MailSink, TcpForwarder, expect,
+                     lab_env, lab_script_arguments, lab_tool, wait_for)
 
 HOST = "mx.dane-ok.test"
 
 
 def write_config(path, env, tmp, domains, port=None, extra="", mail=None, interval="1h",
-                 timeout="5s", state=None):
-    """A configuration for DOMAINS; alert mail to the lab's mailbox, or to MAIL = (server,
-    port), or none when MAIL is False."""
-    entries = "".join(f"  - name: {d}\n" + (f"    port: {port}\n" if port else "") for d in domains)
+                 timeout="5s", state=None, confirm_delay="0s"):
+    """A configuration for DOMAINS (PORT for the first); alert mail to the lab's mailbox, or
+    to MAIL = (server, port), or none when MAIL is False. Transient problems are alerted at
+    once (confirm_delay 0s) unless the case is about their confirmation."""
+    entries = "".join(f"  - name: {d}\n" + (f"    port: {port}\n" if port and i == 0 else "")
+                      for i, d in enumerate(domains))
     if mail is False:
         email = "    enabled: false\n"
     else:
@@ -50,6 +52,7 @@ def write_config(path, env, tmp, domains, port=None, extra="", mail=None, interv
     with open(path, "w") as f:
         f.write(f"""domains:
 {entries}interval: {interval}
+confirm_delay: {confirm_delay}
 jitter: 0s
 timeout: {timeout}
 resolver: {env['LAB_RESOLVER']}
@@ -379,6 +382,141 @@ def case_reload_bad_file(args, lab, env, tmp, daemon, notify):
     daemon.signal(signal.SIGHUP)
     wait_for("the good reload", lambda: "reloaded config=" in daemon.text())
     daemon.run_cycle()
+
+
+# Confirmation (confirm_delay 5s): dane-ok.test's MX host reached through a TcpForwarder to
+# the lab's postfix, on a port of its own per case, which the case stops and starts.
+CONFIRM_DELAY = 5
+
+
+def confirm_setup(env, tmp, daemon, port, domains=("dane-ok.test",)):
+    modern = (env["LAB_MAIL_SERVER"], 25)  # the lab's modern listener serves mx.dane-ok.test
+    forwarder = TcpForwarder((modern[0], port), modern)
+    forwarder.start()
+    sink = MailSink()
+    write_config(daemon.config, env, tmp, list(domains), port=port,
+                 mail=("127.0.0.1", sink.port), confirm_delay=f"{CONFIRM_DELAY}s")
+    return forwarder, sink
+
+
+def pending_codes(args, tmp):
+    doc = status_json(args, tmp)
+    if doc is None:
+        return []
+    return sorted(p["code"] for d in doc["domains"] for p in d["problems"] if p.get("pending"))
+
+
+def case_confirm_blip(args, lab, env, tmp, daemon, notify):
+    # The MX listener is down for one check and back before the confirming re-check: the
+    # problem is pending for a while, then dropped without a mail.
+    forwarder, sink = confirm_setup(env, tmp, daemon, 2531)
+    try:
+        daemon.start()
+        wait_for("the first cycle", lambda: daemon.cycles() >= 1)
+        forwarder.stop()
+        daemon.run_cycle()
+        expect("alert pending confirmation domain=dane-ok.test" in daemon.text(),
+               "no pending confirmation logged")
+        expect(pending_codes(args, tmp) == ["mx-unreachable"],
+               f"status does not show the pending problem: {status_json(args, tmp)}")
+        forwarder.start()
+        cycles = daemon.cycles()
+        wait_for("the confirming re-check", lambda: daemon.cycles() > cycles,
+                 timeout=CONFIRM_DELAY + 15)
+        time.sleep(2)
+        expect(sink.subjects() == [], f"a blip was alerted: {sink.subjects()}")
+        expect(pending_codes(args, tmp) == [], "still pending after the re-check")
+    finally:
+        forwarder.stop()
+        sink.close()
+
+
+def case_confirm_persistent(args, lab, env, tmp, daemon, notify):
+    # Down through the re-check: exactly one alert, and one recovery when it is back. A
+    # tlsa-mismatch (stale.test) is a finding, not a fault: alerted on the first cycle.
+    forwarder, sink = confirm_setup(env, tmp, daemon, 2532, ("dane-ok.test", "stale.test"))
+    mismatch = "[danemon] CRITICAL stale.test: tlsa-mismatch mx.stale.test"
+    unreachable = f"[danemon] CRITICAL dane-ok.test: mx-unreachable {HOST}"
+    try:
+        daemon.start()
+        wait_for("the first cycle", lambda: daemon.cycles() >= 1)
+        wait_for("the mismatch mail", lambda: sink.subjects() == [mismatch])
+        forwarder.stop()
+        daemon.run_cycle()
+        expect(sink.subjects() == [mismatch], f"alerted before confirmation: {sink.subjects()}")
+        wait_for("the confirmed alert", lambda: len(sink.subjects()) >= 2,
+                 timeout=CONFIRM_DELAY + 15)
+        daemon.run_cycle()
+        time.sleep(1)
+        expect(sink.subjects() == [mismatch, unreachable], f"mails {sink.subjects()}")
+        forwarder.start()
+        daemon.run_cycle()
+        wait_for("the recovery", lambda: len(sink.subjects()) >= 3)
+        expect(sink.subjects()[2] == f"[danemon] RECOVERED dane-ok.test: mx-unreachable {HOST}",
+               f"mails {sink.subjects()}")
+    finally:
+        forwarder.stop()
+        sink.close()
+
+
+def case_confirm_kill(args, lab, env, tmp, daemon, notify):
+    # kill -9 between the first sighting and the confirmation: the pending state is stored,
+    # so the restarted daemon confirms it and alerts once; nothing lost, nothing twice.
+    forwarder, sink = confirm_setup(env, tmp, daemon, 2533)
+    try:
+        daemon.start()
+        wait_for("the first cycle", lambda: daemon.cycles() >= 1)
+        forwarder.stop()
+        daemon.run_cycle()
+        expect(pending_codes(args, tmp) == ["mx-unreachable"], "not stored as pending")
+        daemon.kill()
+        daemon.start()
+        wait_for("the confirmed alert", lambda: len(sink.subjects()) >= 1,
+                 timeout=CONFIRM_DELAY + 20)
+        daemon.run_cycle()
+        time.sleep(1)
+        expect(sink.subjects() == [f"[danemon] CRITICAL dane-ok.test: mx-unreachable {HOST}"],
+               f"mails {sink.subjects()}")
+        # The first sighting's time was kept across the restart, not restarted at zero.
+        expect(daemon.text().count("alert pending confirmation") >= 1, "no pending logged")
+    finally:
+        forwarder.stop()
+        sink.close()
+
+
+def case_severity_policy(args, lab, env, tmp, daemon, notify):
+    # The configuration's severity map in the daemon: tls-legacy-enabled off (no alert, not
+    # in the metrics, the domain ok), tlsa-mismatch lowered to warning (alerted as such).
+    sink = MailSink()
+    textfile = os.path.join(tmp, "danemon.prom")
+    write_config(daemon.config, env, tmp, ["legacy-enabled.test", "stale.test"],
+                 mail=("127.0.0.1", sink.port),
+                 extra=f"metrics:\n  textfile: {textfile}\nseverity:\n"
+                       f"  tls-legacy-enabled: off\n  tlsa-mismatch: warning\n")
+    try:
+        daemon.start()
+        wait_for("the first cycle", lambda: daemon.cycles() >= 1)
+        wait_for("the mismatch mail", lambda: len(sink.subjects()) >= 1)
+        daemon.run_cycle()
+        time.sleep(1)
+        expect(sink.subjects() == ["[danemon] WARNING stale.test: tlsa-mismatch mx.stale.test"],
+               f"mails {sink.subjects()}")
+        metrics = open(textfile).read()
+        expect('danemon_problems{domain="stale.test",code="tlsa-mismatch",severity="warning"} 1'
+               in metrics, "the lowered mismatch is not in the metrics:\n" + metrics)
+        expect("tls-legacy-enabled" not in metrics, "a code turned off is in the metrics")
+        expect('danemon_domain_status{domain="legacy-enabled.test"} 0' in metrics,
+               "legacy-enabled.test is not ok in the metrics:\n" + metrics)
+        text = subprocess.run([args.danemon, "status", "--state-dir", os.path.join(tmp, "state")],
+                              capture_output=True, text=True, timeout=30).stdout
+        expect("tls-legacy-enabled" not in text, f"status shows a code turned off:\n{text}")
+        # --json keeps it, marked off, as check --json does.
+        doc = status_json(args, tmp)
+        levels = {p["code"]: p["severity"] for d in doc["domains"] for p in d["problems"]}
+        expect(levels.get("tls-legacy-enabled") == "off" and levels["tlsa-mismatch"] == "warning",
+               f"status --json: {levels}")
+    finally:
+        sink.close()
 
 
 def main():

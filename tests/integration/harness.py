@@ -245,3 +245,69 @@ class MailSink:
         self.stop = True
         self.thread.join(5)
         self.sock.close()
+
+
+class TcpForwarder:
+    """A listener that relays each connection to TARGET (host, port), in threads of this
+    test: the lab's real postfix seen on another port, which the test can stop (connections
+    refused, open ones closed) and start again, like an MTA restarting. Each relayed
+    connection is closed after 60 s."""
+
+    def __init__(self, listen, target):
+        self.listen, self.target = listen, target
+        self.sock, self.connections = None, []
+        self.lock = threading.Lock()
+
+    def start(self):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(self.listen)
+        sock.listen(16)
+        sock.settimeout(0.2)
+        self.sock = sock
+        threading.Thread(target=self.accept, args=(sock,), daemon=True).start()
+
+    def accept(self, sock):
+        while self.sock is sock:
+            try:
+                client, _ = sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            try:
+                server = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.connections += [client, server]
+            deadline = time.monotonic() + 60
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self.pump, args=(a, b, deadline), daemon=True).start()
+
+    @staticmethod
+    def pump(source, sink, deadline):
+        try:
+            while time.monotonic() < deadline:
+                source.settimeout(max(0.1, deadline - time.monotonic()))
+                data = source.recv(65536)
+                if not data:
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        for s in (source, sink):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def stop(self):
+        sock, self.sock = self.sock, None
+        if sock:
+            sock.close()
+        with self.lock:
+            for s in self.connections:
+                s.close()
+            self.connections = []

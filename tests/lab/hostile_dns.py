@@ -2,7 +2,7 @@
 """Broken name servers for the danemon lab: one process serving every [[nameserver]].
 
     hostile_dns.py [--connection-cap SECONDS] [--max-connections N] [--user USER]
-                   NAME=KIND@ADDRESS:PORT ...
+                   [--upstream ADDRESS:PORT] NAME=KIND@ADDRESS:PORT ...
 
 Kinds (each on UDP and TCP):
   sink      reads every query and never answers (UDP datagrams are dropped; TCP connections
@@ -32,7 +32,42 @@ import time
 
 from lab_peer import drop_privileges, endpoint_parser, log, serve_connections
 
-KINDS = {"sink": None, "servfail": 2, "refused": 5}  # kind -> RCODE answered (None: silence)
+KINDS = {"sink": None, "servfail": 2, "refused": 5,  # kind -> RCODE answered (None: silence)
+         "drop-first": None}                           # forwarded, see forward()
+UPSTREAM: tuple[str, int] | None = None  # --upstream, for drop-first
+COPIES: dict[tuple, int] = {}  # drop-first: copies seen per (client, question, CD)
+COPIES_LOCK = threading.Lock()
+
+
+def forward(query: bytes, tcp: bool = False) -> bytes | None:
+    """QUERY asked of the upstream resolver; its reply, or None after 3 s."""
+    family = socket.AF_INET6 if ":" in UPSTREAM[0] else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM) as s:
+        s.settimeout(3)
+        try:
+            if tcp:
+                s.connect(UPSTREAM)
+                s.sendall(struct.pack("!H", len(query)) + query)
+                length = struct.unpack("!H", read_exactly(s, 2, time.monotonic() + 3))[0]
+                return read_exactly(s, length, time.monotonic() + 3)
+            s.sendto(query, UPSTREAM)
+            return s.recvfrom(65535)[0]
+        except (OSError, ConnectionError, TimeoutError):
+            return None
+
+
+def drop_first_reply(query: bytes, client: str) -> bytes | None:
+    """drop-first over UDP: None for an odd copy of a question, the upstream's reply for an
+    even one."""
+    end = question_end(query)
+    if len(query) < 12 or end is None:
+        return None
+    cd = bool(struct.unpack("!H", query[2:4])[0] & 0x0010)
+    key = (client, query[12:end].lower(), cd)
+    with COPIES_LOCK:
+        COPIES[key] = COPIES.get(key, 0) + 1
+        copy = COPIES[key]
+    return forward(query) if copy % 2 == 0 else None
 
 
 def question_end(query: bytes) -> int | None:
@@ -75,7 +110,10 @@ def serve_udp(sock: socket.socket, name: str, kind: str) -> None:
             log(f"{name} ({kind}) udp receive failed: {e}")
             time.sleep(0.5)
             continue
-        reply = error_reply(query, KINDS[kind]) if KINDS[kind] is not None else None
+        if kind == "drop-first":
+            reply = drop_first_reply(query, peer[0])
+        else:
+            reply = error_reply(query, KINDS[kind]) if KINDS[kind] is not None else None
         if reply:
             try:
                 sock.sendto(reply, peer)
@@ -106,7 +144,10 @@ def serve_tcp(sock: socket.socket, peer, name: str, kind: str, cap: float) -> No
             length = struct.unpack("!H", read_exactly(sock, 2, deadline))[0]
             query = read_exactly(sock, length, deadline)
             queries += 1
-            reply = error_reply(query, KINDS[kind]) if KINDS[kind] is not None else None
+            if kind == "drop-first":
+                reply = forward(query, tcp=True)
+            else:
+                reply = error_reply(query, KINDS[kind]) if KINDS[kind] is not None else None
             if reply:
                 sock.sendall(struct.pack("!H", len(reply)) + reply)
     except (OSError, ConnectionError, TimeoutError) as e:
@@ -124,8 +165,16 @@ def main(argv: list[str]) -> int:
     p.add_argument("--max-connections", type=int, default=32,
                    help="concurrent TCP connections over all servers (default 32)")
     p.add_argument("--user", default="", help="drop root to this user after binding")
+    p.add_argument("--upstream", default="",
+                   help="ADDRESS:PORT of the resolver drop-first forwards to")
     p.add_argument("nameservers", nargs="+", type=endpoint_parser(KINDS), metavar="NAME=KIND@ADDR:PORT")
     args = p.parse_args(argv)
+    global UPSTREAM
+    if args.upstream:
+        address, port = args.upstream.rsplit(":", 1)
+        UPSTREAM = (address, int(port))
+    if any(kind == "drop-first" for _, kind, _, _ in args.nameservers) and not UPSTREAM:
+        p.error("drop-first needs --upstream ADDRESS:PORT")
 
     sel = selectors.DefaultSelector()
     udp = []

@@ -64,7 +64,7 @@ HOSTILE_SERVER = LAB_DIR / "hostile_smtp.py"
 HOSTILE_TLS_SOURCE = LAB_DIR / "hostile_tls.cpp"
 # where scripts/run.sh's build puts it; ctest passes its own build's with --hostile-tls
 DEFAULT_HOSTILE_TLS = REPO_ROOT / "build" / "tests" / "lab" / "danemon-lab-hostile-tls"
-NAMESERVER_KINDS = ("sink", "servfail", "refused")  # [[nameserver]], served by hostile_dns.py
+NAMESERVER_KINDS = ("sink", "servfail", "refused", "drop-first")  # [[nameserver]], hostile_dns.py
 HOSTILE_DNS_SERVER = LAB_DIR / "hostile_dns.py"
 HOSTILE_PEER_COMMON = LAB_DIR / "lab_peer.py"  # imported by both Python peers
 ZONE_MODES = ("signed", "unsigned", "bogus", "expired")
@@ -1104,12 +1104,13 @@ def hostile_bounds(lab: Lab) -> list[str]:
             "--user", "nobody"]
 
 
-def start_python_peer(lab: Lab, service: str, script: Path, peers: list, port: int) -> None:
+def start_python_peer(lab: Lab, service: str, script: Path, peers: list, port: int,
+                      options: tuple = ()) -> None:
     """Starts one of the hostile Python peers for PEERS, each NAME=KIND@ADDRESS:PORT (nothing
-    when there are none)."""
+    when there are none), with OPTIONS before them."""
     if not peers:
         return
-    cmd = [sys.executable, str(script), *hostile_bounds(lab)]
+    cmd = [sys.executable, str(script), *hostile_bounds(lab), *options]
     cmd += [f"{peer['name']}={peer['kind']}@{peer['address']}:{port}" for peer in peers]
     spawn(lab, service, cmd)
 
@@ -1146,13 +1147,18 @@ def start_hostile_tls(lab: Lab, lifetime: int) -> None:
 
 def start_hostile_dns(lab: Lab) -> None:
     """Starts hostile_dns.py for the [[nameserver]]s."""
-    start_python_peer(lab, "hostile-dns", HOSTILE_DNS_SERVER, lab.nameservers, 53)
+    start_python_peer(lab, "hostile-dns", HOSTILE_DNS_SERVER, lab.nameservers, 53,
+                      ("--upstream", f"{lab.spec['lab']['resolver_address']}:53"))
 
 
 def hostile_dns_healthy(lab: Lab) -> str:
     """Each broken name server misbehaves as declared: servfail/refused answer that RCODE;
-    a sink accepts TCP (its UDP silence is only checked by `check`)."""
+    a sink accepts TCP (its UDP silence is only checked by `check`); drop-first answers the
+    second copy of a question (through the lab resolver)."""
     for ns in lab.nameservers:
+        if ns["kind"] == "drop-first":
+            drop_first_answers(ns)
+            continue
         if ns["kind"] == "sink":
             with socket.create_connection((ns["address"], 53), timeout=1):
                 pass
@@ -1160,7 +1166,21 @@ def hostile_dns_healthy(lab: Lab) -> str:
         answer = dns_query(ns["address"], "probe.test", "SOA", rd=False, timeout=1)
         if answer.rcode != ns["kind"].upper():
             raise OSError(f"{ns['name']} answered {answer.rcode}, want {ns['kind'].upper()}")
-    return "sink silent, servfail and refused answer so"
+    return "sink silent, servfail and refused answer so, drop-first answers the second copy"
+
+
+def drop_first_answers(ns: dict) -> None:
+    """A drop-first server answers the second copy of a question, not the first. Raises
+    OSError otherwise."""
+    question = f"{time.monotonic_ns()}.probe.test"  # a question it has not seen yet
+    try:
+        dns_query(ns["address"], question, "A", rd=True, timeout=1)
+        raise OSError(f"{ns['name']} answered the first copy")
+    except socket.timeout:
+        pass
+    answer = dns_query(ns["address"], question, "A", rd=True, timeout=3)
+    if answer.rcode not in ("NOERROR", "NXDOMAIN"):
+        raise OSError(f"{ns['name']} answered the second copy {answer.rcode}")
 
 
 def tcp_accepts(address: str, timeout: float = 2.0) -> str:
@@ -1512,7 +1532,8 @@ def cmd_expect(lab: Lab, args) -> int:
     if sc is None:
         print(f"unknown scenario domain {args.domain}", file=sys.stderr)
         return 2
-    log(json.dumps({"status": sc["status"], "codes": list(sc.get("codes", []))}))
+    log(json.dumps({"status": sc["status"], "codes": list(sc.get("codes", [])),
+                    "severities": dict(sc.get("severities", {}))}))
     return 0
 
 
@@ -1526,6 +1547,8 @@ def cmd_env(lab: Lab, args) -> int:
               "LAB_MAILBOX": str(lab.mailbox)}
     if lab.second_auth_zones():
         values["LAB_AUTH2"] = lab.auth2
+    for ns in lab.nameservers:  # LAB_NS_SINK=127.0.53.10, ...
+        values["LAB_NS_" + re.sub(r"\W", "_", ns["name"]).upper()] = ns["address"]
     for key, value in values.items():
         log(f"{key}={shlex.quote(value)}")
     return 0
@@ -1905,6 +1928,15 @@ def cmd_check(lab: Lab, args) -> int:
         log(f"dns  {'nsd2 ' + lab.auth2:<22} {'FAIL: ' + '; '.join(failures) if failures else 'ok'}")
     for ns in lab.nameservers:
         failures = []
+        if ns["kind"] == "drop-first":
+            try:
+                drop_first_answers(ns)
+            except OSError as e:
+                failures.append(str(e))
+            bad += bool(failures)
+            log(f"dns  {ns['name'] + ' ' + ns['address']:<22} "
+                f"{'FAIL: ' + '; '.join(failures) if failures else 'ok (drop-first)'}")
+            continue
         try:
             answer = dns_query(ns["address"], "probe.test", "SOA", rd=False, timeout=1)
             if ns["kind"] == "sink":

@@ -29,10 +29,12 @@ Problem problem(const char* code, Severity severity, std::string message, std::s
 
 // lib/rollover's check-time rules return findings of the same shape as problems.
 Problem adopt(const rollover::Finding& finding, std::string mx, std::string address = {}) {
-    return problem(finding.code.c_str(),
-                   finding.severity == rollover::FindingSeverity::critical ? Severity::critical
-                                                                           : Severity::warning,
-                   finding.message, std::move(mx), std::move(address));
+    const Severity severity =
+        finding.severity == rollover::FindingSeverity::critical  ? Severity::critical
+        : finding.severity == rollover::FindingSeverity::warning ? Severity::warning
+                                                                 : Severity::info;
+    return problem(finding.code.c_str(), severity, finding.message, std::move(mx),
+                   std::move(address));
 }
 
 template <typename T> std::string dnssec_word(const dns::Lookup<T>& lookup) {
@@ -514,12 +516,19 @@ MxVerdict evaluate_host(const MxHostFacts& host, const HostDane& d, bool domain_
         m.tlsa.push_back(TlsaVerdict{record, dane::assess_for_smtp(record)});
     check_address_lookups(m, host);
     check_tlsa_lookup(m, host, d, domain_has_dane, validating);
-    // RFC 7671 section 8.1: with a single usable record no next key can be pre-published.
-    if (d.secure_rrset)
-        if (auto finding = rollover::rollover_missing(host.mx.host, host.tlsa_base, host.tlsa))
-            m.problems.push_back(adopt(*finding, host.mx.host));
     for (const auto& probe : host.endpoints)
         m.endpoints.push_back(evaluate_endpoint(probe, host, d, policy, now, cache));
+    // RFC 7671 section 8.1: with a single usable record no next key can be pre-published;
+    // whether that matters soon depends on when the served leaf expires.
+    if (d.secure_rrset) {
+        std::optional<std::time_t> leaf_expiry;
+        for (const auto& e : m.endpoints)
+            if (!e.chain.empty() && (!leaf_expiry || e.chain.front().not_after < *leaf_expiry))
+                leaf_expiry = e.chain.front().not_after;
+        if (auto finding = rollover::rollover_missing(host.mx.host, host.tlsa_base, host.tlsa,
+                                                      leaf_expiry, now, policy.expiry_warning_days))
+            m.problems.push_back(adopt(*finding, host.mx.host));
+    }
     check_consistency(m);
     check_local_certificates(m, host, d, now, cache);
     m.lookups_complete =
@@ -530,9 +539,29 @@ MxVerdict evaluate_host(const MxHostFacts& host, const HostDane& d, bool domain_
     return m;
 }
 
+// The site's severity policy over every problem the rules found.
+void apply_policy(DomainVerdict& v, const Policy& policy) {
+    if (policy.severity.empty()) return;
+    auto apply = [&](std::vector<Problem>& problems) {
+        for (auto& p : problems) {
+            const auto it = policy.severity.find(p.code);
+            if (it == policy.severity.end() || it->second == p.severity) continue;
+            p.default_severity = p.severity;
+            p.severity = it->second;
+        }
+    };
+    apply(v.problems);
+    for (auto& m : v.mx) {
+        apply(m.problems);
+        for (auto& e : m.endpoints)
+            apply(e.problems);
+    }
+}
+
 Status status_of(const DomainVerdict& v) {
     Status status = Status::ok;
     for (const auto& p : v.all_problems()) {
+        if (p.severity == Severity::off) continue;
         if (p.code == code::check_incomplete)
             status = worse(status, Status::unknown);
         else if (p.severity == Severity::critical)
@@ -541,6 +570,12 @@ Status status_of(const DomainVerdict& v) {
             status = worse(status, Status::warning);
     }
     return status;
+}
+
+DomainVerdict finish(DomainVerdict& v, const Policy& policy) {
+    apply_policy(v, policy);
+    v.status = status_of(v);
+    return std::move(v);
 }
 
 } // namespace
@@ -605,20 +640,17 @@ DomainVerdict evaluate(const DomainFacts& facts, const Policy& policy, std::time
                                      "The MX records of " + facts.domain +
                                          " fail DNSSEC validation: validating senders defer all "
                                          "mail for the domain."));
-        v.status = status_of(v);
-        return v;
+        return finish(v, policy);
     case LookupStatus::error:
         v.problems.push_back(problem(code::dns_error, Severity::critical,
                                      "The MX lookup for " + facts.domain + " failed (" +
                                          facts.mx.why + "): senders defer mail until it answers."));
-        v.status = status_of(v);
-        return v;
+        return finish(v, policy);
     case LookupStatus::nxdomain:
         v.problems.push_back(problem(code::dns_error, Severity::critical,
                                      facts.domain + " does not exist in DNS (NXDOMAIN): no mail "
                                                     "can be delivered to it."));
-        v.status = status_of(v);
-        return v;
+        return finish(v, policy);
     default:
         break;
     }
@@ -630,8 +662,7 @@ DomainVerdict evaluate(const DomainFacts& facts, const Policy& policy, std::time
                                      facts.domain +
                                          " publishes a null MX (RFC 7505): it accepts no "
                                          "mail, so there is nothing to probe."));
-        v.status = status_of(v);
-        return v;
+        return finish(v, policy);
     }
     std::vector<HostDane> dane_of;
     bool domain_has_dane = false;
@@ -643,8 +674,7 @@ DomainVerdict evaluate(const DomainFacts& facts, const Policy& policy, std::time
         v.mx.push_back(evaluate_host(facts.hosts[i], dane_of[i], domain_has_dane, validating,
                                      policy, now, cache));
     if (auto truncated = truncation(facts)) v.problems.push_back(std::move(*truncated));
-    v.status = status_of(v);
-    return v;
+    return finish(v, policy);
 }
 
 } // namespace danemon::check

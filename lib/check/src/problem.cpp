@@ -13,12 +13,14 @@ const char* to_string(Severity severity) {
         return "warning";
     case Severity::critical:
         return "critical";
+    case Severity::off:
+        return "off";
     }
     return "critical";
 }
 
 std::optional<Severity> severity_from_string(std::string_view name) {
-    for (const Severity s : {Severity::info, Severity::warning, Severity::critical})
+    for (const Severity s : {Severity::info, Severity::warning, Severity::critical, Severity::off})
         if (name == to_string(s)) return s;
     return std::nullopt;
 }
@@ -58,8 +60,8 @@ int exit_code(Status status) {
 }
 
 Status worse(Status a, Status b) {
-    // unknown outranks critical only in the sense that the check is incomplete; a known
-    // critical problem is still reported as critical.
+    // A known critical problem outranks an incomplete check: the domain is critical, whatever
+    // else could not be checked; unknown outranks warning.
     auto rank = [](Status s) {
         switch (s) {
         case Status::ok:

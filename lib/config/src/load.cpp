@@ -1,6 +1,7 @@
 // Reading danemon.yaml: walks the YAML tree, looks every key up in the settings table,
 // checks type and bounds and stores the value. Every problem becomes one ConfigError
 // sentence naming the YAML path and line.
+#include "danemon/check/codes.hpp"
 #include "danemon/config/config.hpp"
 #include "danemon/dns/resolver.hpp"
 #include "danemon/localfile/read.hpp"
@@ -444,6 +445,9 @@ private:
         case Kind::cert_map:
             read_certs(node, path, line, v);
             break;
+        case Kind::severity_map:
+            read_severities(node, path, line, v);
+            break;
         }
         return v;
     }
@@ -514,6 +518,32 @@ private:
                 }
                 list.push_back(file);
             }
+        }
+    }
+
+    static void read_severities(const YAML::Node& node, const std::string& path, int line,
+                                Value& v) {
+        if (node.IsNull()) return;
+        if (!node.IsMap())
+            throw ConfigError(path, line,
+                              "expected a map of problem code -> level, got " + describe(node));
+        for (const auto& entry : node) {
+            const int key_line = line_of(entry.first) ? line_of(entry.first) : line;
+            const std::string code = scalar(entry.first, path, key_line, "a problem code as key");
+            const std::string code_path = path + "." + code;
+            if (!check::find_code(code)) {
+                const std::string near = check::closest_code(code);
+                throw ConfigError(code_path, key_line, "unknown problem code",
+                                  near.empty() ? "`danemon codes` lists them"
+                                               : "did you mean '" + near + "'?");
+            }
+            const std::string level = scalar(entry.second, code_path, key_line, "a level");
+            const auto severity = check::policy_level(level);
+            if (!severity)
+                throw ConfigError(code_path, key_line,
+                                  "'" + level + "' is not one of info, warning, critical, off");
+            if (!v.severities.emplace(code, *severity).second)
+                throw ConfigError(code_path, key_line, "given twice");
         }
     }
 

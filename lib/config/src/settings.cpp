@@ -115,6 +115,25 @@ const std::array table{
             .help = "Repeat the alert of a problem that is still there after this long.",
             .apply = [](Config& c, DomainConfig&,
                         Value&& v) { c.reminder_interval = seconds(v.number); }},
+    Setting{
+        .key = "confirm_delay",
+        .kind = Kind::duration,
+        .default_text = "2m",
+        .min = 0,
+        .max = hour,
+        .help = "Alert a problem that can be a passing fault (dns-error, mx-unreachable, "
+                "smtp-error, tls-handshake-failed, resolver-not-validating, "
+                "check-incomplete) only when a re-check this long after it was first seen "
+                "shows it again; 0: at once.",
+        .apply = [](Config& c, DomainConfig&, Value&& v) { c.confirm_delay = seconds(v.number); }},
+    Setting{
+        .key = "severity",
+        .kind = Kind::severity_map,
+        .default_text = "{}",
+        .help = "The severity policy: problem code -> info, warning, critical or off (off: "
+                "no status, alert or exit code, only in --json), e.g. "
+                "{tls-legacy-enabled: info}.",
+        .apply = [](Config& c, DomainConfig&, Value&& v) { c.severity = std::move(v.severities); }},
     Setting{.key = "alerts.syslog.enabled",
             .kind = Kind::boolean,
             .default_text = "true",
@@ -256,6 +275,8 @@ std::string type_name(const Setting& s) {
         return "host name";
     case Kind::cert_map:
         return "map of lists of paths";
+    case Kind::severity_map:
+        return "map of code to level";
     }
     return "";
 }
@@ -296,6 +317,8 @@ std::string bounds_text(const Setting& s) {
         return "empty or ADDR[:PORT]";
     case Kind::helo_name:
         return "empty, a host name or [ADDRESS]";
+    case Kind::severity_map:
+        return "codes of `danemon codes`; info, warning, critical, off";
     default:
         return "";
     }

@@ -31,6 +31,7 @@ enum class Kind {
     domain_name,   // a mail domain (dns::parse_mail_domain), normalized
     helo_name,     // "" or a host name or [address literal] (dns::parse_helo_name)
     cert_map,      // map MX host -> list of certificate files
+    severity_map,  // map problem code -> info | warning | critical | off
 };
 
 // What one setting's YAML value was read into; apply() stores the relevant member.
@@ -41,6 +42,7 @@ struct Value {
     std::vector<std::string> list;
     std::vector<DomainConfig> domains;
     std::map<std::string, std::vector<std::string>> certs;
+    std::map<std::string, check::Severity> severities;
 };
 
 struct Setting {

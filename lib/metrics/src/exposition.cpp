@@ -62,8 +62,10 @@ DomainSample DomainSample::of(const check::DomainVerdict& v, std::time_t checked
     s.status = v.status;
     s.checked_at = checked_at;
     s.duration_seconds = duration_seconds;
-    for (const auto& p : v.all_problems())
-        ++s.problems[{p.code, check::to_string(p.severity)}];
+    for (const auto& p : v.all_problems()) {
+        if (p.severity == check::Severity::off) continue;
+        ++(p.pending ? s.pending_problems : s.problems)[{p.code, check::to_string(p.severity)}];
+    }
     for (const auto& mx : v.mx)
         for (const auto& e : mx.endpoints) {
             EndpointSample es;
@@ -118,9 +120,18 @@ void render_samples(std::ostream& out, const std::vector<const DomainSample*>& p
             f.sample({{"domain", s.domain}}, s.duration_seconds);
     }
     {
-        Family f(out, "danemon_problems", "gauge", "Problems found in the last check, by code.");
+        Family f(out, "danemon_problems", "gauge",
+                 "Problems found in the last check, by code (without pending ones).");
         for (const auto& s : samples)
             for (const auto& [key, n] : s.problems)
+                f.sample({{"domain", s.domain}, {"code", key.first}, {"severity", key.second}}, n);
+    }
+    {
+        Family f(out, "danemon_problems_pending", "gauge",
+                 "Problems seen once that may be passing faults, waiting for their confirming "
+                 "re-check (confirm_delay) before they are alerted.");
+        for (const auto& s : samples)
+            for (const auto& [key, n] : s.pending_problems)
                 f.sample({{"domain", s.domain}, {"code", key.first}, {"severity", key.second}}, n);
     }
     auto for_endpoints = [&](auto&& emit) {

@@ -101,14 +101,22 @@ void note_delivery_failure(DaemonMemory& memory, const std::string& channel,
 // One batch's verdicts: alerts decided against the daemon's memory and committed with the
 // new state; if the commit fails, the alerts wait in memory for direct delivery.
 void commit_batch(pipeline::Batch&& batch, CycleIo& io, DaemonMemory& memory,
-                  std::chrono::seconds reminder,
+                  const config::Config& config,
                   std::map<std::string, metrics::DomainSample>& samples, CycleSummary& summary) {
     const std::time_t now = batch.checked_at;
     std::vector<store::AlertState> previous;
     for (const auto& v : batch.verdicts)
         if (const auto it = memory.alert_states.find(v.domain); it != memory.alert_states.end())
             previous.insert(previous.end(), it->second.begin(), it->second.end());
-    alert::Decision decision = alert::decide(previous, batch.verdicts, now, reminder);
+    alert::Decision decision = alert::decide(previous, batch.verdicts, now,
+                                             config.reminder_interval, config.confirm_delay);
+    alert::mark_pending(batch.verdicts, decision);
+    for (const auto& [domain, at] : decision.confirm_at) {
+        spdlog::info("alert pending confirmation domain={} recheck_in={}s", domain,
+                     std::max<std::time_t>(0, at - now));
+        auto [it, added] = summary.confirm_at.emplace(domain, at);
+        if (!added) it->second = std::min(it->second, at);
+    }
     std::vector<store::OutboxEntry> outbox;
     for (const auto& event : decision.events) {
         spdlog::info("alert event={} domain={} mx={} addr={} code={} severity={}",
@@ -202,8 +210,7 @@ CycleSummary run_cycle(const config::Config& config, const std::vector<std::stri
     pipeline::Io pipeline_io{io.resolver, io.prober, io.clock};
     pipeline::run(pipeline::targets_of(config, domains), pipeline::settings_of(config), pipeline_io,
                   [&](pipeline::Batch&& batch) {
-                      commit_batch(std::move(batch), io, memory, config.reminder_interval, samples,
-                                   summary);
+                      commit_batch(std::move(batch), io, memory, config, samples, summary);
                   });
     deliver(io, memory, summary);
     summary.alerts_pending = memory.alerts_pending;

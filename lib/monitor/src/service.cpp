@@ -135,6 +135,11 @@ void Service::finish_cycle() {
     try {
         const CycleSummary s = running_->get();
         schedule_.checked(running_domains_, Clock::now());
+        // A problem seen once that may be passing: look again when its confirmation is due.
+        const std::time_t wall = std::time(nullptr);
+        for (const auto& [domain, at] : s.confirm_at)
+            schedule_.retry(
+                {domain}, Clock::now() + std::chrono::seconds(std::max<std::time_t>(0, at - wall)));
         spdlog::info("cycle done {}", s.status_line());
         notify((s.store_failure ? "READY=1\nSTATUS=" : "STATUS=") + s.status_line());
         publish_metrics();

@@ -101,6 +101,7 @@ Settings settings_of(const config::Config& config) {
     s.helo_name = config.helo_name;
     s.concurrency = config.concurrency;
     s.policy.expiry_warning_days = config.expiry_warning_days;
+    s.policy.severity = config.severity;
     return s;
 }
 

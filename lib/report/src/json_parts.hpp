@@ -13,12 +13,16 @@ namespace danemon::report::detail {
 inline nlohmann::json problems_json(const std::vector<check::Problem>& problems) {
     using text::printable;
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& p : problems)
-        list.push_back({{"code", printable(p.code)},
-                        {"severity", check::to_string(p.severity)},
-                        {"message", printable(p.message)},
-                        {"mx", printable(p.mx)},
-                        {"address", printable(p.address)}});
+    for (const auto& p : problems) {
+        nlohmann::json item = {{"code", printable(p.code)},
+                               {"severity", check::to_string(p.severity)},
+                               {"message", printable(p.message)},
+                               {"mx", printable(p.mx)},
+                               {"address", printable(p.address)}};
+        if (p.default_severity) item["default_severity"] = check::to_string(*p.default_severity);
+        if (p.pending) item["pending"] = true;
+        list.push_back(std::move(item));
+    }
     return list;
 }
 

@@ -31,8 +31,8 @@ std::string render_status_text(const std::vector<check::VerdictSummary>& domains
                     printable(d.domain) + "  " + check::to_string(d.status) + "  checked " +
                         iso8601(d.checked_at));
         for (const auto& p : d.problems) {
-            std::string line = std::string(check::to_string(p.severity)) + " " + printable(p.code) +
-                               ": " + printable(p.message);
+            if (p.severity == check::Severity::off) continue;
+            std::string line = detail::problem_head(p) + ": " + printable(p.message);
             if (!p.mx.empty())
                 line += " (" + printable(p.mx) +
                         (p.address.empty() ? "" : " " + printable(p.address)) + ")";

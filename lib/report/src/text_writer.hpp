@@ -38,16 +38,31 @@ inline Status status_of(Severity severity) {
         return Status::warning;
     case Severity::critical:
         return Status::critical;
+    case Severity::off:
+        return Status::ok;
     }
     return Status::critical;
 }
 
+// "critical tlsa-mismatch", "info tls-legacy-enabled (policy: warning -> info)", with
+// " (pending confirmation)" for a transient problem the daemon has seen once.
+inline std::string problem_head(const check::Problem& p) {
+    std::string head = std::string(check::to_string(p.severity)) + " " + text::printable(p.code);
+    if (p.default_severity)
+        head += std::string(" (policy: ") + check::to_string(*p.default_severity) + " -> " +
+                check::to_string(p.severity) + ")";
+    if (p.pending) head += " (pending confirmation)";
+    return head;
+}
+
 inline Status worst_of(const std::vector<check::Problem>& problems) {
     Status status = Status::ok;
-    for (const auto& p : problems)
+    for (const auto& p : problems) {
+        if (p.severity == Severity::off) continue;
         status =
             check::worse(status, p.code == check::code::check_incomplete ? Status::unknown
                                                                          : status_of(p.severity));
+    }
     return status;
 }
 
@@ -72,9 +87,9 @@ public:
     }
 
     void problems(int indent, const std::vector<check::Problem>& problems) {
-        for (const auto& p : problems)
-            plain_line(indent, std::string("- ") + check::to_string(p.severity) + " " +
-                                   printable(p.code) + ": " + printable(p.message));
+        for (const auto& p : problems) // a problem the policy turned off is in --json only
+            if (p.severity != Severity::off)
+                plain_line(indent, "- " + problem_head(p) + ": " + printable(p.message));
     }
 
     void chain(int indent, const check::EndpointVerdict& e) {

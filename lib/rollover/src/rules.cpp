@@ -3,11 +3,14 @@
 #include "danemon/rollover/rules.hpp"
 
 #include "danemon/dns/resolver.hpp"
+#include "danemon/text/text.hpp"
 
 namespace danemon::rollover {
 
 std::optional<Finding> rollover_missing(const std::string& mx_host, const std::string& tlsa_base,
-                                        const dns::Lookup<dane::TlsaRecord>& tlsa) {
+                                        const dns::Lookup<dane::TlsaRecord>& tlsa,
+                                        std::optional<std::time_t> leaf_expiry, std::time_t now,
+                                        int warning_days) {
     // Only a secure RRset puts DANE in effect (RFC 7672 section 2.2); without it nothing
     // breaks at renewal.
     if (!tlsa.found() || !tlsa.secure()) return std::nullopt;
@@ -20,19 +23,33 @@ std::optional<Finding> rollover_missing(const std::string& mx_host, const std::s
     }
     if (count != 1) return std::nullopt;
     const std::string owner = dns::tlsa_owner(tlsa_base);
+    const std::string host = dns::normalize_name(mx_host);
     std::string message =
         owner + " has a single usable TLSA record (" + dane::to_presentation(*usable) + "): ";
-    if (usable->usage == dane::usage_dane_ta)
+    if (usable->usage == dane::usage_dane_ta) {
         message += "when the issuing CA changes (CAs rotate their intermediates) DANE senders "
                    "refuse mail to " +
-                   dns::normalize_name(mx_host) +
+                   host +
                    ". Publish a 3 1 1 record for the server's key beside it, and the next "
                    "CA's record before the switch (RFC 7671 section 8.1).";
-    else
-        message += "the next renewal with a new key breaks delivery from DANE senders. Keep "
-                   "the key across renewals (certbot --reuse-key), or publish the next key's "
-                   "record beside it now, wait two TTLs, then deploy the new key (current + "
-                   "next, RFC 7671 section 8.1).";
+        return Finding{code::tlsa_rollover_missing, FindingSeverity::info, std::move(message)};
+    }
+    const bool renewal_near = leaf_expiry && *leaf_expiry - now < std::time_t{warning_days} * 86400;
+    if (!renewal_near) {
+        message += "correct while the key stays the same across renewals (certbot "
+                   "--reuse-key). Before a renewal with a new key, publish the next key's "
+                   "record beside it, wait two TTLs, then deploy the new key (current + next, "
+                   "RFC 7671 section 8.1).";
+        return Finding{code::tlsa_rollover_missing, FindingSeverity::info, std::move(message)};
+    }
+    message += "the certificate " + host + " serves expires on " +
+               text::utc_text(*leaf_expiry, text::UtcStyle::date) +
+               ", so its renewal is near, and if it brings a new key, DANE senders refuse mail "
+               "to " +
+               host +
+               " from then on. Renew with the same key (certbot --reuse-key), or publish the "
+               "next key's record beside this one now, wait two TTLs, then deploy it (current "
+               "+ next, RFC 7671 section 8.1).";
     return Finding{code::tlsa_rollover_missing, FindingSeverity::warning, std::move(message)};
 }
 

@@ -18,7 +18,7 @@ namespace {
 
 // "DANE" in ASCII: marks the file as a danemon state database (PRAGMA application_id).
 constexpr std::int32_t application_id = 0x44414e45;
-constexpr int schema_version = 1;
+constexpr int schema_version = 2;
 constexpr int history_per_domain = 1000;
 
 const char* const schema_sql = R"sql(
@@ -35,6 +35,7 @@ CREATE TABLE domain_problem (
     message  TEXT NOT NULL,
     mx       TEXT NOT NULL,
     address  TEXT NOT NULL,
+    pending  INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (domain, seq)
 );
 CREATE TABLE history (
@@ -63,6 +64,7 @@ CREATE TABLE alert_state (
     message      TEXT NOT NULL,
     first_seen   INTEGER NOT NULL,
     last_alerted INTEGER NOT NULL,
+    pending      INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (domain, mx, address, code)
 );
 CREATE TABLE outbox (
@@ -74,6 +76,13 @@ CREATE TABLE outbox (
     last_error   TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX outbox_due ON outbox (channel, next_attempt);
+)sql";
+
+// From schema 1 (danemon before confirmed alerts) to 2: problems and alert states can be
+// pending confirmation.
+const char* const migrate_1_to_2_sql = R"sql(
+ALTER TABLE domain_problem ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE alert_state ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
 )sql";
 
 struct DbClose {
@@ -220,7 +229,8 @@ public:
             for (const auto& problem : problems) {
                 const std::string severity = check::to_string(problem.severity);
                 Statement(*this, "INSERT INTO domain_problem (domain, seq, code, severity, "
-                                 "message, mx, address) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+                                 "message, mx, address, pending) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                                 "?7, ?8)")
                     .bind(1, verdict.domain)
                     .bind(2, seq++)
                     .bind(3, problem.code)
@@ -228,6 +238,7 @@ public:
                     .bind(5, problem.message)
                     .bind(6, problem.mx)
                     .bind(7, problem.address)
+                    .bind(8, std::int64_t{problem.pending ? 1 : 0})
                     .run();
             }
             Statement(*this, "INSERT INTO history (domain, checked_at, status, problems) "
@@ -255,8 +266,8 @@ public:
         }
         for (const auto& state : states) {
             Statement(*this, "INSERT OR REPLACE INTO alert_state (domain, mx, address, code, "
-                             "severity, message, first_seen, last_alerted) "
-                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+                             "severity, message, first_seen, last_alerted, pending) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
                 .bind(1, state.key.domain)
                 .bind(2, state.key.mx)
                 .bind(3, state.key.address)
@@ -265,6 +276,7 @@ public:
                 .bind(6, state.message)
                 .bind(7, std::int64_t{state.first_seen})
                 .bind(8, std::int64_t{state.last_alerted})
+                .bind(9, std::int64_t{state.pending ? 1 : 0})
                 .run();
         }
         for (const auto& entry : outbox) {
@@ -313,13 +325,15 @@ public:
             index.emplace(status.domain, out.size());
             out.push_back(std::move(status));
         }
-        Statement p(*this, "SELECT domain, code, severity, message, mx, address "
+        Statement p(*this, "SELECT domain, code, severity, message, mx, address, pending "
                            "FROM domain_problem ORDER BY domain, seq");
         while (p.step()) {
             auto it = index.find(p.text(0));
             if (it == index.end()) continue;
-            out[it->second].problems.push_back(check::Problem{
-                p.text(1), severity_from_text(p.text(2)), p.text(3), p.text(4), p.text(5)});
+            check::Problem problem{p.text(1), severity_from_text(p.text(2)), p.text(3), p.text(4),
+                                   p.text(5)};
+            problem.pending = p.integer(6) != 0;
+            out[it->second].problems.push_back(std::move(problem));
         }
         txn.commit();
         return out;
@@ -328,7 +342,8 @@ public:
     std::vector<AlertState> alert_states() override {
         std::vector<AlertState> out;
         Statement q(*this, "SELECT domain, mx, address, code, severity, message, first_seen, "
-                           "last_alerted FROM alert_state ORDER BY domain, mx, address, code");
+                           "last_alerted, pending FROM alert_state ORDER BY domain, mx, "
+                           "address, code");
         while (q.step()) {
             AlertState state;
             state.key = AlertKey{q.text(0), q.text(1), q.text(2), q.text(3)};
@@ -336,6 +351,7 @@ public:
             state.message = q.text(5);
             state.first_seen = static_cast<std::time_t>(q.integer(6));
             state.last_alerted = static_cast<std::time_t>(q.integer(7));
+            state.pending = q.integer(8) != 0;
             out.push_back(std::move(state));
         }
         return out;
@@ -486,6 +502,10 @@ private:
             throw StoreError(path_ + " is not a danemon state database; move it away or choose "
                                      "another state_directory");
         const std::int64_t version = pragma_integer("PRAGMA user_version");
+        if (version > 0 && version < schema_version)
+            throw StoreError(path_ + " was written by an older danemon (schema version " +
+                             std::to_string(version) +
+                             "); the daemon, precheck or hook upgrade it when they open it");
         if (version != schema_version)
             throw StoreError(path_ + " has schema version " + std::to_string(version) +
                              ", which this danemon does not know (it knows " +
@@ -551,7 +571,7 @@ private:
             throw StoreError(path_ +
                              " is not a danemon state database (it belongs to another "
                              "application); move it away or choose another state_directory");
-        } else if (version != schema_version) {
+        } else if (version != schema_version && version != 1) {
             throw StoreError(path_ + " has schema version " + std::to_string(version) +
                              ", which this danemon does not know (it knows " +
                              std::to_string(schema_version) +
@@ -586,6 +606,9 @@ private:
             exec(schema_sql);
             // PRAGMA takes no bound parameters; both values are compile-time constants.
             exec(("PRAGMA application_id = " + std::to_string(application_id)).c_str());
+            exec(("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
+        } else if (pragma_integer("PRAGMA user_version") == 1) {
+            exec(migrate_1_to_2_sql);
             exec(("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
         }
         txn.commit();

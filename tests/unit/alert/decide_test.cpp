@@ -230,3 +230,101 @@ TEST_CASE("problems of an MX host or address that is no longer published recover
     CHECK(d.events[0].kind == EventKind::recovered);
     CHECK(d.states.empty());
 }
+
+namespace {
+
+const std::chrono::seconds two_minutes{120};
+
+check::DomainVerdict unreachable(const std::string& domain) {
+    auto v = verdict(domain, {{"mx-unreachable", check::Severity::critical}});
+    v.mx[0].endpoints[0].complete = false; // no connection: the endpoint was not observed
+    v.mx[0].complete = false;
+    v.complete = false;
+    return v;
+}
+
+} // namespace
+
+TEST_CASE("confirmation: a passing fault is pending first, and announced when the re-check "
+          "still shows it") {
+    auto first = alert::decide({}, {unreachable("a.test")}, 1000, day, two_minutes);
+    CHECK(first.events.empty());
+    REQUIRE(first.states.size() == 1);
+    CHECK(first.states[0].pending);
+    CHECK(first.states[0].first_seen == 1000);
+    REQUIRE(first.confirm_at.count("a.test") == 1);
+    CHECK(first.confirm_at.at("a.test") == 1120);
+    // A re-check before the delay is up keeps it pending, with its first sighting.
+    auto early = alert::decide(first.states, {unreachable("a.test")}, 1060, day, two_minutes);
+    CHECK(early.events.empty());
+    CHECK(early.states[0].pending);
+    CHECK(early.confirm_at.at("a.test") == 1120);
+    auto confirmed = alert::decide(early.states, {unreachable("a.test")}, 1125, day, two_minutes);
+    REQUIRE(confirmed.events.size() == 1);
+    CHECK(confirmed.events[0].kind == EventKind::new_problem);
+    CHECK(confirmed.events[0].key.code == "mx-unreachable");
+    CHECK_FALSE(confirmed.states[0].pending);
+    CHECK(confirmed.states[0].first_seen == 1000);
+    CHECK(confirmed.confirm_at.empty());
+    // Announced once: the next cycle sends nothing.
+    auto again = alert::decide(confirmed.states, {unreachable("a.test")}, 1300, day, two_minutes);
+    CHECK(again.events.empty());
+}
+
+TEST_CASE("confirmation: a passing fault gone at the re-check is dropped without a word") {
+    auto first = alert::decide({}, {unreachable("a.test")}, 1000, day, two_minutes);
+    auto back = alert::decide(first.states, {verdict("a.test", {})}, 1120, day, two_minutes);
+    CHECK(back.events.empty()); // neither the problem nor a recovery
+    CHECK(back.states.empty());
+    CHECK(back.confirm_at.empty());
+}
+
+TEST_CASE("confirmation: a pending fault not observed at the re-check stays pending and is "
+          "asked again") {
+    auto first = alert::decide({}, {unreachable("a.test")}, 1000, day, two_minutes);
+    auto failed = verdict("a.test", {});
+    failed.complete = false;
+    failed.mx.clear(); // the MX lookup failed: nothing about the host is known
+    auto unknown = alert::decide(first.states, {failed}, 1120, day, two_minutes);
+    CHECK(unknown.events.empty());
+    REQUIRE(unknown.states.size() == 1);
+    CHECK(unknown.states[0].pending);
+    CHECK(unknown.confirm_at.at("a.test") == 1240);
+}
+
+TEST_CASE("confirmation: findings of a completed observation are announced at once") {
+    auto d = alert::decide({},
+                           {verdict("a.test", {{"tlsa-mismatch", check::Severity::critical},
+                                               {"tls-legacy-only", check::Severity::critical},
+                                               {"cert-expiring", check::Severity::warning}})},
+                           1000, day, two_minutes);
+    CHECK(d.events.size() == 3);
+    CHECK(d.confirm_at.empty());
+    for (const auto& s : d.states)
+        CHECK_FALSE(s.pending);
+}
+
+TEST_CASE("confirmation: a delay of zero announces passing faults at once") {
+    auto d = alert::decide({}, {unreachable("a.test")}, 1000, day, std::chrono::seconds(0));
+    REQUIRE(d.events.size() == 1);
+    CHECK(d.events[0].key.code == "mx-unreachable");
+    CHECK_FALSE(d.states[0].pending);
+}
+
+TEST_CASE("problems the policy made info or off are not announced, nor recovered") {
+    auto d = alert::decide({},
+                           {verdict("a.test", {{"tls-legacy-enabled", check::Severity::off},
+                                               {"tlsa-rollover-missing", check::Severity::info}})},
+                           1000, day, two_minutes);
+    CHECK(d.events.empty());
+    CHECK(d.states.empty());
+}
+
+TEST_CASE("mark_pending flags exactly the problems whose state is pending") {
+    std::vector<check::DomainVerdict> verdicts{
+        unreachable("a.test"), verdict("b.test", {{"tlsa-mismatch", check::Severity::critical}})};
+    auto d = alert::decide({}, verdicts, 1000, day, two_minutes);
+    alert::mark_pending(verdicts, d);
+    CHECK(verdicts[0].mx[0].endpoints[0].problems[0].pending);
+    CHECK_FALSE(verdicts[1].mx[0].endpoints[0].problems[0].pending);
+}

@@ -466,7 +466,7 @@ TEST_CASE("cert-expiring counts whole days left, rounded down, below expiry_warn
     CHECK(p.address == "192.0.2.25");
     CHECK_THAT(p.message, Catch::Contains("expires on 2099-12-31, in 20 days."));
     // The threshold is the policy's.
-    auto strict = check::evaluate(f, check::Policy{10}, not_after - (20 * 86400 + 3600));
+    auto strict = check::evaluate(f, check::Policy{10, {}}, not_after - (20 * 86400 + 3600));
     CHECK(codes(strict).empty());
 }
 
@@ -598,12 +598,26 @@ TEST_CASE(
     CHECK_THAT(first(v, "cert-expired").message, Catch::Contains("depth 1"));
 }
 
-TEST_CASE("a single usable record leaves no room for the next key: tlsa-rollover-missing") {
+TEST_CASE("a single usable record with a key kept across renewals is ok, with the advice") {
     auto v = run(domain({host("mx.example.test", {leaf_311()}, {served("chain.pem")})}));
-    CHECK(v.status == Status::warning);
+    CHECK(v.status == Status::ok);
     CHECK(codes(v) == std::vector<std::string>{"tlsa-rollover-missing"});
     CHECK(first(v, "tlsa-rollover-missing").mx == "mx.example.test");
+    CHECK(first(v, "tlsa-rollover-missing").severity == Severity::info);
     CHECK(v.mx[0].endpoints[0].dane == check::DaneState::pass);
+}
+
+TEST_CASE("a single DANE-EE record on a leaf that expires within the warning window is a warning") {
+    // The renewal is near: if it brings a new key, DANE senders refuse the mail.
+    const std::time_t not_after =
+        dane::summarize(dane::test::load_chain("chain.pem"), 0)->not_after;
+    auto f = domain({host("mx.example.test", {leaf_311()}, {served("chain.pem")})});
+    auto v = check::evaluate(f, check::Policy{}, not_after - 10 * 86400);
+    CHECK(v.status == Status::warning);
+    CHECK(codes(v) == std::vector<std::string>{"cert-expiring", "tlsa-rollover-missing"});
+    CHECK(first(v, "tlsa-rollover-missing").severity == Severity::warning);
+    CHECK_THAT(first(v, "tlsa-rollover-missing").message,
+               Catch::Contains("so its renewal is near"));
 }
 
 TEST_CASE("a stale SHA-512 record that another record covers is a tlsa-digest-stale warning") {
@@ -815,4 +829,44 @@ TEST_CASE("a failed MX lookup or a resolver that does not validate leaves the do
     auto g = domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})});
     g.resolver = {false, "no AD bit"};
     CHECK_FALSE(run(g).complete);
+}
+
+TEST_CASE("the severity policy lowers, raises or drops a code and says what it changed") {
+    auto p = served("chain.pem");
+    p.legacy_tls = {"TLSv1", "TLSv1.1"};
+    const auto facts = domain({host("mx.example.test", current_and_issuer(), {p})});
+    check::Policy policy;
+
+    policy.severity = {{"tls-legacy-enabled", Severity::info}};
+    auto lowered = check::evaluate(facts, policy, now_2026);
+    CHECK(lowered.status == Status::ok);
+    CHECK(first(lowered, "tls-legacy-enabled").severity == Severity::info);
+    CHECK(first(lowered, "tls-legacy-enabled").default_severity == Severity::warning);
+
+    policy.severity = {{"tls-legacy-enabled", Severity::critical}};
+    auto raised = check::evaluate(facts, policy, now_2026);
+    CHECK(raised.status == Status::critical);
+    CHECK(first(raised, "tls-legacy-enabled").default_severity == Severity::warning);
+
+    policy.severity = {{"tls-legacy-enabled", Severity::off}};
+    auto dropped = check::evaluate(facts, policy, now_2026);
+    CHECK(dropped.status == Status::ok);
+    CHECK(first(dropped, "tls-legacy-enabled").severity == Severity::off); // kept for --json
+
+    // A rule for the level the rules gave anyway changes nothing and is not shown.
+    policy.severity = {{"tls-legacy-enabled", Severity::warning}};
+    auto same = check::evaluate(facts, policy, now_2026);
+    CHECK(same.status == Status::warning);
+    CHECK_FALSE(first(same, "tls-legacy-enabled").default_severity.has_value());
+}
+
+TEST_CASE("a tlsa-mismatch the policy turns off leaves the domain ok") {
+    auto f = domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})});
+    check::Policy policy;
+    policy.severity = {{"tlsa-mismatch", Severity::off}};
+    auto stale = f;
+    stale.hosts[0].tlsa = found(std::vector<dane::TlsaRecord>{next_key_311()});
+    auto v = check::evaluate(stale, policy, now_2026);
+    CHECK(first(v, "tlsa-mismatch").severity == Severity::off);
+    CHECK(v.status == Status::ok);
 }

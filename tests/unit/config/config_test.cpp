@@ -469,3 +469,27 @@ TEST_CASE("local_certs entries that are no certificate files are refused", "[con
     CHECK(error_of("domains:\n  - name: example.org\n    local_certs:\n      mx.example.org: "
                    "[/nonexistent/fullchain.pem]\n") == "no error");
 }
+
+TEST_CASE("confirm_delay and the severity map", "[config]") {
+    const auto defaults = parse(with(""));
+    CHECK(defaults.confirm_delay == std::chrono::seconds(120));
+    CHECK(defaults.severity.empty());
+    const auto c = parse(with("confirm_delay: 0s\nseverity:\n  tls-legacy-enabled: info\n"
+                              "  cert-expiring: critical\n  null-mx: off\n"));
+    CHECK(c.confirm_delay == std::chrono::seconds(0));
+    CHECK(c.severity == std::map<std::string, danemon::check::Severity>{
+                            {"tls-legacy-enabled", danemon::check::Severity::info},
+                            {"cert-expiring", danemon::check::Severity::critical},
+                            {"null-mx", danemon::check::Severity::off}});
+    CHECK(error_of(with("confirm_delay: 2h")) ==
+          "confirm_delay: 2h is above the maximum 1h (line 2)");
+    CHECK(error_of(with("severity:\n  tls-legacy-enable: info\n")) ==
+          "severity.tls-legacy-enable: unknown problem code (line 3); did you mean "
+          "'tls-legacy-enabled'?");
+    CHECK(error_of(with("severity:\n  frobnicate: info\n")) ==
+          "severity.frobnicate: unknown problem code (line 3); `danemon codes` lists them");
+    CHECK(error_of(with("severity:\n  null-mx: loud\n")) ==
+          "severity.null-mx: 'loud' is not one of info, warning, critical, off (line 3)");
+    CHECK(error_of(with("severity: [null-mx]\n")) ==
+          "severity: expected a map of problem code -> level, got a list (line 2)");
+}

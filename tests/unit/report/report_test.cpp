@@ -160,3 +160,69 @@ TEST_CASE("danemon status lists the alerts waiting for delivery with their last 
     CHECK(doc["pending_alerts"][0]["attempts"] == 3);
     CHECK(doc["pending_alerts"][0]["channel"] == "email");
 }
+
+namespace {
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
+        lines.push_back(text.substr(start, end - start));
+    if (start < text.size()) lines.push_back(text.substr(start));
+    return lines;
+}
+
+} // namespace
+
+TEST_CASE("Nagios output: the worst problem first, perfdata, one line per problem") {
+    auto v = sample();
+    v.mx[0].endpoints[0].problems.push_back({"tls-legacy-enabled", check::Severity::info,
+                                             "TLS 1.0 | still accepted", "mx.example.test",
+                                             "192.0.2.25", check::Severity::warning});
+    v.mx[0].endpoints[0].problems.push_back(
+        {"cert-expiring", check::Severity::off, "dropped", "mx.example.test", "192.0.2.25"});
+    check::DomainVerdict ok;
+    ok.domain = "ok.test";
+    report::NagiosOptions options;
+    options.now = 4102444799 - 10 * 86400 - 5; // ten days and five seconds before expiry
+    options.duration_seconds = 1.2345;
+    options.expiry_warning_days = 21;
+    const auto lines = lines_of(report::render_nagios({v, ok}, options));
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[0] ==
+          "DANE CRITICAL - 1 critical, 0 warning: tlsa-mismatch on mx.example.test [192.0.2.25] "
+          "(example.test) | 'domains'=2;;;0 'ok'=1;;;0 'warning'=0;;;0 'critical'=1;;;0 "
+          "'unknown'=0;;;0 'duration'=1.234s;;;0 'cert_expiry_days'=10;21:;0:;;");
+    // Terminal bytes escaped, '|' (the perfdata separator) replaced, the policy's level shown.
+    CHECK(lines[1] == "CRITICAL tlsa-mismatch on mx.example.test [192.0.2.25] (example.test): "
+                      "No usable TLSA record matches \\x1b[2J\\x0d\\x0aForged: line");
+    CHECK(lines[2] == "INFO tls-legacy-enabled on mx.example.test [192.0.2.25] (example.test): "
+                      "TLS 1.0 / still accepted");
+}
+
+TEST_CASE("Nagios output of passing domains: OK, no problem lines, expiry unknown without a "
+          "certificate") {
+    check::DomainVerdict ok;
+    ok.domain = "ok.test";
+    const auto lines = lines_of(report::render_nagios({ok}, {}));
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0] == "DANE OK - 0 critical, 0 warning: 1 domain passes | 'domains'=1;;;0 "
+                      "'ok'=1;;;0 'warning'=0;;;0 'critical'=0;;;0 'unknown'=0;;;0 "
+                      "'duration'=0.000s;;;0 'cert_expiry_days'=U;21:;0:;;");
+}
+
+TEST_CASE("Nagios output of an incomplete check is UNKNOWN and names it") {
+    check::DomainVerdict v;
+    v.domain = "x.test";
+    v.status = check::Status::unknown;
+    v.problems.push_back(
+        {"check-incomplete", check::Severity::warning, "could not verify", "", ""});
+    v.problems.push_back(
+        {"tls-legacy-enabled", check::Severity::warning, "TLS 1.0", "mx.x.test", "192.0.2.1"});
+    const auto lines = lines_of(report::render_nagios({v}, {}));
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[0].rfind("DANE UNKNOWN - 0 critical, 1 warning: check-incomplete (x.test) | ", 0) ==
+          0);
+    CHECK(lines[1] == "UNKNOWN check-incomplete (x.test): could not verify");
+    CHECK(lines[2] == "WARNING tls-legacy-enabled on mx.x.test [192.0.2.1] (x.test): TLS 1.0");
+}

@@ -31,16 +31,51 @@ dane::DaneVerdict verify_chain(const std::vector<dane::TlsaRecord>& records) {
 
 } // namespace
 
-TEST_CASE("tlsa-rollover-missing: a single usable DANE-EE record") {
-    const auto finding = rollover_missing("mx.example.test", "mx.example.test",
-                                          secure({record_for("chain.pem", 0, 3, 1)}));
+TEST_CASE("tlsa-rollover-missing: a single usable DANE-EE record is advice while the leaf "
+          "is far from expiry") {
+    // The most common correct setup (certbot --reuse-key): info, as internet.nl grades it.
+    const std::time_t now = 1748736000;
+    const auto finding =
+        rollover_missing("mx.example.test", "mx.example.test",
+                         secure({record_for("chain.pem", 0, 3, 1)}), now + 90 * 86400, now, 21);
     REQUIRE(finding);
     CHECK(finding->code == "tlsa-rollover-missing");
-    CHECK(finding->severity == FindingSeverity::warning);
+    CHECK(finding->severity == FindingSeverity::info);
     CHECK(finding->message.rfind("_25._tcp.mx.example.test has a single usable TLSA record (3 1 1 ",
                                  0) == 0);
-    CHECK(finding->message.find("--reuse-key") != std::string::npos);
-    CHECK(finding->message.find("next key's record beside it") != std::string::npos);
+    CHECK(finding->message.find("correct while the key stays the same across renewals (certbot "
+                                "--reuse-key)") != std::string::npos);
+    CHECK(finding->message.find("publish the next key's record beside it") != std::string::npos);
+    // Unknown expiry (nothing served): still advice.
+    CHECK(rollover_missing("mx.example.test", "mx.example.test",
+                           secure({record_for("chain.pem", 0, 3, 1)}))
+              ->severity == FindingSeverity::info);
+}
+
+TEST_CASE("tlsa-rollover-missing: a warning when the one DANE-EE record's leaf expires soon") {
+    const std::time_t now = 1748736000;
+    const auto at = [&](std::time_t expiry) {
+        return rollover_missing("mx.example.test", "mx.example.test",
+                                secure({record_for("chain.pem", 0, 3, 1)}), expiry, now, 21);
+    };
+    const auto soon = at(now + 20 * 86400);
+    REQUIRE(soon);
+    CHECK(soon->severity == FindingSeverity::warning);
+    CHECK(soon->message.find("expires on 2025-06-21, so its renewal is near, and if it brings a "
+                             "new key, DANE senders refuse mail to mx.example.test") !=
+          std::string::npos);
+    CHECK(at(now + 21 * 86400)->severity == FindingSeverity::info); // the boundary: not within
+    CHECK(at(now + 21 * 86400 - 1)->severity == FindingSeverity::warning);
+    CHECK(at(now - 86400)->severity == FindingSeverity::warning); // already expired
+}
+
+TEST_CASE("tlsa-rollover-missing: a single DANE-TA record is advice whatever the leaf's expiry") {
+    const std::time_t now = 1748736000;
+    const auto finding =
+        rollover_missing("mx.example.test", "mx.example.test",
+                         secure({record_for("chain.pem", 1, 2, 1)}), now + 86400, now, 21);
+    REQUIRE(finding);
+    CHECK(finding->severity == FindingSeverity::info);
 }
 
 TEST_CASE("tlsa-rollover-missing: unusable records do not count as a next key") {

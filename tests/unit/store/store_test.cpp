@@ -273,10 +273,10 @@ TEST_CASE("history keeps at most 1000 rows per domain") {
     CHECK(query_int(dir.db(), "SELECT count(*) FROM history WHERE domain = 'b.test'") == 1);
 }
 
-TEST_CASE("the database is WAL with danemon's application_id and schema version 1") {
+TEST_CASE("the database is WAL with danemon's application_id and schema version 2") {
     TempDir dir;
     Store::open(dir.path);
-    CHECK(query_int(dir.db(), "PRAGMA user_version") == 1);
+    CHECK(query_int(dir.db(), "PRAGMA user_version") == 2);
     CHECK(query_int(dir.db(), "PRAGMA application_id") == 0x44414e45);
     CHECK(query_int(dir.db(), "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = "
                               "'wal'") == 1);
@@ -461,4 +461,59 @@ TEST_CASE("a damaged database is refused with one sentence") {
     CHECK_THAT(error, Catch::Contains(dir.db()));
     CHECK_THAT(error, Catch::Contains("is damaged"));
     CHECK_THAT(error, Catch::Contains("move it away"));
+}
+
+TEST_CASE("a state database of schema 1 is upgraded in place, keeping its alert states") {
+    TempDir dir;
+    {
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open(dir.db().c_str(), &db) == SQLITE_OK);
+        const char* v1 =
+            "CREATE TABLE domain_status (domain TEXT PRIMARY KEY, status TEXT NOT NULL, "
+            "checked_at INTEGER NOT NULL);"
+            "CREATE TABLE domain_problem (domain TEXT NOT NULL REFERENCES domain_status(domain) "
+            "ON DELETE CASCADE, seq INTEGER NOT NULL, code TEXT NOT NULL, severity TEXT NOT "
+            "NULL, message TEXT NOT NULL, mx TEXT NOT NULL, address TEXT NOT NULL, PRIMARY KEY "
+            "(domain, seq));"
+            "CREATE TABLE history (id INTEGER PRIMARY KEY, domain TEXT NOT NULL, checked_at "
+            "INTEGER NOT NULL, status TEXT NOT NULL, problems INTEGER NOT NULL);"
+            "CREATE TABLE tlsa_seen (owner TEXT NOT NULL, usage INTEGER NOT NULL, selector "
+            "INTEGER NOT NULL, matching INTEGER NOT NULL, data BLOB NOT NULL, first_seen INTEGER "
+            "NOT NULL, PRIMARY KEY (owner, usage, selector, matching, data));"
+            "CREATE TABLE alert_state (domain TEXT NOT NULL, mx TEXT NOT NULL, address TEXT NOT "
+            "NULL, code TEXT NOT NULL, severity TEXT NOT NULL, message TEXT NOT NULL, first_seen "
+            "INTEGER NOT NULL, last_alerted INTEGER NOT NULL, PRIMARY KEY (domain, mx, address, "
+            "code));"
+            "CREATE TABLE outbox (id INTEGER PRIMARY KEY, channel TEXT NOT NULL, payload TEXT NOT "
+            "NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt INTEGER NOT NULL, "
+            "last_error TEXT NOT NULL DEFAULT '');"
+            "INSERT INTO alert_state VALUES ('a.test', 'mx.a.test', '', 'tlsa-mismatch', "
+            "'critical', 'm', 100, 100);"
+            "PRAGMA application_id = 1145130565; PRAGMA user_version = 1;";
+        REQUIRE(sqlite3_exec(db, v1, nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+    }
+    CHECK_THROWS_WITH(Store::open_read_only(dir.path),
+                      Catch::Contains("was written by an older danemon (schema version 1)"));
+    auto s = Store::open(dir.path);
+    const auto states = s->alert_states();
+    REQUIRE(states.size() == 1);
+    CHECK(states[0].key.code == "tlsa-mismatch");
+    CHECK_FALSE(states[0].pending);
+    CHECK(query_int(dir.db(), "PRAGMA user_version") == 2);
+}
+
+TEST_CASE("a pending alert state and a pending problem are kept as pending") {
+    TempDir dir;
+    auto s = Store::open(dir.path);
+    auto v = verdict("a.test", check::Status::critical);
+    v.mx[0].problems[0].pending = true;
+    auto state = alert("a.test", "tlsa-mismatch", 100);
+    state.pending = true;
+    s->record_cycle({v}, 200, {state}, {});
+    CHECK(s->alert_states().at(0).pending);
+    const auto latest = Store::open_read_only(dir.path)->latest();
+    REQUIRE(latest.at(0).problems.size() == 2);
+    CHECK_FALSE(latest[0].problems[0].pending);
+    CHECK(latest[0].problems[1].pending);
 }

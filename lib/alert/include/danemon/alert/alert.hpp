@@ -11,6 +11,7 @@
 #include <chrono>
 #include <ctime>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +32,8 @@ struct AlertEvent {
 struct Decision {
     std::vector<AlertEvent> events;
     std::vector<store::AlertState> states; // the new states of the verdicts' domains
+    // Domains with problems waiting for their confirming re-check, and when it is due.
+    std::map<std::string, std::time_t> confirm_at;
 };
 
 // Announce a problem when it appears, when its severity rises, again every `reminder` while
@@ -39,9 +42,19 @@ struct Decision {
 // DomainVerdict::complete and its MX and endpoint counterparts): one that could not be
 // observed this time (the lookup failed, the address was unreachable) keeps its state, and
 // no event is sent for it. States of domains that are not in `verdicts` are left out.
+// Problems that can be passing faults (check::CodeInfo::transient: a lookup that timed out, a
+// refused connection) are announced only when they are still there `confirm` after they were
+// first seen: until then their state is pending, with no event, and confirm_at asks for the
+// re-check; one gone by then is dropped without a word. Zero: announced at once, as others.
+// Info problems and those the policy turned off are not announced.
 Decision decide(const std::vector<store::AlertState>& previous,
                 const std::vector<check::DomainVerdict>& verdicts, std::time_t now,
-                std::chrono::seconds reminder);
+                std::chrono::seconds reminder,
+                std::chrono::seconds confirm = std::chrono::seconds(0));
+
+// Marks the problems of `verdicts` whose state in `decision` is pending (Problem::pending),
+// so that status and metrics show them as such.
+void mark_pending(std::vector<check::DomainVerdict>& verdicts, const Decision& decision);
 
 // The outbox payload (JSON) of an event, and back. from_json throws std::runtime_error.
 std::string to_json(const AlertEvent& event);

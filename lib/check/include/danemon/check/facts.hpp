@@ -2,10 +2,12 @@
 // evaluation. Produced by lib/scan on the network, or built by hand in tests.
 #pragma once
 
+#include "danemon/check/problem.hpp"
 #include "danemon/dns/lookup.hpp"
 #include "danemon/smtp/prober.hpp"
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -49,6 +51,9 @@ struct DomainFacts {
 
 struct Policy {
     int expiry_warning_days = 21; // cert-expiring below this many days
+    // The severity policy: code -> the level a site gives it (info, warning, critical, off),
+    // applied to every occurrence after the rules have judged.
+    std::map<std::string, Severity> severity;
 };
 
 } // namespace danemon::check

@@ -9,7 +9,8 @@
 
 namespace danemon::check {
 
-enum class Severity { info, warning, critical };
+// off: dropped by the severity policy (shown only in --json, never in a status or alert).
+enum class Severity { info, warning, critical, off };
 const char* to_string(Severity severity);
 // The severity a name stands for ("info", "warning", "critical"); nullopt for any other.
 std::optional<Severity> severity_from_string(std::string_view name);
@@ -64,6 +65,10 @@ struct Problem {
     std::string message; // one plain sentence (or two: what is wrong, then the fix)
     std::string mx;      // MX host, empty for domain-level problems
     std::string address; // endpoint address, empty above endpoint level
+    // The severity the rules gave, when the severity policy changed it.
+    std::optional<Severity> default_severity = std::nullopt;
+    // Set by the daemon: a transient problem seen once, waiting for its confirming re-check.
+    bool pending = false;
 };
 
 } // namespace danemon::check

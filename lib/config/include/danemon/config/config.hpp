@@ -3,6 +3,8 @@
 // configuration and the settings reference. Errors name the YAML path and line.
 #pragma once
 
+#include "danemon/check/problem.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -74,6 +76,10 @@ struct Config {
     int expiry_warning_days = 21;
     std::string state_directory = "/var/lib/danemon";
     std::chrono::seconds reminder_interval{86400};
+    // A problem that can be a passing fault is alerted only when a re-check this long after
+    // it was first seen shows it again; 0: at once.
+    std::chrono::seconds confirm_delay{120};
+    std::map<std::string, check::Severity> severity; // the severity policy: code -> level
     SyslogConfig syslog;
     EmailConfig email;
     ExecConfig exec;

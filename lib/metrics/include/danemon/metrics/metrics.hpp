@@ -38,6 +38,7 @@ struct DomainSample {
     std::time_t checked_at = 0;
     double duration_seconds = 0; // wall time of the check that produced the verdict
     std::map<std::pair<std::string, std::string>, int> problems; // (code, severity) -> count
+    std::map<std::pair<std::string, std::string>, int> pending_problems; // awaiting confirmation
     std::vector<EndpointSample> endpoints;
 
     static DomainSample of(const check::DomainVerdict& verdict, std::time_t checked_at,

@@ -80,6 +80,8 @@ struct CycleSummary {
     std::size_t alerts_delivered = 0;
     std::size_t alerts_pending = 0;
     std::optional<std::string> store_failure;
+    // Domains with problems waiting for their confirming re-check, and when it is due.
+    std::map<std::string, std::time_t> confirm_at;
     double seconds = 0;
     std::string status_line() const; // for sd_notify STATUS= and the log
 };

@@ -23,6 +23,18 @@ std::string render_text(const std::vector<check::DomainVerdict>& verdicts,
 // JSON contract version 1; checked_at is printed as RFC 3339 UTC.
 std::string render_json(const std::vector<check::DomainVerdict>& verdicts, std::time_t checked_at);
 
+// danemon check --nagios: the Nagios plugin output. The first line is the state, the
+// counts of critical and warning problems, the worst problem and the performance data
+// (domains checked, domains per status, the check's duration, the days until the soonest
+// leaf certificate expires); then one line per problem. Exit with check::exit_code.
+struct NagiosOptions {
+    std::time_t now = 0;
+    double duration_seconds = 0;
+    int expiry_warning_days = 21; // the cert_expiry_days warning threshold
+};
+std::string render_nagios(const std::vector<check::DomainVerdict>& verdicts,
+                          const NagiosOptions& options);
+
 // An alert waiting in the outbox, as `danemon status` shows it.
 struct PendingAlert {
     std::string channel; // syslog | email | exec

@@ -7,6 +7,7 @@
 #include "danemon/dane/verify.hpp"
 #include "danemon/dns/lookup.hpp"
 
+#include <ctime>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,7 +19,7 @@ inline constexpr const char* tlsa_rollover_missing = "tlsa-rollover-missing";
 inline constexpr const char* tlsa_digest_stale = "tlsa-digest-stale";
 } // namespace code
 
-enum class FindingSeverity { warning, critical }; // maps onto check::Severity
+enum class FindingSeverity { info, warning, critical }; // maps onto check::Severity
 
 struct Finding {
     std::string code;
@@ -26,12 +27,18 @@ struct Finding {
     std::string message; // what is wrong, then the fix
 };
 
-// tlsa-rollover-missing (warning): a found, DNSSEC-secure RRset with exactly one usable
-// record. No next key (or next CA) can be pre-published beside it, so the next renewal with
-// a new key breaks delivery for DANE senders (RFC 7671 section 8.1). Nothing otherwise.
-// `tlsa_base` is where the RRset was found (dns::tlsa_owner), `mx_host` the MX host name.
+// tlsa-rollover-missing: a found, DNSSEC-secure RRset with exactly one usable record, so no
+// next key (or next CA) can be pre-published beside it (RFC 7671 section 8.1). With a key
+// kept across renewals that is correct, so it is advice (info), as the reference mail tester
+// grades a missing rollover scheme; it is a warning only when it is about to matter: the one
+// record is DANE-EE and the served leaf expires within `warning_days` of `now` (the renewal
+// is near, and if it brings a new key, DANE senders refuse the mail). Nothing otherwise.
+// `tlsa_base` is where the RRset was found (dns::tlsa_owner), `mx_host` the MX host name,
+// `leaf_expiry` the soonest expiry of the leaf certificates the host serves (none: unknown).
 std::optional<Finding> rollover_missing(const std::string& mx_host, const std::string& tlsa_base,
-                                        const dns::Lookup<dane::TlsaRecord>& tlsa);
+                                        const dns::Lookup<dane::TlsaRecord>& tlsa,
+                                        std::optional<std::time_t> leaf_expiry = std::nullopt,
+                                        std::time_t now = 0, int warning_days = 21);
 
 // tlsa-digest-stale: for one usage and selector, a stronger-digest record that matches
 // nothing in the chain beside a weaker-digest record that matches it: senders use only the

@@ -40,6 +40,7 @@ struct AlertState {
     std::string message;          // as last announced
     std::time_t first_seen = 0;   // when the problem appeared
     std::time_t last_alerted = 0; // when it was last announced (new, worse or reminder)
+    bool pending = false;         // seen, not yet announced: waiting for its confirming re-check
 };
 
 // An alert waiting for delivery on one channel ("syslog", "email", "exec").

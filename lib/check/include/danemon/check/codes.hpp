@@ -1,0 +1,43 @@
+// The one table of problem codes: each code's usual severity, whether it can be a passing
+// fault, what it means and what to do. Reports, the severity policy, the daemon's
+// confirmation rule and the README's code table (danemon codes --markdown) all read it.
+#pragma once
+
+#include "danemon/check/problem.hpp"
+#include "danemon/expected/expected.hpp"
+
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace danemon::check {
+
+struct CodeInfo {
+    std::string_view code;
+    Severity severity;              // the usual one; severity_text says when it differs
+    std::string_view severity_text; // as the README shows it
+    // A failure that can be passing (a lookup that timed out, a refused connection): the
+    // daemon alerts only when a second look confirms it. A finding from a completed
+    // observation is not transient.
+    bool transient;
+    std::string_view meaning;
+    std::string_view fix;
+};
+
+std::span<const CodeInfo> problem_codes();
+const CodeInfo* find_code(std::string_view code);
+// The closest known code to a misspelt one, for "did you mean ...?"; empty when none is near.
+std::string closest_code(std::string_view code);
+
+// "info", "warning", "critical" or "off": a level the severity policy may give a code.
+std::optional<Severity> policy_level(std::string_view text);
+
+// "CODE=LEVEL" (danemon check --severity): the code and its level, or the sentence why not.
+Expected<std::pair<std::string, Severity>> parse_severity_rule(std::string_view text);
+
+// The README's table of codes, in Markdown.
+std::string codes_markdown();
+
+} // namespace danemon::check

@@ -1,0 +1,202 @@
+// The table of problem codes (codes.hpp).
+#include "danemon/check/codes.hpp"
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+namespace danemon::check {
+namespace {
+
+using S = Severity;
+
+const std::array table{
+    CodeInfo{code::tlsa_mismatch, S::critical, "critical", false,
+             "no usable TLSA record matches the chain an MX address serves: DANE senders "
+             "refuse delivery",
+             "publish the record danemon prints (the served key's `3 1 1`), wait two TTLs, then "
+             "drop the stale record; or serve the key the records name"},
+    CodeInfo{code::tlsa_name_mismatch, S::critical, "critical", false,
+             "a DANE-TA record matches the chain, but the leaf carries none of the reference "
+             "names",
+             "issue the certificate for the MX host name (or TLSA base domain), or publish a "
+             "`3 1 1` record"},
+    CodeInfo{code::starttls_missing, S::critical, "critical with TLSA, warning without", false,
+             "the MX address does not offer STARTTLS",
+             "enable STARTTLS (Postfix: `smtpd_tls_security_level = may`) or withdraw the TLSA "
+             "records"},
+    CodeInfo{code::tls_handshake_failed, S::critical, "critical", true,
+             "STARTTLS was offered but no TLS handshake succeeded",
+             "look at the MTA's TLS log; check its certificate and key files"},
+    CodeInfo{code::tls_legacy_only, S::critical, "critical", false,
+             "no TLS 1.2 or newer: TLS-1.2-only senders cannot deliver to this host",
+             "link the MTA against a current OpenSSL; allow TLSv1.2 and TLSv1.3"},
+    CodeInfo{code::dnssec_bogus, S::critical, "critical", false,
+             "MX, address or TLSA records fail DNSSEC validation: senders defer",
+             "fix the zone's signatures or its DS record at the parent"},
+    CodeInfo{code::dns_error, S::critical,
+             "critical (warning when the other address family still works)", true,
+             "a lookup failed (SERVFAIL, timeout, NXDOMAIN for the domain): senders defer",
+             "fix the authoritative servers or the delegation"},
+    CodeInfo{code::mx_unreachable, S::critical, "critical", true,
+             "the MX address does not accept connections, or the MX host has no addresses",
+             "check the firewall, the MTA's listener and the A/AAAA records"},
+    CodeInfo{code::smtp_error, S::critical, "critical", true,
+             "the SMTP dialogue failed: timeout, garbage, a refusing banner, a bad STARTTLS "
+             "reply",
+             "check the MTA and anything in front of it (load balancers, filters)"},
+    CodeInfo{code::cert_expired, S::critical,
+             "critical in a DANE-TA chain, warning for a DANE-EE leaf or without DANE", false,
+             "a served certificate is expired (DANE-EE senders accept it, PKIX senders do not)",
+             "renew it; keep the key (`certbot --reuse-key`) so the TLSA records stay valid"},
+    CodeInfo{code::resolver_not_validating, S::critical, "critical", true,
+             "the resolver danemon asked does not validate DNSSEC: no verdict can be trusted",
+             "use a validating resolver (unbound) with `--resolver`"},
+    CodeInfo{code::tlsa_missing, S::warning, "warning", false,
+             "a secure MX host has no TLSA records while other MX hosts of the domain do",
+             "publish the record danemon prints for that host"},
+    CodeInfo{code::dnssec_insecure, S::warning, "warning", false,
+             "TLSA records exist, but the host's addresses or the TLSA records are unsigned: "
+             "DANE is not in effect",
+             "sign the zone and publish its DS"},
+    CodeInfo{code::tlsa_unusable, S::warning, "warning", false,
+             "every TLSA record is unusable for SMTP (PKIX usages, bad digest length, unknown "
+             "values): TLS without authentication",
+             "publish a `3 1 1` (or `2 1 1`) record"},
+    CodeInfo{code::tls_legacy_enabled, S::warning, "warning", false,
+             "TLS 1.0/1.1 still accepted beside TLS 1.2+",
+             "disable them (Postfix: `smtpd_tls_protocols = >=TLSv1.2`), or accept it with the "
+             "severity policy"},
+    CodeInfo{code::cert_expiring, S::warning, "warning", false,
+             "a served certificate expires within `expiry_warning_days`",
+             "renew it, keeping the key, or pre-publish the next key's TLSA record"},
+    CodeInfo{code::endpoint_inconsistent, S::warning, "warning", false,
+             "the addresses of one MX host serve different keys",
+             "serve one certificate everywhere, or publish records for each key"},
+    CodeInfo{code::tlsa_rollover_missing, S::info,
+             "info; warning when the one record is DANE-EE and the leaf expires within "
+             "`expiry_warning_days`",
+             false,
+             "the secure TLSA RRset of an MX host has exactly one usable record: no next key can "
+             "be published beside it. Correct with a key kept across renewals; the renewal "
+             "after it breaks delivery only if it brings a new key",
+             "keep the key (`certbot --reuse-key`), or add the issuing CA's `2 1 1` record, or "
+             "stage the next key's `3 1 1` record before the renewal (\"current + next\", RFC "
+             "7671 section 8.1)"},
+    CodeInfo{code::tlsa_digest_stale, S::critical,
+             "critical when it breaks verification, warning otherwise", false,
+             "for one usage and selector, a stronger digest (SHA-512) record matches nothing "
+             "beside a weaker (SHA-256) one that matches: senders use only the strongest (RFC "
+             "7671 section 9)",
+             "update or remove the stale stronger-digest record"},
+    CodeInfo{code::local_cert_mismatch, S::critical, "critical", false,
+             "a certificate file configured in `local_certs` (what the MTA serves after its "
+             "next reload) matches no usable TLSA record: the reload will break DANE delivery",
+             "publish the record danemon prints, wait two TTLs, then reload"},
+    CodeInfo{code::local_cert_not_served, S::warning, "warning", false,
+             "the configured certificate file differs from what the MX host serves now "
+             "(renewed, not reloaded)",
+             "run `danemon precheck --cert FILE`, then reload the MTA"},
+    CodeInfo{code::mx_invalid_name, S::critical, "critical", false,
+             "an MX target is not a host name: an IP address (`MX 10 192.0.2.1.`, "
+             "`[192.0.2.1]`) or a name with bytes no host name has (NUL, control characters, "
+             "spaces; shown escaped as `\\000`). Senders skip it (Postfix) or defer (Exim); "
+             "danemon neither resolves nor probes it",
+             "publish the name of a host with A/AAAA records as the MX target (RFC 5321 "
+             "section 5.1)"},
+    CodeInfo{code::check_truncated, S::warning, "warning", false,
+             "the domain publishes more MX hosts or addresses than danemon checks in one run "
+             "(see [Limits](#limits)); what lies beyond was not checked",
+             "publish fewer MX hosts and addresses, or check the rest by name"},
+    CodeInfo{code::null_mx, S::info, "info", false,
+             "the domain publishes a null MX: it accepts no mail", "nothing"},
+    CodeInfo{code::check_incomplete, S::warning, "unknown", true,
+             "the DANE verification itself could not run, or a `local_certs` file cannot be "
+             "used (unreadable, not a regular file, no certificate, wrong order)",
+             "fix the file the message names; otherwise report a bug with the `--json` "
+             "output"},
+};
+
+// Optimal string alignment distance (edits, adjacent swaps count as one).
+std::size_t distance(std::string_view a, std::string_view b) {
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i)
+        d[i][0] = i;
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        d[0][j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i)
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1,
+                                d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    return d[a.size()][b.size()];
+}
+
+} // namespace
+
+std::span<const CodeInfo> problem_codes() {
+    return table;
+}
+
+const CodeInfo* find_code(std::string_view code) {
+    for (const auto& info : table)
+        if (info.code == code) return &info;
+    return nullptr;
+}
+
+std::string closest_code(std::string_view code) {
+    std::string_view best;
+    std::size_t best_distance = std::string::npos;
+    for (const auto& info : table)
+        if (const auto d = distance(code, info.code); d < best_distance) {
+            best_distance = d;
+            best = info.code;
+        }
+    if (best.empty() || best_distance > std::max<std::size_t>(2, best.size() / 3)) return "";
+    return std::string(best);
+}
+
+std::optional<Severity> policy_level(std::string_view text) {
+    if (text == "off") return Severity::off;
+    return severity_from_string(text);
+}
+
+Expected<std::pair<std::string, Severity>> parse_severity_rule(std::string_view text) {
+    const auto eq = text.find('=');
+    if (eq == std::string_view::npos)
+        return Error{"'" + std::string(text) +
+                     "' is not CODE=LEVEL (e.g. tls-legacy-enabled=info)"};
+    const std::string code(text.substr(0, eq));
+    const std::string level(text.substr(eq + 1));
+    if (!find_code(code)) {
+        const std::string near = closest_code(code);
+        return Error{
+            "'" + code + "' is not a problem code" +
+            (near.empty() ? "; `danemon codes` lists them" : "; did you mean '" + near + "'?")};
+    }
+    const auto severity = policy_level(level);
+    if (!severity)
+        return Error{"'" + level + "' is not a level: give info, warning, critical or off"};
+    return std::make_pair(code, *severity);
+}
+
+std::string codes_markdown() {
+    std::string out = "| code | severity | daemon alerts | what it means | what to do |\n"
+                      "| --- | --- | --- | --- | --- |\n";
+    for (const auto& info : table) {
+        out += "| `";
+        out += info.code;
+        out += "` | ";
+        out += info.severity_text;
+        out += info.transient ? " | once confirmed | " : " | at once | ";
+        out += info.meaning;
+        out += " | ";
+        out += info.fix;
+        out += " |\n";
+    }
+    return out;
+}
+
+} // namespace danemon::check
