@@ -1,6 +1,8 @@
 // The table of problem codes (codes.hpp).
 #include "danemon/check/codes.hpp"
 
+#include "danemon/text/text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <vector>
@@ -117,23 +119,6 @@ const std::array table{
              "output"},
 };
 
-// Optimal string alignment distance (edits, adjacent swaps count as one).
-std::size_t distance(std::string_view a, std::string_view b) {
-    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-    for (std::size_t i = 0; i <= a.size(); ++i)
-        d[i][0] = i;
-    for (std::size_t j = 0; j <= b.size(); ++j)
-        d[0][j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i)
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1,
-                                d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-    return d[a.size()][b.size()];
-}
-
 } // namespace
 
 std::span<const CodeInfo> problem_codes() {
@@ -147,15 +132,10 @@ const CodeInfo* find_code(std::string_view code) {
 }
 
 std::string closest_code(std::string_view code) {
-    std::string_view best;
-    std::size_t best_distance = std::string::npos;
+    std::vector<std::string_view> codes;
     for (const auto& info : table)
-        if (const auto d = distance(code, info.code); d < best_distance) {
-            best_distance = d;
-            best = info.code;
-        }
-    if (best.empty() || best_distance > std::max<std::size_t>(2, best.size() / 3)) return "";
-    return std::string(best);
+        codes.push_back(info.code);
+    return text::nearest(code, codes, 2);
 }
 
 std::optional<Severity> policy_level(std::string_view text) {

@@ -5,6 +5,7 @@
 #include "danemon/config/config.hpp"
 #include "danemon/dns/resolver.hpp"
 #include "danemon/localfile/read.hpp"
+#include "danemon/text/text.hpp"
 #include "settings.hpp"
 
 #include <algorithm>
@@ -78,36 +79,10 @@ std::string describe(const YAML::Node& node) {
     }
 }
 
-// Optimal string alignment distance (edits, adjacent swaps count as one).
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-    for (std::size_t i = 0; i <= a.size(); ++i)
-        d[i][0] = i;
-    for (std::size_t j = 0; j <= b.size(); ++j)
-        d[0][j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-    }
-    return d[a.size()][b.size()];
-}
-
 std::string suggestion(std::string_view key, const std::vector<std::string>& candidates) {
-    std::string best;
-    std::size_t best_distance = std::string::npos;
-    for (const auto& candidate : candidates) {
-        const std::size_t distance = edit_distance(key, candidate);
-        if (distance < best_distance) {
-            best_distance = distance;
-            best = candidate;
-        }
-    }
-    if (best.empty() || best_distance > std::max<std::size_t>(1, best.size() / 3)) return "";
-    return "did you mean '" + best + "'?";
+    const std::string best =
+        text::nearest(key, std::vector<std::string_view>(candidates.begin(), candidates.end()), 1);
+    return best.empty() ? "" : "did you mean '" + best + "'?";
 }
 
 bool is_label_char(char c) {

@@ -1,6 +1,7 @@
 // Printable text and UTC times (text.hpp).
 #include "danemon/text/text.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace danemon::text {
@@ -45,6 +46,40 @@ std::string utc_text(std::time_t instant, UtcStyle style) {
     }
     if (length == 0) return std::to_string(instant);
     return std::string(buffer.data(), length);
+}
+
+namespace {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i)
+        d[i][0] = i;
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        d[0][j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    }
+    return d[a.size()][b.size()];
+}
+
+} // namespace
+
+std::string nearest(std::string_view word, const std::vector<std::string_view>& candidates,
+                    std::size_t least) {
+    std::string_view best;
+    std::size_t best_distance = std::string::npos;
+    for (const auto candidate : candidates)
+        if (const std::size_t d = edit_distance(word, candidate); d < best_distance) {
+            best_distance = d;
+            best = candidate;
+        }
+    if (best.empty() || best_distance > std::max(least, best.size() / 3)) return "";
+    return std::string(best);
 }
 
 } // namespace danemon::text

@@ -32,3 +32,14 @@ TEST_CASE("utc_text of an instant without a calendar date gives its seconds") {
     const std::time_t far = static_cast<std::time_t>(1) << 62;
     CHECK(utc_text(far, UtcStyle::iso8601) == std::to_string(far));
 }
+
+TEST_CASE("nearest: the closest candidate within a third of its length, swaps as one edit") {
+    const std::vector<std::string_view> keys{"interval", "jitter", "timeout", "email"};
+    CHECK(danemon::text::nearest("intervall", keys, 1) == "interval");
+    CHECK(danemon::text::nearest("emial", keys, 1) == "email"); // one swap
+    CHECK(danemon::text::nearest("frobnicate", keys, 1).empty());
+    CHECK(danemon::text::nearest("tmeot", keys, 1) == "timeout");      // 2 edits, 7 / 3 allows 2
+    CHECK(danemon::text::nearest("tmo", {"timeout"}, 1).empty());      // 4 edits
+    CHECK(danemon::text::nearest("tmo", {"timeout"}, 4) == "timeout"); // a larger floor
+    CHECK(danemon::text::nearest("x", {}, 1).empty());
+}

@@ -3,9 +3,11 @@
 // that one name or one time reads the same everywhere.
 #pragma once
 
+#include <cstddef>
 #include <ctime>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace danemon::text {
 
@@ -22,5 +24,11 @@ enum class UtcStyle {
 
 // The instant in UTC; the number of seconds as decimal digits if it has no calendar date.
 std::string utc_text(std::time_t instant, UtcStyle style);
+
+// For "did you mean ...?": the candidate closest to WORD in optimal string alignment
+// distance (edits, adjacent swaps counting as one), the first of equally close ones; empty
+// when even it is more than max(least, its length / 3) edits away.
+std::string nearest(std::string_view word, const std::vector<std::string_view>& candidates,
+                    std::size_t least);
 
 } // namespace danemon::text
