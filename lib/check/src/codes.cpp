@@ -138,9 +138,9 @@ std::string closest_code(std::string_view code) {
     return text::nearest(code, codes, 2);
 }
 
-std::optional<Severity> policy_level(std::string_view text) {
-    if (text == "off") return Severity::off;
-    return severity_from_string(text);
+std::string unknown_code_hint(std::string_view code) {
+    const std::string near = closest_code(code);
+    return near.empty() ? "`danemon codes` lists them" : "did you mean '" + near + "'?";
 }
 
 Expected<std::pair<std::string, Severity>> parse_severity_rule(std::string_view text) {
@@ -150,13 +150,9 @@ Expected<std::pair<std::string, Severity>> parse_severity_rule(std::string_view 
                      "' is not CODE=LEVEL (e.g. tls-legacy-enabled=info)"};
     const std::string code(text.substr(0, eq));
     const std::string level(text.substr(eq + 1));
-    if (!find_code(code)) {
-        const std::string near = closest_code(code);
-        return Error{
-            "'" + code + "' is not a problem code" +
-            (near.empty() ? "; `danemon codes` lists them" : "; did you mean '" + near + "'?")};
-    }
-    const auto severity = policy_level(level);
+    if (!find_code(code))
+        return Error{"'" + code + "' is not a problem code; " + unknown_code_hint(code)};
+    const auto severity = severity_from_string(level);
     if (!severity)
         return Error{"'" + level + "' is not a level: give info, warning, critical or off"};
     return std::make_pair(code, *severity);

@@ -506,14 +506,11 @@ private:
             const int key_line = line_of(entry.first) ? line_of(entry.first) : line;
             const std::string code = scalar(entry.first, path, key_line, "a problem code as key");
             const std::string code_path = path + "." + code;
-            if (!check::find_code(code)) {
-                const std::string near = check::closest_code(code);
+            if (!check::find_code(code))
                 throw ConfigError(code_path, key_line, "unknown problem code",
-                                  near.empty() ? "`danemon codes` lists them"
-                                               : "did you mean '" + near + "'?");
-            }
+                                  check::unknown_code_hint(code));
             const std::string level = scalar(entry.second, code_path, key_line, "a level");
-            const auto severity = check::policy_level(level);
+            const auto severity = check::severity_from_string(level);
             if (!severity)
                 throw ConfigError(code_path, key_line,
                                   "'" + level + "' is not one of info, warning, critical, off");

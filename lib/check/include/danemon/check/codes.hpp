@@ -31,10 +31,11 @@ const CodeInfo* find_code(std::string_view code);
 // The closest known code to a misspelt one, for "did you mean ...?"; empty when none is near.
 std::string closest_code(std::string_view code);
 
-// "info", "warning", "critical" or "off": a level the severity policy may give a code.
-std::optional<Severity> policy_level(std::string_view text);
+// For an unknown code: "did you mean '<nearest code>'?", or where the codes are listed.
+std::string unknown_code_hint(std::string_view code);
 
-// "CODE=LEVEL" (danemon check --severity): the code and its level, or the sentence why not.
+// "CODE=LEVEL" (danemon check --severity): the code and its level (severity_from_string),
+// or the sentence why not.
 Expected<std::pair<std::string, Severity>> parse_severity_rule(std::string_view text);
 
 // The README's table of codes, in Markdown.

@@ -12,7 +12,8 @@ namespace danemon::check {
 // off: dropped by the severity policy (shown only in --json, never in a status or alert).
 enum class Severity { info, warning, critical, off };
 const char* to_string(Severity severity);
-// The severity a name stands for ("info", "warning", "critical"); nullopt for any other.
+// The severity a name stands for ("info", "warning", "critical", "off"); nullopt for any
+// other. The levels the severity policy may give a code, and what the store reads back.
 std::optional<Severity> severity_from_string(std::string_view name);
 
 // A domain's status: the worst severity among its problems (info counts as ok), or
