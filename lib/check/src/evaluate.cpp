@@ -560,15 +560,8 @@ void apply_policy(DomainVerdict& v, const Policy& policy) {
 
 Status status_of(const DomainVerdict& v) {
     Status status = Status::ok;
-    for (const auto& p : v.all_problems()) {
-        if (p.severity == Severity::off) continue;
-        if (p.code == code::check_incomplete)
-            status = worse(status, Status::unknown);
-        else if (p.severity == Severity::critical)
-            status = worse(status, Status::critical);
-        else if (p.severity == Severity::warning)
-            status = worse(status, Status::warning);
-    }
+    for (const auto& p : v.all_problems())
+        status = worse(status, status_of(p));
     return status;
 }
 

@@ -90,6 +90,19 @@ const char* to_string(DaneState state) {
     return "not-applicable";
 }
 
+Status status_of(const Problem& problem) {
+    if (problem.severity == Severity::off) return Status::ok;
+    if (problem.code == code::check_incomplete) return Status::unknown;
+    switch (problem.severity) {
+    case Severity::critical:
+        return Status::critical;
+    case Severity::warning:
+        return Status::warning;
+    default:
+        return Status::ok;
+    }
+}
+
 std::vector<Problem> DomainVerdict::all_problems() const {
     std::vector<Problem> all = problems;
     for (const auto& host : mx) {

@@ -29,15 +29,6 @@ std::string plugin_text(std::string_view bytes) {
     return out;
 }
 
-// How bad a problem is for the first line: critical, then an incomplete check (unknown),
-// then warning.
-int rank(const Problem& p) {
-    if (p.severity == Severity::critical) return 3;
-    if (p.code == check::code::check_incomplete) return 2;
-    if (p.severity == Severity::warning) return 1;
-    return 0;
-}
-
 // "tlsa-mismatch on mx.example.org [192.0.2.1] (example.org)"
 std::string where(const std::string& domain, const Problem& p) {
     std::string out = plugin_text(p.code);
@@ -60,7 +51,8 @@ std::string render_nagios(const std::vector<check::DomainVerdict>& verdicts,
     Status worst = Status::ok;
     int critical = 0, warning = 0;
     int per_status[4] = {0, 0, 0, 0};
-    std::optional<Problem> headline; // the worst problem, the first of its rank
+    std::optional<Problem> headline; // the worst problem (as check::worse ranks), the first such
+    Status headline_status = Status::ok;
     std::string headline_domain;
     std::optional<long long> soonest_days;
     std::string long_text;
@@ -77,16 +69,18 @@ std::string render_nagios(const std::vector<check::DomainVerdict>& verdicts,
                 }
         for (const auto& p : v.all_problems()) {
             if (p.severity == Severity::off) continue;
-            if (p.severity == Severity::critical) ++critical;
-            if (p.severity == Severity::warning && p.code != check::code::check_incomplete)
-                ++warning;
-            if (rank(p) > 0 && (!headline || rank(p) > rank(*headline))) {
+            const Status status = check::status_of(p);
+            if (status == Status::critical) ++critical;
+            if (status == Status::warning) ++warning;
+            if (status != headline_status && check::worse(headline_status, status) == status) {
                 headline = p;
+                headline_status = status;
                 headline_domain = v.domain;
             }
-            const std::string level = p.code == check::code::check_incomplete
-                                          ? "UNKNOWN"
-                                          : upper(check::to_string(p.severity));
+            // The problem's own level; an incomplete check is the plugin's UNKNOWN.
+            const std::string level =
+                upper(status == Status::unknown ? check::to_string(status)
+                                                : check::to_string(p.severity));
             long_text += level + " " + where(v.domain, p) + ": " + plugin_text(p.message) + "\n";
         }
     }

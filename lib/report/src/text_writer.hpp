@@ -30,20 +30,6 @@ inline const char* colour_of(Status status) {
     return "";
 }
 
-inline Status status_of(Severity severity) {
-    switch (severity) {
-    case Severity::info:
-        return Status::ok;
-    case Severity::warning:
-        return Status::warning;
-    case Severity::critical:
-        return Status::critical;
-    case Severity::off:
-        return Status::ok;
-    }
-    return Status::critical;
-}
-
 // "critical tlsa-mismatch", "info tls-legacy-enabled (policy: warning -> info)", with
 // " (pending confirmation)" for a transient problem the daemon has seen once.
 inline std::string problem_head(const check::Problem& p) {
@@ -57,12 +43,8 @@ inline std::string problem_head(const check::Problem& p) {
 
 inline Status worst_of(const std::vector<check::Problem>& problems) {
     Status status = Status::ok;
-    for (const auto& p : problems) {
-        if (p.severity == Severity::off) continue;
-        status =
-            check::worse(status, p.code == check::code::check_incomplete ? Status::unknown
-                                                                         : status_of(p.severity));
-    }
+    for (const auto& p : problems)
+        status = check::worse(status, check::status_of(p));
     return status;
 }
 

@@ -72,4 +72,8 @@ struct Problem {
     bool pending = false;
 };
 
+// What one problem makes of its domain's status: unknown for check-incomplete, warning or
+// critical as its severity, ok for info and for a problem the policy turned off.
+Status status_of(const Problem& problem);
+
 } // namespace danemon::check
