@@ -144,18 +144,10 @@ void mark_pending(std::vector<check::DomainVerdict>& verdicts, const Decision& d
     for (const auto& s : decision.states)
         if (s.pending) pending.insert(s.key);
     if (pending.empty()) return;
-    auto mark = [&](const std::string& domain, std::vector<check::Problem>& problems) {
-        for (auto& p : problems)
-            p.pending = pending.count({domain, p.mx, p.address, p.code}) > 0;
-    };
-    for (auto& v : verdicts) {
-        mark(v.domain, v.problems);
-        for (auto& m : v.mx) {
-            mark(v.domain, m.problems);
-            for (auto& e : m.endpoints)
-                mark(v.domain, e.problems);
-        }
-    }
+    for (auto& v : verdicts)
+        v.for_each_problem([&](check::Problem& p) {
+            p.pending = pending.count({v.domain, p.mx, p.address, p.code}) > 0;
+        });
 }
 
 } // namespace danemon::alert

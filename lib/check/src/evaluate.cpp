@@ -542,20 +542,12 @@ MxVerdict evaluate_host(const MxHostFacts& host, const HostDane& d, bool domain_
 // The site's severity policy over every problem the rules found.
 void apply_policy(DomainVerdict& v, const Policy& policy) {
     if (policy.severity.empty()) return;
-    auto apply = [&](std::vector<Problem>& problems) {
-        for (auto& p : problems) {
-            const auto it = policy.severity.find(p.code);
-            if (it == policy.severity.end() || it->second == p.severity) continue;
-            p.default_severity = p.severity;
-            p.severity = it->second;
-        }
-    };
-    apply(v.problems);
-    for (auto& m : v.mx) {
-        apply(m.problems);
-        for (auto& e : m.endpoints)
-            apply(e.problems);
-    }
+    v.for_each_problem([&](Problem& p) {
+        const auto it = policy.severity.find(p.code);
+        if (it == policy.severity.end() || it->second == p.severity) return;
+        p.default_severity = p.severity;
+        p.severity = it->second;
+    });
 }
 
 Status status_of(const DomainVerdict& v) {

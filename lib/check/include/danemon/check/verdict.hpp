@@ -66,6 +66,19 @@ struct DomainVerdict {
 
     // Every problem of the domain, its MX hosts and endpoints, in report order.
     std::vector<Problem> all_problems() const;
+    // The same problems in place, for what changes them after the rules (the severity
+    // policy, the daemon's pending marks).
+    template <typename F> void for_each_problem(F&& f) {
+        for (auto& p : problems)
+            f(p);
+        for (auto& host : mx) {
+            for (auto& p : host.problems)
+                f(p);
+            for (auto& endpoint : host.endpoints)
+                for (auto& p : endpoint.problems)
+                    f(p);
+        }
+    }
 };
 
 // What is kept of a verdict between runs (the state store) and shown by `danemon status`:
