@@ -41,6 +41,11 @@ void follow_answer(const ldns_pkt* packet, std::string current, ldns_rr_type typ
         }
     }
     if (!answer.records.empty()) answer.ttl = ttl;
+    // An RRset is a set and resolvers rotate it; canonical order (RFC 4034 section 6.3) makes
+    // every report, the addresses probed under the scan's caps and the record reported as the
+    // match the same from one run to the next.
+    std::stable_sort(answer.records.begin(), answer.records.end(),
+                     [](const ldns_rr* a, const ldns_rr* b) { return ldns_rr_compare(a, b) < 0; });
 }
 
 // RFC 2308 section 5: a negative answer lives min(SOA TTL, SOA MINIMUM).

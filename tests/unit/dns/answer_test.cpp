@@ -2,6 +2,7 @@
 // negative TTLs, and hostile or broken packets.
 #include "answer.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 using namespace danemon;
@@ -53,8 +54,25 @@ TEST_CASE("a validated TLSA answer is secure and keeps its TTL") {
     CHECK(l.authenticated);
     CHECK(l.ttl == 120);
     REQUIRE(l.records.size() == 2);
-    CHECK(l.records[0].usage == 3);
-    CHECK(l.records[0].data == dane::Bytes(32, 0xaa));
+    CHECK(l.records[1].usage == 3); // canonical order: 2 1 1 before 3 1 1
+    CHECK(l.records[1].data == dane::Bytes(32, 0xaa));
+}
+
+TEST_CASE("a rotated RRset reads in canonical order, so that reports do not change run to run") {
+    const std::vector<std::string> rrs = {owner + ". 60 IN TLSA 3 1 1 " + std::string(64, 'b'),
+                                          owner + ". 60 IN TLSA 2 1 1 " + record_data,
+                                          owner + ". 60 IN TLSA 3 1 1 " + record_data,
+                                          owner + ". 60 IN TLSA 3 0 1 " + record_data};
+    std::vector<std::string> rotated = rrs;
+    std::rotate(rotated.begin(), rotated.begin() + 2, rotated.end());
+    for (const auto& answer : {rrs, rotated}) {
+        auto l = decode(response(LDNS_RCODE_NOERROR, true, answer));
+        REQUIRE(l.records.size() == 4);
+        CHECK(dane::to_presentation(l.records[0]) == "2 1 1 " + std::string(64, 'A'));
+        CHECK(dane::to_presentation(l.records[1]) == "3 0 1 " + std::string(64, 'A'));
+        CHECK(dane::to_presentation(l.records[2]) == "3 1 1 " + std::string(64, 'A'));
+        CHECK(dane::to_presentation(l.records[3]) == "3 1 1 " + std::string(64, 'B'));
+    }
 }
 
 TEST_CASE("the same answer without AD is insecure") {
