@@ -1537,6 +1537,25 @@ def cmd_expect(lab: Lab, args) -> int:
     return 0
 
 
+def cmd_digests(lab: Lab, args) -> int:
+    """Every association datum the lab's PKI yields, one per line as HEX LABEL: for each key
+    its SPKI (selector 1) and for each certificate its DER (selector 0), in full and as
+    SHA-256 and SHA-512, labelled like 'key:modern 1 1'. Tests use it to name in what danemon
+    prints which key or certificate a digest is, since the keys are new on every `up`."""
+    if not lab.path("pki", "certs").exists():
+        raise LabError(f"no lab in {lab.run_dir}; start it with `lab.py up`")
+    digests = {0: lambda d: d, 1: lambda d: hashlib.sha256(d).digest(),
+               2: lambda d: hashlib.sha512(d).digest()}
+    for kind, selector, folder in (("key", 1, "keys"), ("cert", 0, "certs")):
+        for path in sorted(lab.path("pki", folder).glob("*.pem")):
+            name = path.stem
+            data = (spki_der(lab, kind, name) if kind == "key"
+                    else pem_body(path.read_text(), "CERTIFICATE"))
+            for mtype, digest in digests.items():
+                log(f"{digest(data).hex()} {kind}:{name} {selector} {mtype}")
+    return 0
+
+
 def cmd_env(lab: Lab, args) -> int:
     values = {"LAB_RESOLVER": lab.resolver, "LAB_AUTH": lab.auth,
               "LAB_RUN_DIR": str(lab.run_dir),
@@ -1998,6 +2017,8 @@ def parse_args(argv: list[str]):
     command("check", cmd_check, "self-test a running lab (DNS answers, TLS per listener)")
     command("describe", cmd_describe, "print scenarios with MX, addresses and TLSA data")
     command("env", cmd_env, "print shell variables (LAB_RESOLVER, LAB_RUN_DIR, ...)")
+    command("digests", cmd_digests, "print every digest of the lab's keys and certificates "
+            "with its name (HEX key:NAME SELECTOR MTYPE)")
     command("domains", cmd_domains, "print the scenario domains, one per line")
     mailbox = command("mailbox", cmd_mailbox, "print the alert mailbox (mbox; empty: nothing)")
     mailbox.add_argument("--clear", action="store_true", help="empty it after printing")
