@@ -135,7 +135,7 @@ std::set<std::string> mx_hosts_of(const Gate& gate) {
         const auto mx = gate.resolver()->lookup_mx(domain);
         for (const auto& record : mx.records)
             hosts.insert(record.host);
-        if (mx.status == dns::LookupStatus::nodata) hosts.insert(domain); // the implicit MX
+        if (mx.status == facts::LookupStatus::nodata) hosts.insert(domain); // the implicit MX
     }
     return hosts;
 }
@@ -149,10 +149,10 @@ HostOutcome judge_host(Gate& gate, const std::string& host, std::ostream& out) {
     scan_options.limits = smtp::PhaseLimits::within(gate.total);
     scan_options.probe_legacy = false; // the gate needs the chain, not the TLS versions
     scan::Scanner scanner(*resolver, *gate.prober, scan_options);
-    check::MxHostFacts facts = scanner.scan_host(host);
-    const std::string owner = dns::tlsa_owner(facts.tlsa_base);
-    const bool no_records = facts.tlsa.status == dns::LookupStatus::nodata ||
-                            facts.tlsa.status == dns::LookupStatus::nxdomain;
+    facts::MxHostFacts facts = scanner.scan_host(host);
+    const std::string owner = facts::tlsa_owner(facts.tlsa_base);
+    const bool no_records = facts.tlsa.status == facts::LookupStatus::nodata ||
+                            facts.tlsa.status == facts::LookupStatus::nxdomain;
     if (gate.options.only_dane_hosts && no_records && !gate.configured_mx_hosts.count(host)) {
         out << "[SKIP] " << host << ": no TLSA records at " << owner
             << ", and no MX host of a configured domain: DANE senders do not check its key\n";

@@ -40,7 +40,7 @@ int run_tlsa(const TlsaArgs& args) {
 
     std::vector<std::string> hosts;
     for (const auto& host : args.hosts)
-        hosts.push_back(dns::normalize_name(host)); // checked by the option's validator
+        hosts.push_back(facts::normalize_name(host)); // checked by the option's validator
     if (hosts.empty()) {
         const auto names = rollover::publishable_host_names(file.chain.front());
         for (const auto& name : names.not_host_names)

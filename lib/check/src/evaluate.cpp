@@ -2,7 +2,7 @@
 // sender (RFC 7672) and a sender that requires TLS 1.2 would do with each MX host.
 #include "danemon/check/evaluate.hpp"
 
-#include "danemon/dns/resolver.hpp"
+#include "danemon/facts/facts.hpp"
 #include "danemon/rollover/publish.hpp"
 #include "danemon/rollover/rules.hpp"
 #include "danemon/text/text.hpp"
@@ -15,7 +15,7 @@
 namespace danemon::check {
 namespace {
 
-using dns::LookupStatus;
+using facts::LookupStatus;
 
 bool has_code(const std::vector<Problem>& problems, const char* code) {
     return std::any_of(problems.begin(), problems.end(),
@@ -37,11 +37,11 @@ Problem adopt(const rollover::Finding& finding, std::string mx, std::string addr
                    std::move(address));
 }
 
-template <typename T> std::string dnssec_word(const dns::Lookup<T>& lookup) {
+template <typename T> std::string dnssec_word(const facts::Lookup<T>& lookup) {
     switch (lookup.status) {
-    case LookupStatus::bogus:
+    case facts::LookupStatus::bogus:
         return "bogus";
-    case LookupStatus::error:
+    case facts::LookupStatus::error:
         return "error";
     default:
         return lookup.authenticated ? "secure" : "insecure";
@@ -61,7 +61,7 @@ std::string join(const std::vector<std::string>& items, const char* separator = 
     return out;
 }
 
-std::string endpoint_text(const smtp::ProbeEndpoint& e) {
+std::string endpoint_text(const facts::ProbeEndpoint& e) {
     bool v6 = e.address.find(':') != std::string::npos;
     return (v6 ? "[" + e.address + "]" : e.address) + ":" + std::to_string(e.port);
 }
@@ -83,14 +83,14 @@ struct HostDane {
     std::vector<dane::TlsaRecord> usable;
 };
 
-HostDane host_dane(const MxHostFacts& host, bool validating) {
+HostDane host_dane(const facts::MxHostFacts& host, bool validating) {
     HostDane d;
     bool any_found = host.ipv4.found() || host.ipv6.found();
     bool all_secure = (!host.ipv4.found() || host.ipv4.authenticated) &&
                       (!host.ipv6.found() || host.ipv6.authenticated);
     // RFC 7672 2.2.2: senders look up TLSA only for hosts whose addresses are secure.
     d.addresses_secure = validating && any_found && all_secure;
-    d.secure_rrset = d.addresses_secure && host.tlsa.status == LookupStatus::secure &&
+    d.secure_rrset = d.addresses_secure && host.tlsa.status == facts::LookupStatus::secure &&
                      !host.tlsa.records.empty();
     if (d.secure_rrset)
         for (const auto& record : host.tlsa.records)
@@ -154,11 +154,11 @@ std::optional<dane::CertificateSummary> summarize(const dane::ServedChain& chain
     return cache ? cache->summarize(chain, depth) : dane::summarize(chain, depth);
 }
 
-void check_dane(EndpointVerdict& e, const MxHostFacts& host, std::time_t now,
+void check_dane(EndpointVerdict& e, const facts::MxHostFacts& host, std::time_t now,
                 EvaluationCache* cache) {
     const std::string where = host.mx.host + " at " + endpoint_text(e.probe.endpoint);
     const std::string& address = e.probe.endpoint.address;
-    const std::string owner = dns::tlsa_owner(host.tlsa_base);
+    const std::string owner = facts::tlsa_owner(host.tlsa_base);
     dane::DaneInput input{host.tlsa.records, host.reference_names, e.probe.chain, now};
     dane::DaneVerdict verdict = cache ? cache->verify(input) : dane::verify(input);
     // RFC 7671 section 9: a stale stronger digest hides a matching weaker one. Critical when
@@ -226,7 +226,7 @@ void check_dane(EndpointVerdict& e, const MxHostFacts& host, std::time_t now,
         problem(code::tlsa_mismatch, Severity::critical, text, host.mx.host, address));
 }
 
-EndpointVerdict evaluate_endpoint(const smtp::ProbeResult& probe, const MxHostFacts& host,
+EndpointVerdict evaluate_endpoint(const facts::ProbeResult& probe, const facts::MxHostFacts& host,
                                   const HostDane& d, const Policy& policy, std::time_t now,
                                   EvaluationCache* cache) {
     EndpointVerdict e;
@@ -238,24 +238,24 @@ EndpointVerdict evaluate_endpoint(const smtp::ProbeResult& probe, const MxHostFa
     const std::string where = name + " at " + endpoint_text(probe.endpoint);
     const std::string& address = probe.endpoint.address;
     switch (probe.failure) {
-    case smtp::ProbeFailure::unreachable:
+    case facts::ProbeFailure::unreachable:
         e.problems.push_back(problem(code::mx_unreachable, Severity::critical,
                                      "Cannot connect to " + where + " (" + probe.detail +
                                          "): senders queue the mail or move to the next MX.",
                                      name, address));
         return e;
-    case smtp::ProbeFailure::smtp_error:
+    case facts::ProbeFailure::smtp_error:
         e.problems.push_back(problem(code::smtp_error, Severity::critical,
                                      "The SMTP dialogue with " + where + " failed at " +
                                          probe.phase + ": " + probe.detail + ".",
                                      name, address));
         return e;
-    case smtp::ProbeFailure::starttls_missing:
+    case facts::ProbeFailure::starttls_missing:
         if (d.secure_rrset)
             e.problems.push_back(problem(
                 code::starttls_missing, Severity::critical,
                 where + " does not offer STARTTLS although TLSA records are published at " +
-                    dns::tlsa_owner(host.tlsa_base) +
+                    facts::tlsa_owner(host.tlsa_base) +
                     ": DANE senders defer all mail to it (RFC 7672 section 2.2). Enable STARTTLS "
                     "(Postfix: smtpd_tls_security_level = may) or withdraw the TLSA records.",
                 name, address));
@@ -265,12 +265,12 @@ EndpointVerdict evaluate_endpoint(const smtp::ProbeResult& probe, const MxHostFa
                                                  "TLS cannot deliver here.",
                                          name, address));
         return e;
-    case smtp::ProbeFailure::tls_failed:
+    case facts::ProbeFailure::tls_failed:
         e.problems.push_back(problem(
             code::tls_handshake_failed, Severity::critical,
             "The TLS handshake with " + where + " failed: " + probe.detail + ".", name, address));
         return e;
-    case smtp::ProbeFailure::none:
+    case facts::ProbeFailure::none:
         break;
     }
     if (!probe.modern_tls) {
@@ -296,17 +296,17 @@ EndpointVerdict evaluate_endpoint(const smtp::ProbeResult& probe, const MxHostFa
     return e;
 }
 
-void check_address_lookups(MxVerdict& m, const MxHostFacts& host) {
+void check_address_lookups(MxVerdict& m, const facts::MxHostFacts& host) {
     bool any_found = host.ipv4.found() || host.ipv6.found();
     for (const auto* lookup : {&host.ipv4, &host.ipv6}) {
         const char* type = lookup == &host.ipv4 ? "A" : "AAAA";
-        if (lookup->status == LookupStatus::bogus)
+        if (lookup->status == facts::LookupStatus::bogus)
             m.problems.push_back(problem(code::dnssec_bogus, Severity::critical,
                                          std::string("The ") + type + " records of " +
                                              host.mx.host +
                                              " fail DNSSEC validation: senders defer mail to it.",
                                          host.mx.host));
-        else if (lookup->status == LookupStatus::error)
+        else if (lookup->status == facts::LookupStatus::error)
             m.problems.push_back(problem(code::dns_error,
                                          any_found ? Severity::warning : Severity::critical,
                                          std::string("The ") + type + " lookup for " +
@@ -320,13 +320,13 @@ void check_address_lookups(MxVerdict& m, const MxHostFacts& host) {
                                      host.mx.host));
 }
 
-void check_tlsa_lookup(MxVerdict& m, const MxHostFacts& host, const HostDane& d,
+void check_tlsa_lookup(MxVerdict& m, const facts::MxHostFacts& host, const HostDane& d,
                        bool domain_has_dane, bool validating) {
-    const std::string owner = dns::tlsa_owner(host.tlsa_base);
+    const std::string owner = facts::tlsa_owner(host.tlsa_base);
     if (!validating) return;
     const auto& tlsa = host.tlsa;
     if (d.addresses_secure) {
-        if (tlsa.status == LookupStatus::bogus) {
+        if (tlsa.status == facts::LookupStatus::bogus) {
             m.problems.push_back(problem(
                 code::dnssec_bogus, Severity::critical,
                 "The TLSA records at " + owner +
@@ -334,7 +334,7 @@ void check_tlsa_lookup(MxVerdict& m, const MxHostFacts& host, const HostDane& d,
                 host.mx.host));
             return;
         }
-        if (tlsa.status == LookupStatus::error) {
+        if (tlsa.status == facts::LookupStatus::error) {
             // RFC 7672 2.2.3: a failed TLSA lookup makes the host unusable; never "no DANE".
             m.problems.push_back(problem(code::dns_error, Severity::critical,
                                          "The TLSA lookup at " + owner + " failed (" + tlsa.why +
@@ -409,7 +409,7 @@ void check_consistency(MxVerdict& m) {
 
 // The certificate files the MTA will load on its next reload (issue: renewals): checked
 // against the published RRset before senders see them, and against what is served now.
-void check_local_certificates(MxVerdict& m, const MxHostFacts& host, const HostDane& d,
+void check_local_certificates(MxVerdict& m, const facts::MxHostFacts& host, const HostDane& d,
                               std::time_t now, EvaluationCache* cache) {
     for (const auto& local : host.local_certificates) {
         if (!local.error.empty() || local.chain.empty()) {
@@ -429,7 +429,7 @@ void check_local_certificates(MxVerdict& m, const MxHostFacts& host, const HostD
                             "The certificate file " + local.path +
                                 " (what the MTA serves after its next "
                                 "reload or restart) matches no usable TLSA record at " +
-                                dns::tlsa_owner(host.tlsa_base) +
+                                facts::tlsa_owner(host.tlsa_base) +
                                 ": DANE senders will refuse mail from then on. Publish " + publish +
                                 " now, wait two TTLs, then reload.",
                             host.mx.host));
@@ -454,13 +454,13 @@ void check_local_certificates(MxVerdict& m, const MxHostFacts& host, const HostD
 bool looks_like_address(std::string text) {
     if (text.size() > 2 && text.front() == '[' && text.back() == ']')
         text = text.substr(1, text.size() - 2);
-    return dns::is_ip_literal(text);
+    return facts::is_ip_literal(text);
 }
 
 // RFC 5321 section 5.1 and RFC 7505 section 3: an MX target is a host name, looked up for
 // its A/AAAA records. Postfix skips targets that look like addresses or hold bytes no host
 // name has; Exim defers. So the host is unusable: critical, and nothing else is said.
-Problem invalid_mx_name(const MxHostFacts& host) {
+Problem invalid_mx_name(const facts::MxHostFacts& host) {
     const std::string& name = host.mx.host;
     std::string why = looks_like_address(name)
                           ? "it is an IP address, which senders do not connect to from an MX "
@@ -475,7 +475,7 @@ Problem invalid_mx_name(const MxHostFacts& host) {
 }
 
 // Caps of lib/scan: what was published but not checked (README "Limits").
-std::optional<Problem> truncation(const DomainFacts& facts) {
+std::optional<Problem> truncation(const facts::DomainFacts& facts) {
     std::size_t addresses = 0;
     for (const auto& host : facts.hosts)
         addresses += host.addresses_skipped;
@@ -497,16 +497,16 @@ std::optional<Problem> truncation(const DomainFacts& facts) {
                        "consider publishing fewer MX hosts and addresses.");
 }
 
-MxVerdict evaluate_host(const MxHostFacts& host, const HostDane& d, bool domain_has_dane,
+MxVerdict evaluate_host(const facts::MxHostFacts& host, const HostDane& d, bool domain_has_dane,
                         bool validating, const Policy& policy, std::time_t now,
                         EvaluationCache* cache) {
     MxVerdict m;
     m.host = host.mx.host;
     m.preference = host.mx.preference;
-    m.tlsa_name = dns::tlsa_owner(host.tlsa_base);
+    m.tlsa_name = facts::tlsa_owner(host.tlsa_base);
     m.tlsa_dnssec = dnssec_word(host.tlsa);
     m.tlsa_status = host.tlsa.status;
-    if (!dns::is_host_name(host.mx.host)) {
+    if (!facts::is_host_name(host.mx.host)) {
         m.problems.push_back(invalid_mx_name(host));
         m.lookups_complete = m.complete = true; // nothing else is looked up or probed
         return m;
@@ -606,7 +606,7 @@ dane::DaneVerdict EvaluationCache::verify(const dane::DaneInput& input) {
     return verdicts_.emplace(std::move(key), std::move(verdict)).first->second;
 }
 
-DomainVerdict evaluate(const DomainFacts& facts, const Policy& policy, std::time_t now,
+DomainVerdict evaluate(const facts::DomainFacts& facts, const Policy& policy, std::time_t now,
                        EvaluationCache* cache) {
     DomainVerdict v;
     v.domain = facts.domain;
@@ -620,18 +620,18 @@ DomainVerdict evaluate(const DomainFacts& facts, const Policy& policy, std::time
                                            "can be trusted. Use a validating resolver (unbound)."
                                          : facts.resolver.why + "."));
     switch (facts.mx.status) {
-    case LookupStatus::bogus:
+    case facts::LookupStatus::bogus:
         v.problems.push_back(problem(code::dnssec_bogus, Severity::critical,
                                      "The MX records of " + facts.domain +
                                          " fail DNSSEC validation: validating senders defer all "
                                          "mail for the domain."));
         return finish(v, policy);
-    case LookupStatus::error:
+    case facts::LookupStatus::error:
         v.problems.push_back(problem(code::dns_error, Severity::critical,
                                      "The MX lookup for " + facts.domain + " failed (" +
                                          facts.mx.why + "): senders defer mail until it answers."));
         return finish(v, policy);
-    case LookupStatus::nxdomain:
+    case facts::LookupStatus::nxdomain:
         v.problems.push_back(problem(code::dns_error, Severity::critical,
                                      facts.domain + " does not exist in DNS (NXDOMAIN): no mail "
                                                     "can be delivered to it."));

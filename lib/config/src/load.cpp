@@ -323,6 +323,67 @@ private:
         return out;
     }
 
+    // address_list and command: a list of strings, each checked.
+    static void read_list(const Setting& s, const YAML::Node& node, const std::string& path,
+                          int line, Value& v) {
+        if (s.kind == Kind::address_list) {
+            std::size_t i = 0;
+            for (auto& [text, item_line] : string_list(node, path, line, "addresses")) {
+                if (!is_address(text))
+                    throw ConfigError(path + "[" + std::to_string(i) + "]", item_line,
+                                      "'" + text + "' is not an address");
+                v.list.push_back(text);
+                ++i;
+            }
+            return;
+        }
+        for (auto& [text, item_line] : string_list(node, path, line, "strings")) {
+            if (v.list.empty() && (text.empty() || text.front() != '/'))
+                throw ConfigError(path + "[0]", item_line,
+                                  "'" + text + "' is not an absolute path");
+            v.list.push_back(text);
+        }
+    }
+
+    // resolver, listen, domain_name and helo_name: one string in a syntax of its own.
+    static void read_name(const Setting& s, const YAML::Node& node, const std::string& path,
+                          int line, Value& v) {
+        switch (s.kind) {
+        case Kind::resolver:
+            v.text = optional_scalar(node, path, line, "ADDR[:PORT]");
+            if (!v.text.empty()) {
+                try {
+                    (void)dns::parse_resolver_address(v.text);
+                } catch (const std::exception& e) {
+                    throw ConfigError(path, line, e.what());
+                }
+            }
+            break;
+        case Kind::listen:
+            v.text = optional_scalar(node, path, line, "PORT, ADDR:PORT or [V6]:PORT");
+            if (!v.text.empty() && !is_listen_address(v.text))
+                throw ConfigError(path, line,
+                                  "'" + v.text + "' is not PORT, ADDR:PORT or [V6]:PORT");
+            break;
+        case Kind::domain_name: {
+            auto name = dns::parse_mail_domain(scalar(node, path, line, "a domain name"));
+            if (!name) throw ConfigError(path, line, name.error());
+            v.text = std::move(*name);
+            break;
+        }
+        case Kind::helo_name: {
+            v.text = optional_scalar(node, path, line, "a host name");
+            if (v.text.empty()) break;
+            auto name = dns::parse_helo_name(v.text);
+            if (!name) throw ConfigError(path, line, name.error());
+            v.text = std::move(*name);
+            break;
+        }
+        default:
+            break;
+        }
+    }
+
     Value read(const Setting& s, const YAML::Node& node, const std::string& path, int line) {
         Value v;
         switch (s.kind) {
@@ -356,26 +417,16 @@ private:
             if (!v.text.empty() && !is_address(v.text))
                 throw ConfigError(path, line, "'" + v.text + "' is not an address");
             break;
-        case Kind::address_list: {
-            std::size_t i = 0;
-            for (auto& [text, item_line] : string_list(node, path, line, "addresses")) {
-                if (!is_address(text))
-                    throw ConfigError(path + "[" + std::to_string(i) + "]", item_line,
-                                      "'" + text + "' is not an address");
-                v.list.push_back(text);
-                ++i;
-            }
+        case Kind::address_list:
+        case Kind::command:
+            read_list(s, node, path, line, v);
             break;
-        }
-        case Kind::command: {
-            for (auto& [text, item_line] : string_list(node, path, line, "strings")) {
-                if (v.list.empty() && (text.empty() || text.front() != '/'))
-                    throw ConfigError(path + "[0]", item_line,
-                                      "'" + text + "' is not an absolute path");
-                v.list.push_back(text);
-            }
+        case Kind::resolver:
+        case Kind::listen:
+        case Kind::domain_name:
+        case Kind::helo_name:
+            read_name(s, node, path, line, v);
             break;
-        }
         case Kind::absolute_path:
         case Kind::optional_path:
             v.text = optional_scalar(node, path, line, "a path");
@@ -384,36 +435,6 @@ private:
             if (!v.text.empty() && v.text.front() != '/')
                 throw ConfigError(path, line, "'" + v.text + "' is not an absolute path");
             break;
-        case Kind::resolver:
-            v.text = optional_scalar(node, path, line, "ADDR[:PORT]");
-            if (!v.text.empty()) {
-                try {
-                    (void)dns::parse_resolver_address(v.text);
-                } catch (const std::exception& e) {
-                    throw ConfigError(path, line, e.what());
-                }
-            }
-            break;
-        case Kind::listen:
-            v.text = optional_scalar(node, path, line, "PORT, ADDR:PORT or [V6]:PORT");
-            if (!v.text.empty() && !is_listen_address(v.text))
-                throw ConfigError(path, line,
-                                  "'" + v.text + "' is not PORT, ADDR:PORT or [V6]:PORT");
-            break;
-        case Kind::domain_name: {
-            auto name = dns::parse_mail_domain(scalar(node, path, line, "a domain name"));
-            if (!name) throw ConfigError(path, line, name.error());
-            v.text = std::move(*name);
-            break;
-        }
-        case Kind::helo_name: {
-            v.text = optional_scalar(node, path, line, "a host name");
-            if (v.text.empty()) break;
-            auto name = dns::parse_helo_name(v.text);
-            if (!name) throw ConfigError(path, line, name.error());
-            v.text = std::move(*name);
-            break;
-        }
         case Kind::domain_list:
             read_domains(node, path, line, v);
             break;

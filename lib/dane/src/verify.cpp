@@ -154,43 +154,32 @@ SSL_CTX* dane_context() {
     return context.get();
 }
 
-// What OpenSSL's DANE code decides for the chain (RFC 7672 section 3.1 and 3.2).
-DaneVerdict& run_openssl(DaneVerdict& verdict, const DaneInput& input,
-                         const std::vector<X509Ptr>& chain) {
-    const auto internal = [&](const char* what) -> DaneVerdict& {
-        return conclude(verdict, DaneOutcome::internal_error, DaneFailure::none,
-                        std::string("OpenSSL failed to ") + what + ".");
-    };
-
-    SSL_CTX* ssl_ctx = dane_context();
-    if (ssl_ctx == nullptr) return internal("set up DANE (context, digest agility order)");
-    const SslPtr ssl(SSL_new(ssl_ctx));
-    if (!ssl) return internal("create an SSL object");
-
-    // RFC 7672 section 3.2.2: the TLSA base domain is the primary reference identifier; the
-    // MX host name and its CNAME expansion are accepted too.
-    if (SSL_dane_enable(ssl.get(), input.reference_names.front().c_str()) <= 0) {
-        return internal("set the TLSA base domain");
+// RFC 7672 section 3.2.2: the TLSA base domain is the primary reference identifier; the MX
+// host name and its CNAME expansion are accepted too. What failed, or null.
+const char* set_reference_names(SSL* ssl, const DaneInput& input) {
+    if (SSL_dane_enable(ssl, input.reference_names.front().c_str()) <= 0) {
+        return "set the TLSA base domain";
     }
     for (std::size_t i = 1; i < input.reference_names.size(); ++i) {
         const std::string& name = input.reference_names[i];
-        if (!name.empty() && SSL_add1_host(ssl.get(), name.c_str()) != 1) {
-            return internal("add a reference name");
-        }
+        if (!name.empty() && SSL_add1_host(ssl, name.c_str()) != 1) return "add a reference name";
     }
     // RFC 7672 section 3.2.3: a wildcard stands only for a whole left-most label.
-    SSL_set_hostflags(ssl.get(), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
     // RFC 7672 section 3.1.1: no name checks for DANE-EE(3).
-    SSL_dane_set_flags(ssl.get(), DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+    SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+    return nullptr;
+}
 
-    std::size_t accepted = 0;
+// Hands the usable records to OpenSSL: how many it accepted, -1 when it failed.
+int add_records(SSL* ssl, DaneVerdict& verdict, const DaneInput& input) {
+    int accepted = 0;
     for (auto& diagnostic : verdict.records) {
         if (!diagnostic.usability.usable) continue;
         const TlsaRecord& record = input.records[diagnostic.index];
-        const int added =
-            SSL_dane_tlsa_add(ssl.get(), record.usage, record.selector, record.matching,
-                              record.data.data(), record.data.size());
-        if (added < 0) return internal("load a TLSA record");
+        const int added = SSL_dane_tlsa_add(ssl, record.usage, record.selector, record.matching,
+                                            record.data.data(), record.data.size());
+        if (added < 0) return -1;
         if (added == 0) {
             // assess_for_smtp should have caught this; follow OpenSSL, which ignores it.
             diagnostic.usability = {false, "OpenSSL's DANE code rejects the record as malformed."};
@@ -200,53 +189,57 @@ DaneVerdict& run_openssl(DaneVerdict& verdict, const DaneInput& input,
         ++accepted;
     }
     mark_agility(verdict.records, input.records);
-    if (accepted == 0) {
-        return conclude(verdict, DaneOutcome::no_usable_records, DaneFailure::none,
-                        "No TLSA record is usable, so senders require TLS without "
-                        "authentication (RFC 7672 section 2.2).");
-    }
+    return accepted;
+}
 
+struct ChainCheck {
+    const char* failed = nullptr; // what OpenSSL failed to do, or null
+    int verified = 0;             // X509_verify_cert's result
+    int error = X509_V_OK;
+    int error_depth = 0;
+};
+
+// Verifies CHAIN under SSL's DANE state and parameters at INPUT's time.
+ChainCheck verify_chain(SSL* ssl, const DaneInput& input, const std::vector<X509Ptr>& chain) {
     const X509StorePtr store(X509_STORE_new());
     const X509StackPtr untrusted(sk_X509_new_null());
     const X509StoreCtxPtr store_ctx(X509_STORE_CTX_new());
-    if (!store || !untrusted || !store_ctx) return internal("allocate a verification context");
+    if (!store || !untrusted || !store_ctx) return {"allocate a verification context"};
     for (std::size_t depth = 1; depth < chain.size(); ++depth) {
         if (sk_X509_push(untrusted.get(), chain[depth].get()) <= 0) {
-            return internal("build the untrusted chain");
+            return {"build the untrusted chain"};
         }
     }
     if (X509_STORE_CTX_init(store_ctx.get(), store.get(), chain.front().get(), untrusted.get()) !=
             1 ||
         X509_STORE_CTX_set_default(store_ctx.get(), "ssl_server") != 1) {
-        return internal("initialise chain verification");
+        return {"initialise chain verification"};
     }
     X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(store_ctx.get());
-    if (X509_VERIFY_PARAM_set1(param, SSL_get0_param(ssl.get())) != 1) {
-        return internal("copy the verification parameters");
+    if (X509_VERIFY_PARAM_set1(param, SSL_get0_param(ssl)) != 1) {
+        return {"copy the verification parameters"};
     }
     X509_VERIFY_PARAM_set_time(param, input.now);
-    X509_STORE_CTX_set0_dane(store_ctx.get(), SSL_get0_dane(ssl.get()));
+    X509_STORE_CTX_set0_dane(store_ctx.get(), SSL_get0_dane(ssl));
+    ChainCheck check;
+    check.verified = X509_verify_cert(store_ctx.get());
+    if (check.verified < 0) check.failed = "verify the chain";
+    check.error = X509_STORE_CTX_get_error(store_ctx.get());
+    check.error_depth = X509_STORE_CTX_get_error_depth(store_ctx.get());
+    return check;
+}
 
-    const int verified = X509_verify_cert(store_ctx.get());
-    if (verified < 0) return internal("verify the chain");
-    if (verified == 0) {
-        const int error = X509_STORE_CTX_get_error(store_ctx.get());
-        const DaneFailure failure = failure_of(error);
-        return conclude(verdict, DaneOutcome::fail, failure,
-                        describe(failure) + " (OpenSSL: " + X509_verify_cert_error_string(error) +
-                            " at depth " +
-                            std::to_string(X509_STORE_CTX_get_error_depth(store_ctx.get())) + ").");
-    }
-
-    // The matched record is only reported once the SSL object holds a successful result.
-    SSL_set_verify_result(ssl.get(), X509_V_OK);
+// The record OpenSSL matched, once the SSL object holds a successful result; false when it
+// reports none.
+bool report_match(DaneVerdict& verdict, SSL* ssl, const DaneInput& input) {
+    SSL_set_verify_result(ssl, X509_V_OK);
     std::uint8_t usage = 0;
     std::uint8_t selector = 0;
     std::uint8_t matching = 0;
     const unsigned char* data = nullptr;
     std::size_t length = 0;
-    const int depth = SSL_get0_dane_tlsa(ssl.get(), &usage, &selector, &matching, &data, &length);
-    if (depth < 0 || data == nullptr) return internal("report the matched TLSA record");
+    const int depth = SSL_get0_dane_tlsa(ssl, &usage, &selector, &matching, &data, &length);
+    if (depth < 0 || data == nullptr) return false;
     const TlsaRecord matched{usage, selector, matching, Bytes(data, data + length)};
     for (const auto& diagnostic : verdict.records) {
         if (diagnostic.usability.usable && input.records[diagnostic.index] == matched) {
@@ -260,13 +253,46 @@ DaneVerdict& run_openssl(DaneVerdict& verdict, const DaneInput& input,
     // by OpenSSL at the depth of the certificate it signed.
     X509* anchor_cert = nullptr;
     EVP_PKEY* anchor_key = nullptr;
-    SSL_get0_dane_authority(ssl.get(), &anchor_cert, &anchor_key);
+    SSL_get0_dane_authority(ssl, &anchor_cert, &anchor_key);
     const std::string how =
         anchor_cert == nullptr && anchor_key != nullptr
             ? "The public key in the " + label(matched) + " record signed the certificate at depth "
             : "The " + label(matched) + " record authenticates the certificate at depth ";
-    return conclude(verdict, DaneOutcome::pass, DaneFailure::none,
-                    how + std::to_string(depth) + ".");
+    conclude(verdict, DaneOutcome::pass, DaneFailure::none, how + std::to_string(depth) + ".");
+    return true;
+}
+
+// What OpenSSL's DANE code decides for the chain (RFC 7672 section 3.1 and 3.2).
+DaneVerdict& run_openssl(DaneVerdict& verdict, const DaneInput& input,
+                         const std::vector<X509Ptr>& chain) {
+    const auto internal = [&](const char* what) -> DaneVerdict& {
+        return conclude(verdict, DaneOutcome::internal_error, DaneFailure::none,
+                        std::string("OpenSSL failed to ") + what + ".");
+    };
+    SSL_CTX* ssl_ctx = dane_context();
+    if (ssl_ctx == nullptr) return internal("set up DANE (context, digest agility order)");
+    const SslPtr ssl(SSL_new(ssl_ctx));
+    if (!ssl) return internal("create an SSL object");
+    if (const char* failed = set_reference_names(ssl.get(), input)) return internal(failed);
+
+    const int accepted = add_records(ssl.get(), verdict, input);
+    if (accepted < 0) return internal("load a TLSA record");
+    if (accepted == 0) {
+        return conclude(verdict, DaneOutcome::no_usable_records, DaneFailure::none,
+                        "No TLSA record is usable, so senders require TLS without "
+                        "authentication (RFC 7672 section 2.2).");
+    }
+    const ChainCheck check = verify_chain(ssl.get(), input, chain);
+    if (check.failed != nullptr) return internal(check.failed);
+    if (check.verified == 0) {
+        const DaneFailure failure = failure_of(check.error);
+        return conclude(verdict, DaneOutcome::fail, failure,
+                        describe(failure) +
+                            " (OpenSSL: " + X509_verify_cert_error_string(check.error) +
+                            " at depth " + std::to_string(check.error_depth) + ").");
+    }
+    if (!report_match(verdict, ssl.get(), input)) return internal("report the matched TLSA record");
+    return verdict;
 }
 
 } // namespace

@@ -11,7 +11,7 @@ namespace danemon::dns::detail {
 namespace {
 
 std::string owner_name(const ldns_rr* rr) {
-    return normalize_name(rdf_text(ldns_rr_owner(rr)));
+    return facts::normalize_name(rdf_text(ldns_rr_owner(rr)));
 }
 
 // Follows the CNAME chain from the question name and collects the RRset at its end.
@@ -24,7 +24,7 @@ void follow_answer(const ldns_pkt* packet, std::string current, ldns_rr_type typ
             const ldns_rr* rr = ldns_rr_list_rr(rrs, i);
             if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME && type != LDNS_RR_TYPE_CNAME &&
                 owner_name(rr) == current && ldns_rr_rd_count(rr) >= 1) {
-                current = normalize_name(rdf_text(ldns_rr_rdf(rr, 0)));
+                current = facts::normalize_name(rdf_text(ldns_rr_rdf(rr, 0)));
                 answer.cname_chain.push_back(current);
                 aliased = true;
                 break;
@@ -60,8 +60,8 @@ std::uint32_t negative_ttl(const ldns_pkt* packet) {
     return 0;
 }
 
-template <typename T> Lookup<T> shell(const Answer& answer) {
-    Lookup<T> result;
+template <typename T> facts::Lookup<T> shell(const Answer& answer) {
+    facts::Lookup<T> result;
     result.status = answer.status;
     result.authenticated = answer.authenticated;
     result.ttl = answer.ttl;
@@ -83,25 +83,26 @@ std::string rdf_text(const ldns_rdf* rdf) {
 void read_answer(PktPtr packet, const std::string& qname, ldns_rr_type type, Answer& answer) {
     ldns_pkt_rcode rcode = ldns_pkt_get_rcode(packet.get());
     answer.authenticated = ldns_pkt_ad(packet.get());
-    follow_answer(packet.get(), normalize_name(qname), type, answer);
+    follow_answer(packet.get(), facts::normalize_name(qname), type, answer);
     if (rcode == LDNS_RCODE_NXDOMAIN && answer.records.empty()) {
-        answer.status = LookupStatus::nxdomain;
+        answer.status = facts::LookupStatus::nxdomain;
     } else if (answer.records.empty()) {
-        answer.status = LookupStatus::nodata;
+        answer.status = facts::LookupStatus::nodata;
     } else {
-        answer.status = answer.authenticated ? LookupStatus::secure : LookupStatus::insecure;
+        answer.status =
+            answer.authenticated ? facts::LookupStatus::secure : facts::LookupStatus::insecure;
     }
     if (answer.records.empty()) answer.ttl = negative_ttl(packet.get());
     answer.packet = std::move(packet);
 }
 
-Lookup<MxRecord> to_mx(const Answer& answer) {
-    Lookup<MxRecord> result = shell<MxRecord>(answer);
+facts::Lookup<facts::MxRecord> to_mx(const Answer& answer) {
+    facts::Lookup<facts::MxRecord> result = shell<facts::MxRecord>(answer);
     for (const ldns_rr* rr : answer.records) {
         if (ldns_rr_rd_count(rr) < 2) continue;
-        MxRecord mx;
+        facts::MxRecord mx;
         mx.preference = ldns_rdf2native_int16(ldns_rr_rdf(rr, 0));
-        mx.host = normalize_name(rdf_text(ldns_rr_rdf(rr, 1)));
+        mx.host = facts::normalize_name(rdf_text(ldns_rr_rdf(rr, 1)));
         result.records.push_back(std::move(mx));
     }
     std::sort(result.records.begin(), result.records.end(), [](const auto& a, const auto& b) {
@@ -110,15 +111,15 @@ Lookup<MxRecord> to_mx(const Answer& answer) {
     return result;
 }
 
-Lookup<std::string> to_addresses(const Answer& answer) {
-    Lookup<std::string> result = shell<std::string>(answer);
+facts::Lookup<std::string> to_addresses(const Answer& answer) {
+    facts::Lookup<std::string> result = shell<std::string>(answer);
     for (const ldns_rr* rr : answer.records)
         if (ldns_rr_rd_count(rr) >= 1) result.records.push_back(rdf_text(ldns_rr_rdf(rr, 0)));
     return result;
 }
 
-Lookup<dane::TlsaRecord> to_tlsa(const Answer& answer) {
-    Lookup<dane::TlsaRecord> result = shell<dane::TlsaRecord>(answer);
+facts::Lookup<dane::TlsaRecord> to_tlsa(const Answer& answer) {
+    facts::Lookup<dane::TlsaRecord> result = shell<dane::TlsaRecord>(answer);
     for (const ldns_rr* rr : answer.records) {
         if (ldns_rr_rd_count(rr) < 4) continue;
         dane::TlsaRecord record;
@@ -133,16 +134,16 @@ Lookup<dane::TlsaRecord> to_tlsa(const Answer& answer) {
     return result;
 }
 
-Lookup<std::string> to_names(const Answer& answer) {
-    Lookup<std::string> result = shell<std::string>(answer);
+facts::Lookup<std::string> to_names(const Answer& answer) {
+    facts::Lookup<std::string> result = shell<std::string>(answer);
     for (const ldns_rr* rr : answer.records)
         if (ldns_rr_rd_count(rr) >= 1)
-            result.records.push_back(normalize_name(rdf_text(ldns_rr_rdf(rr, 0))));
+            result.records.push_back(facts::normalize_name(rdf_text(ldns_rr_rdf(rr, 0))));
     return result;
 }
 
-Lookup<dane::TlsaRecord> decode_tlsa_response(const std::uint8_t* wire, std::size_t size,
-                                              const std::string& qname) {
+facts::Lookup<dane::TlsaRecord> decode_tlsa_response(const std::uint8_t* wire, std::size_t size,
+                                                     const std::string& qname) {
     Answer answer;
     ldns_pkt* raw = nullptr;
     if (ldns_wire2pkt(&raw, wire, size) != LDNS_STATUS_OK || raw == nullptr) {

@@ -3,7 +3,7 @@
 // target and unit tests feed it raw wire data.
 #pragma once
 
-#include "danemon/dns/lookup.hpp"
+#include "danemon/facts/facts.hpp"
 #include "ldns_cxx.hpp"
 
 #include <cstdint>
@@ -18,9 +18,9 @@ struct LdnsPktFree {
 };
 using PktPtr = std::unique_ptr<ldns_pkt, LdnsPktFree>;
 
-// The result of one question, before it is turned into a typed Lookup.
+// The result of one question, before it is turned into a typed facts::Lookup.
 struct Answer {
-    LookupStatus status = LookupStatus::error;
+    facts::LookupStatus status = facts::LookupStatus::error;
     bool authenticated = false;
     std::uint32_t ttl = 0;
     std::vector<const ldns_rr*> records; // of the asked type, at the end of the CNAME chain
@@ -34,14 +34,14 @@ std::string rdf_text(const ldns_rdf* rdf);
 // Fills answer from a NOERROR or NXDOMAIN response to (qname, type) and takes the packet.
 void read_answer(PktPtr packet, const std::string& qname, ldns_rr_type type, Answer& answer);
 
-Lookup<MxRecord> to_mx(const Answer& answer);
-Lookup<std::string> to_addresses(const Answer& answer);
-Lookup<dane::TlsaRecord> to_tlsa(const Answer& answer);
-Lookup<std::string> to_names(const Answer& answer); // NS (or CNAME) targets, normalized
+facts::Lookup<facts::MxRecord> to_mx(const Answer& answer);
+facts::Lookup<std::string> to_addresses(const Answer& answer);
+facts::Lookup<dane::TlsaRecord> to_tlsa(const Answer& answer);
+facts::Lookup<std::string> to_names(const Answer& answer); // NS (or CNAME) targets, normalized
 
 // A whole TLSA response in wire format, read as the resolver reads it (without the CD
 // re-query of a SERVFAIL). Malformed input gives status error, never a crash.
-Lookup<dane::TlsaRecord> decode_tlsa_response(const std::uint8_t* wire, std::size_t size,
-                                              const std::string& qname);
+facts::Lookup<dane::TlsaRecord> decode_tlsa_response(const std::uint8_t* wire, std::size_t size,
+                                                     const std::string& qname);
 
 } // namespace danemon::dns::detail

@@ -11,8 +11,8 @@ ask_authoritative_servers(Resolver& resolver, const std::string& owner,
                           std::chrono::milliseconds timeout, std::uint16_t port,
                           std::optional<std::chrono::steady_clock::time_point> deadline) {
     // The zone cut: the closest enclosing name that has an NS RRset.
-    std::string zone = normalize_name(owner);
-    Lookup<std::string> servers;
+    std::string zone = facts::normalize_name(owner);
+    facts::Lookup<std::string> servers;
     for (int labels = 0; labels < 128; ++labels) {
         servers = resolver.lookup_ns(zone);
         if (servers.found() && !servers.records.empty()) break;
@@ -26,7 +26,7 @@ ask_authoritative_servers(Resolver& resolver, const std::string& owner,
     std::vector<AuthoritativeTlsa> answers;
     for (const auto& name : names) {
         std::vector<std::string> addresses;
-        for (auto family : {AddressFamily::ipv4, AddressFamily::ipv6}) {
+        for (auto family : {facts::AddressFamily::ipv4, facts::AddressFamily::ipv6}) {
             auto found = resolver.lookup_addresses(name, family);
             addresses.insert(addresses.end(), found.records.begin(), found.records.end());
         }

@@ -37,10 +37,11 @@ public:
         idle_.push_back(make_handle()); // bad addresses are reported here, not on first use
     }
 
-    ResolverCheck check_validation() override {
+    facts::ResolverCheck check_validation() override {
         // The root zone is signed; a validating resolver sets AD on its SOA.
         Answer answer = ask("", LDNS_RR_TYPE_SOA);
-        if (answer.status == LookupStatus::error || answer.status == LookupStatus::bogus)
+        if (answer.status == facts::LookupStatus::error ||
+            answer.status == facts::LookupStatus::bogus)
             return {false, "the resolver at " + server_text_ +
                                " did not answer a query for the root zone (" + answer.why + ")"};
         if (!answer.authenticated)
@@ -50,20 +51,21 @@ public:
         return {true, {}};
     }
 
-    Lookup<MxRecord> lookup_mx(const std::string& domain) override {
+    facts::Lookup<facts::MxRecord> lookup_mx(const std::string& domain) override {
         return detail::to_mx(ask(domain, LDNS_RR_TYPE_MX));
     }
 
-    Lookup<std::string> lookup_addresses(const std::string& host, AddressFamily family) override {
+    facts::Lookup<std::string> lookup_addresses(const std::string& host,
+                                                facts::AddressFamily family) override {
         return detail::to_addresses(
-            ask(host, family == AddressFamily::ipv4 ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA));
+            ask(host, family == facts::AddressFamily::ipv4 ? LDNS_RR_TYPE_A : LDNS_RR_TYPE_AAAA));
     }
 
-    Lookup<dane::TlsaRecord> lookup_tlsa(const std::string& owner) override {
+    facts::Lookup<dane::TlsaRecord> lookup_tlsa(const std::string& owner) override {
         return detail::to_tlsa(ask(owner, LDNS_RR_TYPE_TLSA));
     }
 
-    Lookup<std::string> lookup_ns(const std::string& name) override {
+    facts::Lookup<std::string> lookup_ns(const std::string& name) override {
         return detail::to_names(ask(name, LDNS_RR_TYPE_NS));
     }
 
@@ -206,7 +208,7 @@ private:
             if (cd_status == LDNS_STATUS_OK && unchecked) {
                 ldns_pkt_rcode cd_rcode = ldns_pkt_get_rcode(unchecked.get());
                 if (cd_rcode == LDNS_RCODE_NOERROR || cd_rcode == LDNS_RCODE_NXDOMAIN) {
-                    answer.status = LookupStatus::bogus;
+                    answer.status = facts::LookupStatus::bogus;
                     answer.why =
                         "DNSSEC validation failed (SERVFAIL, but an answer with the CD bit)";
                     return answer;

@@ -23,12 +23,6 @@ std::uint16_t parse_port(const std::string& text, const std::string& whole) {
 
 } // namespace
 
-bool is_ip_literal(const std::string& text) {
-    unsigned char buf[16];
-    return inet_pton(AF_INET, text.c_str(), buf) == 1 ||
-           inet_pton(AF_INET6, text.c_str(), buf) == 1;
-}
-
 ResolverAddress parse_resolver_address(const std::string& text) {
     ResolverAddress result;
     if (!text.empty() && text.front() == '[') {
@@ -48,7 +42,7 @@ ResolverAddress parse_resolver_address(const std::string& text) {
     } else {
         result.address = text;
     }
-    if (!is_ip_literal(result.address))
+    if (!facts::is_ip_literal(result.address))
         throw std::invalid_argument(
             "resolver address '" + text +
             "' is not an IPv4 or IPv6 address (ADDR, ADDR:PORT or [V6]:PORT)");
@@ -79,7 +73,7 @@ ResolverAddress system_resolver(const std::string& resolv_conf) {
         if (words >> keyword >> address && keyword == "nameserver") {
             // A scope suffix (fe80::1%eth0) is not supported by ldns; skip such entries.
             if (address.find('%') != std::string::npos) continue;
-            if (is_ip_literal(address)) return ResolverAddress{address, 53};
+            if (facts::is_ip_literal(address)) return ResolverAddress{address, 53};
         }
     }
     throw std::runtime_error("no nameserver in " + resolv_conf + "; give --resolver ADDR");

@@ -84,23 +84,24 @@ DomainSample DomainSample::of(const check::DomainVerdict& v, std::time_t checked
 
 namespace {
 
-void render_samples(std::ostream& out, const std::vector<const DomainSample*>& pointers) {
-    // Iterated as values below; the pointers spare a copy of every sample.
-    struct View {
-        const std::vector<const DomainSample*>& items;
-        struct It {
-            std::vector<const DomainSample*>::const_iterator i;
-            const DomainSample& operator*() const { return **i; }
-            It& operator++() {
-                ++i;
-                return *this;
-            }
-            bool operator!=(const It& o) const { return i != o.i; }
-        };
-        It begin() const { return {items.begin()}; }
-        It end() const { return {items.end()}; }
-    } samples{pointers};
-    const auto precision = out.precision(15);
+// The samples, iterated as values; the pointers spare a copy of every sample.
+struct SampleView {
+    const std::vector<const DomainSample*>& items;
+    struct It {
+        std::vector<const DomainSample*>::const_iterator i;
+        const DomainSample& operator*() const { return **i; }
+        It& operator++() {
+            ++i;
+            return *this;
+        }
+        bool operator!=(const It& o) const { return i != o.i; }
+    };
+    It begin() const { return {items.begin()}; }
+    It end() const { return {items.end()}; }
+};
+
+// The families with one sample per domain (or per domain and problem code).
+void render_domain_families(std::ostream& out, const SampleView& samples) {
     {
         Family f(out, "danemon_domain_status", "gauge",
                  "Worst severity of the domain: 0 ok, 1 warning, 2 critical, 3 unknown.");
@@ -134,6 +135,10 @@ void render_samples(std::ostream& out, const std::vector<const DomainSample*>& p
             for (const auto& [key, n] : s.pending_problems)
                 f.sample({{"domain", s.domain}, {"code", key.first}, {"severity", key.second}}, n);
     }
+}
+
+// The families with one sample per probed address.
+void render_endpoint_families(std::ostream& out, const SampleView& samples) {
     auto for_endpoints = [&](auto&& emit) {
         for (const auto& s : samples)
             for (const auto& e : s.endpoints)
@@ -181,6 +186,13 @@ void render_samples(std::ostream& out, const std::vector<const DomainSample*>& p
         for_endpoints(
             [&](const EndpointSample& e, auto labels) { f.sample(labels, e.probe_seconds); });
     }
+}
+
+void render_samples(std::ostream& out, const std::vector<const DomainSample*>& pointers) {
+    const auto precision = out.precision(15);
+    const SampleView samples{pointers};
+    render_domain_families(out, samples);
+    render_endpoint_families(out, samples);
     out.precision(precision);
 }
 

@@ -15,12 +15,12 @@ namespace {
 // The files the MTA loads (local_certs), read at every check: a renewal shows up here
 // before the MTA reloads and before any sender sees it. A file that cannot be used is that
 // host's check-incomplete, never a reason to stop the others.
-void read_local_certificates(const Target& target, check::DomainFacts& facts) {
+void read_local_certificates(const Target& target, facts::DomainFacts& facts) {
     for (auto& host : facts.hosts) {
         const auto it = target.local_certs.find(host.mx.host);
         if (it == target.local_certs.end()) continue;
         for (const auto& path : it->second) {
-            check::MxHostFacts::LocalCertificate local;
+            facts::MxHostFacts::LocalCertificate local;
             local.path = path;
             auto contents = localfile::read_regular_file(path, localfile::certificate_file);
             if (!contents) {
@@ -39,7 +39,7 @@ void read_local_certificates(const Target& target, check::DomainFacts& facts) {
 }
 
 // One domain's fault is that domain's check-incomplete, never the end of the others' check.
-check::DomainVerdict evaluate_one(const check::DomainFacts& facts, const Settings& settings,
+check::DomainVerdict evaluate_one(const facts::DomainFacts& facts, const Settings& settings,
                                   std::time_t now, check::EvaluationCache& cache) {
     try {
         return check::evaluate(facts, settings.policy, now, &cache);
@@ -73,7 +73,7 @@ Batch run_batch(const std::vector<Target>& targets, std::vector<std::size_t> mem
         names.push_back(targets[i].domain);
     scan::Scanner scanner(io.resolver, io.prober,
                           scan_options(settings, targets[members.front()].port));
-    std::vector<check::DomainFacts> facts = scanner.scan(names);
+    std::vector<facts::DomainFacts> facts = scanner.scan(names);
     for (std::size_t i = 0; i < facts.size(); ++i)
         read_local_certificates(targets[members[i]], facts[i]);
 
@@ -114,7 +114,7 @@ std::vector<Target> targets_of(const config::Config& config,
     auto add = [&](const std::string& name) {
         Target t;
         t.domain = name;
-        if (const auto it = configured.find(dns::normalize_name(name)); it != configured.end()) {
+        if (const auto it = configured.find(facts::normalize_name(name)); it != configured.end()) {
             t.port = it->second->port.value_or(25);
             t.local_certs = it->second->local_certs;
         }

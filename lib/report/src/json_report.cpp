@@ -43,7 +43,7 @@ json endpoint_json(const check::EndpointVerdict& e) {
     json match = nullptr;
     if (e.matched_record && e.matched_depth)
         match = {{"record", dane::to_presentation(*e.matched_record)}, {"depth", *e.matched_depth}};
-    bool tls = p.failure == smtp::ProbeFailure::none;
+    bool tls = p.failure == facts::ProbeFailure::none;
     return {{"address", p.endpoint.address},
             {"port", p.endpoint.port},
             {"starttls", p.starttls_offered},

@@ -20,7 +20,7 @@ std::string endpoint_line(const check::EndpointVerdict& e) {
     bool v6 = p.endpoint.address.find(':') != std::string::npos;
     std::string text = (v6 ? "[" + p.endpoint.address + "]" : p.endpoint.address) + ":" +
                        std::to_string(p.endpoint.port);
-    if (p.failure == smtp::ProbeFailure::none) {
+    if (p.failure == facts::ProbeFailure::none) {
         text += "  " + p.tls_version + " " + p.cipher;
         if (!p.legacy_tls.empty()) {
             text += " (also accepts";

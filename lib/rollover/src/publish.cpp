@@ -3,7 +3,7 @@
 #include "danemon/rollover/publish.hpp"
 
 #include "danemon/dane/certificate.hpp"
-#include "danemon/dns/resolver.hpp"
+#include "danemon/facts/facts.hpp"
 #include "danemon/text/text.hpp"
 
 #include <algorithm>
@@ -150,8 +150,8 @@ PublishableNames publishable_host_names(const dane::Bytes& leaf_der) {
     for (const auto& name : summary->names) {
         // A TLSA owner cannot be a wildcard: each MX host needs its own record.
         if (name.empty() || name.find('*') != std::string::npos) continue;
-        std::string host = dns::normalize_name(name);
-        if (!dns::is_host_name(host)) {
+        std::string host = facts::normalize_name(name);
+        if (!facts::is_host_name(host)) {
             names.not_host_names.push_back(text::printable(name));
             continue;
         }
@@ -162,7 +162,7 @@ PublishableNames publishable_host_names(const dane::Bytes& leaf_der) {
 }
 
 std::string zone_file_line(const std::string& tlsa_base, const dane::TlsaRecord& record) {
-    return dns::tlsa_owner(tlsa_base) + ". IN TLSA " + dane::to_presentation(record);
+    return facts::tlsa_owner(tlsa_base) + ". IN TLSA " + dane::to_presentation(record);
 }
 
 } // namespace danemon::rollover

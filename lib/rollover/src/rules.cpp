@@ -2,18 +2,18 @@
 // section 8.1) and a stale stronger digest that hides a matching weaker one (section 9).
 #include "danemon/rollover/rules.hpp"
 
-#include "danemon/dns/resolver.hpp"
+#include "danemon/facts/facts.hpp"
 #include "danemon/text/text.hpp"
 
 namespace danemon::rollover {
 
 std::optional<Finding> rollover_missing(const std::string& mx_host, const std::string& tlsa_base,
-                                        const dns::Lookup<dane::TlsaRecord>& tlsa,
+                                        const facts::Lookup<dane::TlsaRecord>& tlsa,
                                         std::optional<std::time_t> leaf_expiry, std::time_t now,
                                         int warning_days) {
     // Only a secure RRset puts DANE in effect (RFC 7672 section 2.2); without it nothing
     // breaks at renewal.
-    if (!tlsa.found() || !tlsa.secure()) return std::nullopt;
+    if (!tlsa.found() || !tlsa.authenticated) return std::nullopt;
     const dane::TlsaRecord* usable = nullptr;
     std::size_t count = 0;
     for (const auto& record : tlsa.records) {
@@ -22,8 +22,8 @@ std::optional<Finding> rollover_missing(const std::string& mx_host, const std::s
         ++count;
     }
     if (count != 1) return std::nullopt;
-    const std::string owner = dns::tlsa_owner(tlsa_base);
-    const std::string host = dns::normalize_name(mx_host);
+    const std::string owner = facts::tlsa_owner(tlsa_base);
+    const std::string host = facts::normalize_name(mx_host);
     std::string message =
         owner + " has a single usable TLSA record (" + dane::to_presentation(*usable) + "): ";
     if (usable->usage == dane::usage_dane_ta) {
@@ -70,8 +70,8 @@ std::optional<Finding> digest_stale(const std::string& tlsa_base, const std::str
                 continue;
             const bool breaks = verdict.outcome == dane::DaneOutcome::fail;
             std::string message =
-                "At " + dns::tlsa_owner(tlsa_base) + " the record " + dane::to_presentation(stale) +
-                " matches no certificate served by " + where +
+                "At " + facts::tlsa_owner(tlsa_base) + " the record " +
+                dane::to_presentation(stale) + " matches no certificate served by " + where +
                 ", and because it is the stronger digest, senders "
                 "ignore the matching " +
                 dane::to_presentation(hidden) + " (RFC 7671 section 9)" +

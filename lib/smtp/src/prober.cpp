@@ -31,7 +31,7 @@ constexpr std::chrono::milliseconds retry_pause{1000};
 constexpr int code_ok = 250;
 
 struct Failure {
-    ProbeFailure kind = ProbeFailure::smtp_error;
+    facts::ProbeFailure kind = facts::ProbeFailure::smtp_error;
     std::string phase;
     std::string detail;
     // Refused, or closed or reset before the banner: what a server does for a moment while
@@ -90,24 +90,34 @@ public:
 
 private:
     std::optional<Failure> converse(tls::VersionRange versions, SessionOutcome& outcome) {
-        const PhaseLimits& limits = request_.limits;
+        if (auto failure = open_connection()) return failure;
+        if (auto failure = read_banner(outcome)) return failure;
+        if (auto failure = say_ehlo(outcome)) return failure;
+        if (auto failure = start_tls()) return failure;
+        return handshake(versions, outcome);
+    }
 
+    std::optional<Failure> open_connection() {
+        const PhaseLimits& limits = request_.limits;
         phase_ = "connect";
         const auto connect_deadline = Clock::now() + limits.connect;
         auto opened = Connection::open(request_.endpoint.address, request_.endpoint.port,
                                        connect_deadline, probe_deadline_);
         if (!opened.outcome.ok()) {
-            return Failure{ProbeFailure::unreachable, phase_,
+            return Failure{facts::ProbeFailure::unreachable, phase_,
                            opened.outcome.status == IoStatus::timed_out
                                ? timeout_text("no TCP connection", limits.connect, connect_deadline)
                                : opened.outcome.error,
                            opened.outcome.error_number == ECONNREFUSED};
         }
         connection_ = std::move(opened.connection);
+        return std::nullopt;
+    }
 
+    std::optional<Failure> read_banner(SessionOutcome& outcome) {
         phase_ = "banner";
         Failure failure;
-        const auto banner = read_reply("the banner", limits.banner, failure);
+        const auto banner = read_reply("the banner", request_.limits.banner, failure);
         if (!banner) {
             failure.passing =
                 last_read_.status == IoStatus::closed || last_read_.error_number == ECONNRESET;
@@ -116,49 +126,63 @@ private:
         outcome.banner = banner->first_line();
         if (banner->code != code_ready) {
             quit_plaintext();
-            return Failure{ProbeFailure::smtp_error, phase_,
+            return Failure{facts::ProbeFailure::smtp_error, phase_,
                            "the server greeted with " + banner->summary()};
         }
+        return std::nullopt;
+    }
 
+    std::optional<Failure> say_ehlo(SessionOutcome& outcome) {
         phase_ = "ehlo";
+        Failure failure;
         if (!valid_helo_name(request_.helo_name)) {
-            return Failure{ProbeFailure::smtp_error, phase_, "the configured EHLO name is invalid"};
+            return Failure{facts::ProbeFailure::smtp_error, phase_,
+                           "the configured EHLO name is invalid"};
         }
-        const auto ehlo = command("EHLO " + request_.helo_name, "EHLO", limits.command, failure);
+        const auto ehlo =
+            command("EHLO " + request_.helo_name, "EHLO", request_.limits.command, failure);
         if (!ehlo) {
             return failure;
         }
         if (ehlo->code != code_ok) {
             quit_plaintext();
-            return Failure{ProbeFailure::smtp_error, phase_,
+            return Failure{facts::ProbeFailure::smtp_error, phase_,
                            "EHLO was answered with " + ehlo->summary()};
         }
         outcome.starttls_offered = offers_starttls(*ehlo);
         if (!outcome.starttls_offered) {
             quit_plaintext();
-            return Failure{ProbeFailure::starttls_missing, phase_,
+            return Failure{facts::ProbeFailure::starttls_missing, phase_,
                            "the EHLO reply does not offer STARTTLS"};
         }
+        return std::nullopt;
+    }
 
+    std::optional<Failure> start_tls() {
         phase_ = "starttls";
-        const auto ready = command("STARTTLS", "STARTTLS", limits.command, failure);
+        Failure failure;
+        const auto ready = command("STARTTLS", "STARTTLS", request_.limits.command, failure);
         if (!ready) {
             return failure;
         }
         if (ready->code != code_ready) {
             quit_plaintext();
-            return Failure{ProbeFailure::smtp_error, phase_,
+            return Failure{facts::ProbeFailure::smtp_error, phase_,
                            "STARTTLS was answered with " + ready->summary()};
         }
         // Plaintext that arrived after the 220 would be taken as part of the TLS session by
         // a careless client (CVE-2011-0411): a server or middlebox sending it is broken.
         if (!unread_.empty()) {
-            return Failure{ProbeFailure::smtp_error, phase_,
+            return Failure{facts::ProbeFailure::smtp_error, phase_,
                            "the server sent " + std::to_string(unread_.size()) +
                                " bytes after its 220 reply to STARTTLS, before the TLS "
                                "handshake"};
         }
+        return std::nullopt;
+    }
 
+    std::optional<Failure> handshake(tls::VersionRange versions, SessionOutcome& outcome) {
+        const PhaseLimits& limits = request_.limits;
         phase_ = "handshake";
         const auto handshake_deadline = Clock::now() + limits.handshake;
         outcome.handshake = tls::client_handshake(connection_->fd(), request_.sni, versions,
@@ -166,7 +190,7 @@ private:
                                                   tls::Farewell{"QUIT\r\n", limits.quit});
         if (!outcome.handshake.ok) {
             return Failure{
-                ProbeFailure::tls_failed, phase_,
+                facts::ProbeFailure::tls_failed, phase_,
                 outcome.handshake.timed_out
                     ? timeout_text("no TLS handshake", limits.handshake, handshake_deadline)
                     : outcome.handshake.error};
@@ -188,7 +212,7 @@ private:
         const auto phase_deadline = Clock::now() + limit;
         const IoOutcome sent = connection_->write_all(line + "\r\n", phase_deadline);
         if (!sent.ok()) {
-            failure = {ProbeFailure::smtp_error, phase_,
+            failure = {facts::ProbeFailure::smtp_error, phase_,
                        sent.status == IoStatus::timed_out
                            ? timeout_text("could not send " + name, limit, phase_deadline)
                            : "cannot send " + name + ": " + sent.error};
@@ -207,7 +231,7 @@ private:
                 return reader.reply();
             }
             if (reader.state() == detail::ReplyReader::State::failed) {
-                failure = {ProbeFailure::smtp_error, phase_,
+                failure = {facts::ProbeFailure::smtp_error, phase_,
                            "protocol error in " + what + ": " + reader.error()};
                 return std::nullopt;
             }
@@ -229,7 +253,7 @@ private:
                 detail = "cannot read " + what + ": " + read.error;
                 break;
             }
-            failure = {ProbeFailure::smtp_error, phase_, std::move(detail)};
+            failure = {facts::ProbeFailure::smtp_error, phase_, std::move(detail)};
             return std::nullopt;
         }
     }
@@ -256,7 +280,7 @@ SessionOutcome run_session(const ProbeRequest& request, tls::VersionRange versio
         return session.run(versions);
     } catch (const std::exception& error) {
         SessionOutcome outcome;
-        outcome.failure = Failure{ProbeFailure::smtp_error, session.phase(),
+        outcome.failure = Failure{facts::ProbeFailure::smtp_error, session.phase(),
                                   std::string("internal error: ") + error.what()};
         return outcome;
     }
@@ -273,14 +297,14 @@ std::optional<tls::Version> negotiated_version(const std::string& name) {
 
 class StarttlsProber final : public Prober {
 public:
-    ProbeResult probe(const ProbeRequest& request) override {
+    facts::ProbeResult probe(const ProbeRequest& request) override {
         const auto start = Clock::now();
-        ProbeResult result;
+        facts::ProbeResult result;
         result.endpoint = request.endpoint;
         try {
             run_main(request, start + request.limits.total, result);
         } catch (...) {
-            result.failure = ProbeFailure::smtp_error;
+            result.failure = facts::ProbeFailure::smtp_error;
             if (result.phase.empty()) {
                 result.phase = "connect";
             }
@@ -294,8 +318,8 @@ public:
         return result;
     }
 
-    void probe_legacy_tls(const ProbeRequest& request, ProbeResult& result) override {
-        if (result.failure != ProbeFailure::none) {
+    void probe_legacy_tls(const ProbeRequest& request, facts::ProbeResult& result) override {
+        if (result.failure != facts::ProbeFailure::none) {
             return;
         }
         const auto start = Clock::now();
@@ -306,7 +330,7 @@ public:
 
 private:
     static void run_main(const ProbeRequest& request, Clock::time_point deadline,
-                         ProbeResult& result) {
+                         facts::ProbeResult& result) {
         using tls::Version;
         SessionOutcome main = run_session(request, {Version::tls1_0, Version::tls1_3}, deadline);
         // A refused connection or one closed before the banner: one more try after a pause,
@@ -334,7 +358,7 @@ private:
     // The legacy sessions never change the main verdict; when they fail internally, TLS 1.0
     // and 1.1 stay untested.
     static void legacy_or_untested(const ProbeRequest& request, Clock::time_point deadline,
-                                   ProbeResult& result) {
+                                   facts::ProbeResult& result) {
         try {
             run_legacy(request, deadline, result);
         } catch (...) {
@@ -345,7 +369,7 @@ private:
     }
 
     static void run_legacy(const ProbeRequest& request, Clock::time_point deadline,
-                           ProbeResult& result) {
+                           facts::ProbeResult& result) {
         using tls::Version;
         const std::optional<Version> negotiated = negotiated_version(result.tls_version);
         // Which of TLS 1.0 and 1.1 does the server still accept? One session offering both
@@ -358,7 +382,8 @@ private:
                 got = legacy.handshake.negotiated;
                 return Answer::accepted;
             }
-            return legacy.failure->kind == ProbeFailure::tls_failed && !legacy.handshake.timed_out
+            return legacy.failure->kind == facts::ProbeFailure::tls_failed &&
+                           !legacy.handshake.timed_out
                        ? Answer::refused
                        : Answer::untested;
         };

@@ -211,59 +211,8 @@ public:
                       const std::vector<AlertState>& states,
                       const std::vector<OutboxEntry>& outbox) override {
         Transaction txn(*this);
-        const std::int64_t at = checked_at;
-        for (const auto& verdict : verdicts) {
-            const std::string status = check::to_string(verdict.status);
-            const std::vector<check::Problem> problems = verdict.all_problems();
-            Statement(*this, "DELETE FROM domain_problem WHERE domain = ?1")
-                .bind(1, verdict.domain)
-                .run();
-            Statement(*this, "INSERT INTO domain_status (domain, status, checked_at) "
-                             "VALUES (?1, ?2, ?3) ON CONFLICT (domain) DO UPDATE SET "
-                             "status = excluded.status, checked_at = excluded.checked_at")
-                .bind(1, verdict.domain)
-                .bind(2, status)
-                .bind(3, at)
-                .run();
-            std::int64_t seq = 0;
-            for (const auto& problem : problems) {
-                const std::string severity = check::to_string(problem.severity);
-                Statement(*this, "INSERT INTO domain_problem (domain, seq, code, severity, "
-                                 "message, mx, address, pending) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                                 "?7, ?8)")
-                    .bind(1, verdict.domain)
-                    .bind(2, seq++)
-                    .bind(3, problem.code)
-                    .bind(4, severity)
-                    .bind(5, problem.message)
-                    .bind(6, problem.mx)
-                    .bind(7, problem.address)
-                    .bind(8, std::int64_t{problem.pending ? 1 : 0})
-                    .run();
-            }
-            Statement(*this, "INSERT INTO history (domain, checked_at, status, problems) "
-                             "VALUES (?1, ?2, ?3, ?4)")
-                .bind(1, verdict.domain)
-                .bind(2, at)
-                .bind(3, status)
-                .bind(4, static_cast<std::int64_t>(problems.size()))
-                .run();
-            Statement(*this, "DELETE FROM history WHERE domain = ?1 AND id NOT IN (SELECT id "
-                             "FROM history WHERE domain = ?1 ORDER BY checked_at DESC, id DESC "
-                             "LIMIT ?2)")
-                .bind(1, verdict.domain)
-                .bind(2, std::int64_t{history_per_domain})
-                .run();
-            for (const auto& mx : verdict.mx) {
-                std::vector<dane::TlsaRecord> records;
-                for (const auto& tlsa : mx.tlsa)
-                    records.push_back(tlsa.record);
-                note_if_secure(mx.tlsa_name, mx.tlsa_status, records, at);
-            }
-            Statement(*this, "DELETE FROM alert_state WHERE domain = ?1")
-                .bind(1, verdict.domain)
-                .run();
-        }
+        for (const auto& verdict : verdicts)
+            record_verdict(verdict, checked_at);
         for (const auto& state : states) {
             Statement(*this, "INSERT OR REPLACE INTO alert_state (domain, mx, address, code, "
                              "severity, message, first_seen, last_alerted, pending) "
@@ -292,7 +241,61 @@ public:
         txn.commit();
     }
 
-    void note_tlsa_seen(const std::string& owner, const dns::Lookup<dane::TlsaRecord>& tlsa,
+    // The domain's status, problems, history row and secure TLSA RRsets; its alert states are
+    // dropped here and written afresh by record_cycle.
+    void record_verdict(const check::DomainVerdict& verdict, std::time_t checked_at) {
+        const std::int64_t at = checked_at;
+        const std::string status = check::to_string(verdict.status);
+        const std::vector<check::Problem> problems = verdict.all_problems();
+        Statement(*this, "DELETE FROM domain_problem WHERE domain = ?1")
+            .bind(1, verdict.domain)
+            .run();
+        Statement(*this, "INSERT INTO domain_status (domain, status, checked_at) "
+                         "VALUES (?1, ?2, ?3) ON CONFLICT (domain) DO UPDATE SET "
+                         "status = excluded.status, checked_at = excluded.checked_at")
+            .bind(1, verdict.domain)
+            .bind(2, status)
+            .bind(3, at)
+            .run();
+        std::int64_t seq = 0;
+        for (const auto& problem : problems) {
+            const std::string severity = check::to_string(problem.severity);
+            Statement(*this, "INSERT INTO domain_problem (domain, seq, code, severity, "
+                             "message, mx, address, pending) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                             "?7, ?8)")
+                .bind(1, verdict.domain)
+                .bind(2, seq++)
+                .bind(3, problem.code)
+                .bind(4, severity)
+                .bind(5, problem.message)
+                .bind(6, problem.mx)
+                .bind(7, problem.address)
+                .bind(8, std::int64_t{problem.pending ? 1 : 0})
+                .run();
+        }
+        Statement(*this, "INSERT INTO history (domain, checked_at, status, problems) "
+                         "VALUES (?1, ?2, ?3, ?4)")
+            .bind(1, verdict.domain)
+            .bind(2, at)
+            .bind(3, status)
+            .bind(4, static_cast<std::int64_t>(problems.size()))
+            .run();
+        Statement(*this, "DELETE FROM history WHERE domain = ?1 AND id NOT IN (SELECT id "
+                         "FROM history WHERE domain = ?1 ORDER BY checked_at DESC, id DESC "
+                         "LIMIT ?2)")
+            .bind(1, verdict.domain)
+            .bind(2, std::int64_t{history_per_domain})
+            .run();
+        for (const auto& mx : verdict.mx) {
+            std::vector<dane::TlsaRecord> records;
+            for (const auto& tlsa : mx.tlsa)
+                records.push_back(tlsa.record);
+            note_if_secure(mx.tlsa_name, mx.tlsa_status, records, at);
+        }
+        Statement(*this, "DELETE FROM alert_state WHERE domain = ?1").bind(1, verdict.domain).run();
+    }
+
+    void note_tlsa_seen(const std::string& owner, const facts::Lookup<dane::TlsaRecord>& tlsa,
                         std::time_t now) override {
         Transaction txn(*this);
         note_if_secure(owner, tlsa.status, tlsa.records, now);
@@ -433,9 +436,9 @@ private:
 
     // The one rule for the rollover clock: records count as published from the first time
     // they were seen in a DNSSEC-secure RRset (status secure: found and validated).
-    void note_if_secure(const std::string& owner, dns::LookupStatus status,
+    void note_if_secure(const std::string& owner, facts::LookupStatus status,
                         const std::vector<dane::TlsaRecord>& records, std::int64_t now) {
-        if (owner.empty() || status != dns::LookupStatus::secure) return;
+        if (owner.empty() || status != facts::LookupStatus::secure) return;
         for (const auto& record : records)
             insert_tlsa_seen(owner, record, now);
     }

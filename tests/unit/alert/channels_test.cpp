@@ -128,7 +128,7 @@ public:
         return out;
     }
     void checkpoint() override {}
-    void note_tlsa_seen(const std::string&, const dns::Lookup<dane::TlsaRecord>&,
+    void note_tlsa_seen(const std::string&, const facts::Lookup<dane::TlsaRecord>&,
                         std::time_t) override {}
     std::optional<std::time_t> tlsa_first_seen(const std::string&,
                                                const dane::TlsaRecord&) override {

@@ -10,14 +10,14 @@
 using namespace danemon;
 using check::Severity;
 using check::Status;
-using dns::LookupStatus;
+using facts::LookupStatus;
 
 namespace {
 
 const std::time_t now_2026 = 1795000000; // 2026-11-18
 
-template <typename T> dns::Lookup<T> found(std::vector<T> records, bool secure = true) {
-    dns::Lookup<T> l;
+template <typename T> facts::Lookup<T> found(std::vector<T> records, bool secure = true) {
+    facts::Lookup<T> l;
     l.status = secure ? LookupStatus::secure : LookupStatus::insecure;
     l.authenticated = secure;
     l.ttl = 300;
@@ -26,8 +26,8 @@ template <typename T> dns::Lookup<T> found(std::vector<T> records, bool secure =
 }
 
 template <typename T>
-dns::Lookup<T> none(LookupStatus status = LookupStatus::nodata, bool secure = true) {
-    dns::Lookup<T> l;
+facts::Lookup<T> none(LookupStatus status = LookupStatus::nodata, bool secure = true) {
+    facts::Lookup<T> l;
     l.status = status;
     l.authenticated =
         secure && (status == LookupStatus::nodata || status == LookupStatus::nxdomain);
@@ -60,9 +60,9 @@ std::vector<dane::TlsaRecord> current_and_issuer() {
     return {leaf_311(), issuer_211()};
 }
 
-smtp::ProbeResult served(const std::string& chain_file, const std::string& address = "192.0.2.25",
-                         std::string version = "TLSv1.3") {
-    smtp::ProbeResult p;
+facts::ProbeResult served(const std::string& chain_file, const std::string& address = "192.0.2.25",
+                          std::string version = "TLSv1.3") {
+    facts::ProbeResult p;
     p.endpoint = {"mx.example.test", address, 25};
     p.starttls_offered = true;
     p.tls_version = std::move(version);
@@ -72,9 +72,9 @@ smtp::ProbeResult served(const std::string& chain_file, const std::string& addre
     return p;
 }
 
-check::MxHostFacts host(const std::string& name, std::vector<dane::TlsaRecord> tlsa,
-                        std::vector<smtp::ProbeResult> endpoints, std::uint16_t preference = 10) {
-    check::MxHostFacts h;
+facts::MxHostFacts host(const std::string& name, std::vector<dane::TlsaRecord> tlsa,
+                        std::vector<facts::ProbeResult> endpoints, std::uint16_t preference = 10) {
+    facts::MxHostFacts h;
     h.mx = {preference, name};
     std::vector<std::string> addresses;
     for (auto& e : endpoints) {
@@ -90,11 +90,11 @@ check::MxHostFacts host(const std::string& name, std::vector<dane::TlsaRecord> t
     return h;
 }
 
-check::DomainFacts domain(std::vector<check::MxHostFacts> hosts) {
-    check::DomainFacts f;
+facts::DomainFacts domain(std::vector<facts::MxHostFacts> hosts) {
+    facts::DomainFacts f;
     f.domain = "example.test";
     f.resolver = {true, ""};
-    std::vector<dns::MxRecord> mx;
+    std::vector<facts::MxRecord> mx;
     for (const auto& h : hosts)
         mx.push_back(h.mx);
     f.mx = found(mx);
@@ -117,7 +117,7 @@ check::Problem first(const check::DomainVerdict& v, const std::string& code) {
     return {};
 }
 
-check::DomainVerdict run(const check::DomainFacts& f, std::time_t now = now_2026) {
+check::DomainVerdict run(const facts::DomainFacts& f, std::time_t now = now_2026) {
     return check::evaluate(f, check::Policy{}, now);
 }
 
@@ -161,9 +161,9 @@ TEST_CASE("the verdict names the DNSSEC state of the MX and TLSA RRsets") {
     CHECK(run(f).mx.at(0).tlsa_dnssec == "bogus");
     f.hosts[0].tlsa = none<dane::TlsaRecord>(LookupStatus::error);
     CHECK(run(f).mx.at(0).tlsa_dnssec == "error");
-    f.mx = none<dns::MxRecord>(LookupStatus::bogus);
+    f.mx = none<facts::MxRecord>(LookupStatus::bogus);
     CHECK(run(f).mx_dnssec == "bogus");
-    f.mx = none<dns::MxRecord>(LookupStatus::error);
+    f.mx = none<facts::MxRecord>(LookupStatus::error);
     CHECK(run(f).mx_dnssec == "error");
 }
 
@@ -204,7 +204,7 @@ TEST_CASE("TLS 1.0 and 1.1 accepted beside TLS 1.2+ is a warning") {
 
 TEST_CASE("a null MX is reported as info and the domain is ok") {
     auto f = domain({});
-    f.mx = found(std::vector<dns::MxRecord>{{0, ""}});
+    f.mx = found(std::vector<facts::MxRecord>{{0, ""}});
     auto v = run(f);
     CHECK(v.status == Status::ok);
     CHECK(codes(v) == std::vector<std::string>{"null-mx"});
@@ -239,7 +239,7 @@ TEST_CASE("a bogus TLSA RRset is critical dnssec-bogus") {
 
 TEST_CASE("bogus or failed MX lookups and a missing domain are critical") {
     auto f = domain({});
-    f.mx = none<dns::MxRecord>(LookupStatus::bogus);
+    f.mx = none<facts::MxRecord>(LookupStatus::bogus);
     auto bogus = run(f);
     CHECK(codes(bogus) == std::vector<std::string>{"dnssec-bogus"});
     CHECK(bogus.status == Status::critical);
@@ -247,14 +247,14 @@ TEST_CASE("bogus or failed MX lookups and a missing domain are critical") {
     CHECK(first(bogus, "dnssec-bogus").message ==
           "The MX records of example.test fail DNSSEC validation: validating senders defer all "
           "mail for the domain.");
-    f.mx = none<dns::MxRecord>(LookupStatus::error);
+    f.mx = none<facts::MxRecord>(LookupStatus::error);
     auto failed = run(f);
     CHECK(codes(failed) == std::vector<std::string>{"dns-error"});
     CHECK(failed.status == Status::critical);
     CHECK(first(failed, "dns-error").message ==
           "The MX lookup for example.test failed (timed out): senders defer mail until it "
           "answers.");
-    f.mx = none<dns::MxRecord>(LookupStatus::nxdomain);
+    f.mx = none<facts::MxRecord>(LookupStatus::nxdomain);
     auto v = run(f);
     CHECK(codes(v) == std::vector<std::string>{"dns-error"});
     CHECK(v.status == Status::critical);
@@ -371,7 +371,7 @@ TEST_CASE("only PKIX records: tlsa-unusable, and TLS is still required") {
     CHECK_THAT(first(v, "tlsa-unusable").message, Catch::Contains("RFC 7672"));
 
     auto plain = served("chain.pem");
-    plain.failure = smtp::ProbeFailure::starttls_missing;
+    plain.failure = facts::ProbeFailure::starttls_missing;
     plain.chain = {};
     auto v2 = run(domain({host("mx.example.test", {pkix}, {plain})}));
     CHECK(v2.status == Status::critical);
@@ -400,7 +400,7 @@ TEST_CASE("an RRset of only over-long digests is tlsa-unusable") {
 
 TEST_CASE("no STARTTLS: critical with TLSA published, a warning without") {
     auto plain = served("chain.pem");
-    plain.failure = smtp::ProbeFailure::starttls_missing;
+    plain.failure = facts::ProbeFailure::starttls_missing;
     plain.chain = {};
     auto with = run(domain({host("mx.example.test", current_and_issuer(), {plain})}));
     CHECK(with.status == Status::critical);
@@ -502,7 +502,7 @@ TEST_CASE("DANE-TA with a leaf that carries none of the reference names is tlsa-
 
 TEST_CASE("an unreachable MX address is critical mx-unreachable") {
     auto down = served("chain.pem");
-    down.failure = smtp::ProbeFailure::unreachable;
+    down.failure = facts::ProbeFailure::unreachable;
     down.phase = "connect";
     down.detail = "connection refused";
     down.chain = {};
@@ -520,7 +520,7 @@ TEST_CASE("an unreachable MX address is critical mx-unreachable") {
 
 TEST_CASE("a failed TLS handshake is critical tls-handshake-failed") {
     auto broken = served("chain.pem");
-    broken.failure = smtp::ProbeFailure::tls_failed;
+    broken.failure = facts::ProbeFailure::tls_failed;
     broken.phase = "handshake";
     broken.detail = "sslv3 alert handshake failure";
     broken.tls_version.clear();
@@ -549,7 +549,7 @@ TEST_CASE("a TLS session without a certificate is critical where TLSA is publish
 
 TEST_CASE("a failed SMTP dialogue is critical smtp-error with the phase") {
     auto refused = served("chain.pem");
-    refused.failure = smtp::ProbeFailure::smtp_error;
+    refused.failure = facts::ProbeFailure::smtp_error;
     refused.phase = "banner";
     refused.detail = "554 no service";
     refused.chain = {};
@@ -565,7 +565,7 @@ TEST_CASE("a failed SMTP dialogue is critical smtp-error with the phase") {
 
 TEST_CASE("an IPv6 endpoint is written in brackets") {
     auto down = served("chain.pem", "2001:db8::25");
-    down.failure = smtp::ProbeFailure::unreachable;
+    down.failure = facts::ProbeFailure::unreachable;
     down.detail = "no route to host";
     down.chain = {};
     auto h = host("mx.example.test", current_and_issuer(), {down});
@@ -631,7 +631,7 @@ TEST_CASE("a stale SHA-512 record that another record covers is a tlsa-digest-st
 
 TEST_CASE("an evaluation cache shared by many domains changes no verdict") {
     auto old_key = record(3, 1, 1, dane::Bytes(32, 0x5a));
-    std::vector<check::DomainFacts> cases = {
+    std::vector<facts::DomainFacts> cases = {
         domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})}),
         domain({host("mx.example.test", {old_key}, {served("chain.pem")})}),
         domain({host("mx.other.test", current_and_issuer(), {served("chain.pem")})}),
@@ -729,7 +729,7 @@ TEST_CASE("a DANE verification that cannot run leaves the check incomplete, neve
 
 TEST_CASE("an MX target that is an IP address or holds odd bytes is mx-invalid-name") {
     for (std::string name : {"127.0.25.1", "[127.0.25.1]", "\\027[31mred.example.test"}) {
-        check::MxHostFacts h;
+        facts::MxHostFacts h;
         h.mx = {10, name};
         h.tlsa_base = name;
         h.ipv4 = none<std::string>(LookupStatus::error);
@@ -794,9 +794,9 @@ TEST_CASE("a fully observed domain is complete at every level") {
 }
 
 TEST_CASE("an address that could not be probed is not complete, nor is its host") {
-    smtp::ProbeResult down;
+    facts::ProbeResult down;
     down.endpoint = {"mx.example.test", "192.0.2.25", 25};
-    down.failure = smtp::ProbeFailure::unreachable;
+    down.failure = facts::ProbeFailure::unreachable;
     down.phase = "connect";
     down.detail = "connection refused";
     auto v = run(domain({host("mx.example.test", current_and_issuer(), {down})}));
@@ -824,7 +824,7 @@ TEST_CASE("a failed TLSA lookup of a host with secure addresses leaves its looku
 
 TEST_CASE("a failed MX lookup or a resolver that does not validate leaves the domain incomplete") {
     auto f = domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})});
-    f.mx = none<dns::MxRecord>(LookupStatus::error);
+    f.mx = none<facts::MxRecord>(LookupStatus::error);
     CHECK_FALSE(run(f).complete);
     auto g = domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})});
     g.resolver = {false, "no AD bit"};

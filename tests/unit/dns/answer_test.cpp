@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 
 using namespace danemon;
-using dns::LookupStatus;
+using facts::LookupStatus;
 
 namespace {
 
@@ -39,8 +39,8 @@ std::vector<std::uint8_t> response(ldns_pkt_rcode rcode, bool ad,
     return bytes;
 }
 
-dns::Lookup<dane::TlsaRecord> decode(const std::vector<std::uint8_t>& wire,
-                                     const std::string& qname = owner) {
+facts::Lookup<dane::TlsaRecord> decode(const std::vector<std::uint8_t>& wire,
+                                       const std::string& qname = owner) {
     return dns::detail::decode_tlsa_response(wire.data(), wire.size(), qname);
 }
 
@@ -50,7 +50,7 @@ TEST_CASE("a validated TLSA answer is secure and keeps its TTL") {
     auto l = decode(response(LDNS_RCODE_NOERROR, true,
                              {owner + ". 300 IN TLSA 3 1 1 " + record_data,
                               owner + ". 120 IN TLSA 2 1 1 " + record_data}));
-    CHECK(l.status == LookupStatus::secure);
+    CHECK(l.status == facts::LookupStatus::secure);
     CHECK(l.authenticated);
     CHECK(l.ttl == 120);
     REQUIRE(l.records.size() == 2);
@@ -78,7 +78,7 @@ TEST_CASE("a rotated RRset reads in canonical order, so that reports do not chan
 TEST_CASE("the same answer without AD is insecure") {
     auto l =
         decode(response(LDNS_RCODE_NOERROR, false, {owner + ". 300 IN TLSA 3 1 1 " + record_data}));
-    CHECK(l.status == LookupStatus::insecure);
+    CHECK(l.status == facts::LookupStatus::insecure);
     CHECK_FALSE(l.authenticated);
 }
 
@@ -87,7 +87,7 @@ TEST_CASE("a CNAME'd TLSA name: records at the end of the chain, the chain recor
                              {owner + ". 300 IN CNAME tlsa.hosting.test.",
                               "tlsa.hosting.test. 300 IN TLSA 3 1 1 " + record_data,
                               "unrelated.test. 300 IN TLSA 3 1 1 " + record_data}));
-    CHECK(l.status == LookupStatus::secure);
+    CHECK(l.status == facts::LookupStatus::secure);
     CHECK(l.cname_chain == std::vector<std::string>{"tlsa.hosting.test"});
     CHECK(l.records.size() == 1);
 }
@@ -96,7 +96,7 @@ TEST_CASE("a CNAME loop ends without records and without hanging") {
     auto l =
         decode(response(LDNS_RCODE_NOERROR, true,
                         {owner + ". 300 IN CNAME a.test.", "a.test. 300 IN CNAME " + owner + "."}));
-    CHECK(l.status == LookupStatus::nodata);
+    CHECK(l.status == facts::LookupStatus::nodata);
     CHECK(l.cname_chain.size() == 16);
 }
 
@@ -105,7 +105,7 @@ TEST_CASE("NXDOMAIN keeps the negative TTL from the SOA (RFC 2308)") {
         decode(response(LDNS_RCODE_NXDOMAIN, true, {},
                         {"example.test. 3600 IN SOA ns.example.test. h.example.test. 1 7200 900 "
                          "1209600 60"}));
-    CHECK(l.status == LookupStatus::nxdomain);
+    CHECK(l.status == facts::LookupStatus::nxdomain);
     CHECK(l.authenticated);
     CHECK(l.ttl == 60);
 }
@@ -114,15 +114,15 @@ TEST_CASE("records of another owner or type are not taken as the answer") {
     auto l = decode(
         response(LDNS_RCODE_NOERROR, true,
                  {"other.test. 300 IN TLSA 3 1 1 " + record_data, owner + ". 300 IN A 192.0.2.1"}));
-    CHECK(l.status == LookupStatus::nodata);
+    CHECK(l.status == facts::LookupStatus::nodata);
     CHECK(l.records.empty());
 }
 
 TEST_CASE("garbage and truncated packets are lookup errors") {
     std::vector<std::uint8_t> garbage(7, 0xff);
-    CHECK(decode(garbage).status == LookupStatus::error);
+    CHECK(decode(garbage).status == facts::LookupStatus::error);
     auto good = response(LDNS_RCODE_NOERROR, true, {owner + ". 300 IN TLSA 3 1 1 " + record_data});
     good.resize(good.size() - 10);
-    CHECK(decode(good).status == LookupStatus::error);
-    CHECK(decode(response(LDNS_RCODE_REFUSED, false, {})).status == LookupStatus::error);
+    CHECK(decode(good).status == facts::LookupStatus::error);
+    CHECK(decode(response(LDNS_RCODE_REFUSED, false, {})).status == facts::LookupStatus::error);
 }

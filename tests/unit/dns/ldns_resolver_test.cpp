@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 using namespace danemon::dns;
+namespace facts = danemon::facts;
 
 namespace {
 
@@ -63,13 +64,13 @@ TEST_CASE("a lookup that timed out does not fail the following lookups at once")
     auto resolver = make_ldns_resolver(options);
 
     auto first = resolver->lookup_tlsa("_25._tcp.first.test");
-    CHECK(first.status == LookupStatus::error);
+    CHECK(first.status == facts::LookupStatus::error);
     CHECK(server.received("first"));
 
     // The same (reused) ldns handle asks again instead of failing with "No (valid)
     // nameservers defined in the resolver".
-    auto second = resolver->lookup_addresses("second.test", AddressFamily::ipv4);
-    CHECK(second.status == LookupStatus::error);
+    auto second = resolver->lookup_addresses("second.test", facts::AddressFamily::ipv4);
+    CHECK(second.status == facts::LookupStatus::error);
     CHECK(second.why.find("No (valid) nameservers") == std::string::npos);
     CHECK(server.received("second"));
 }

@@ -55,31 +55,6 @@ TEST_CASE("resolv.conf: the first usable nameserver wins") {
     CHECK_THROWS_WITH(system_resolver(path), Catch::Contains("cannot read"));
 }
 
-TEST_CASE("names are compared in lower case without the trailing dot") {
-    CHECK(normalize_name("MX.Example.ORG.") == "mx.example.org");
-    CHECK(normalize_name(".") == "");
-    CHECK(normalize_name("") == "");
-}
-
-TEST_CASE("MX targets that are host names, and those that are not (RFC 5321 section 5.1)") {
-    CHECK(is_host_name("mx.example.org"));
-    CHECK(is_host_name("mx-1.example.org"));
-    CHECK(is_host_name("_smtp.example.org")); // underscores: Postfix tolerates them
-    CHECK(is_host_name(std::string(63, 'a') + "." + std::string(63, 'b') + ".example.org"));
-    CHECK_FALSE(is_host_name(std::string(64, 'a') + ".example.org"));
-    CHECK_FALSE(is_host_name(""));
-    CHECK_FALSE(is_host_name("127.0.25.1"));   // a dotted quad: the top label is numeric
-    CHECK_FALSE(is_host_name("[127.0.25.1]")); // an address literal in brackets
-    CHECK_FALSE(is_host_name("2001:db8::1"));  // colons
-    CHECK_FALSE(is_host_name("nul\\000byte.example.org")); // ldns escapes: \000, \010, \032
-    CHECK_FALSE(is_host_name("new\\010line.example.org"));
-    CHECK_FALSE(is_host_name("sp\\032ace.example.org"));
-    CHECK_FALSE(is_host_name("\\027[31mred.example.org")); // an ANSI escape sequence
-    CHECK_FALSE(is_host_name("-lead.example.org"));
-    CHECK_FALSE(is_host_name("trail-.example.org"));
-    CHECK_FALSE(is_host_name("empty..example.org"));
-}
-
 TEST_CASE("a resolver address is written back as the user would type it") {
     // "::1:5399" would be an address of its own; an IPv6 address with a port needs brackets.
     CHECK(to_string(parse_resolver_address("[::1]:5399")) == "[::1]:5399");

@@ -13,12 +13,12 @@
 #include <sys/stat.h>
 
 using namespace danemon;
-using dns::LookupStatus;
+using facts::LookupStatus;
 
 namespace {
 
-template <typename T> dns::Lookup<T> secure(std::vector<T> records) {
-    dns::Lookup<T> l;
+template <typename T> facts::Lookup<T> secure(std::vector<T> records) {
+    facts::Lookup<T> l;
     l.status = records.empty() ? LookupStatus::nodata : LookupStatus::secure;
     l.authenticated = true;
     l.ttl = 300;
@@ -30,21 +30,22 @@ template <typename T> dns::Lookup<T> secure(std::vector<T> records) {
 // leaf (chain.pem), which every probe serves.
 class FakeResolver : public dns::Resolver {
 public:
-    dns::ResolverCheck check_validation() override { return {true, ""}; }
-    dns::Lookup<dns::MxRecord> lookup_mx(const std::string& d) override {
-        return secure<dns::MxRecord>({{10, "mx." + d}});
+    facts::ResolverCheck check_validation() override { return {true, ""}; }
+    facts::Lookup<facts::MxRecord> lookup_mx(const std::string& d) override {
+        return secure<facts::MxRecord>({{10, "mx." + d}});
     }
-    dns::Lookup<std::string> lookup_addresses(const std::string&, dns::AddressFamily f) override {
-        return secure<std::string>(f == dns::AddressFamily::ipv4
+    facts::Lookup<std::string> lookup_addresses(const std::string&,
+                                                facts::AddressFamily f) override {
+        return secure<std::string>(f == facts::AddressFamily::ipv4
                                        ? std::vector<std::string>{"192.0.2.1"}
                                        : std::vector<std::string>{});
     }
-    dns::Lookup<dane::TlsaRecord> lookup_tlsa(const std::string&) override {
+    facts::Lookup<dane::TlsaRecord> lookup_tlsa(const std::string&) override {
         return secure<dane::TlsaRecord>(
             {{3, 1, 1, dane::test::expected_digest("leaf", 1, 1)},
              {2, 1, 1, dane::test::expected_digest("intermediate", 1, 1)}});
     }
-    dns::Lookup<std::string> lookup_ns(const std::string&) override {
+    facts::Lookup<std::string> lookup_ns(const std::string&) override {
         return secure<std::string>({});
     }
 };
@@ -53,12 +54,12 @@ class RecordingProber : public smtp::Prober {
 public:
     std::mutex mutex;
     std::vector<smtp::ProbeRequest> requests;
-    smtp::ProbeResult probe(const smtp::ProbeRequest& request) override {
+    facts::ProbeResult probe(const smtp::ProbeRequest& request) override {
         {
             std::lock_guard lock(mutex);
             requests.push_back(request);
         }
-        smtp::ProbeResult r;
+        facts::ProbeResult r;
         r.endpoint = request.endpoint;
         r.starttls_offered = true;
         r.tls_version = "TLSv1.3";
@@ -66,7 +67,7 @@ public:
         r.chain = dane::test::load_chain("chain.pem");
         return r;
     }
-    void probe_legacy_tls(const smtp::ProbeRequest&, smtp::ProbeResult&) override {}
+    void probe_legacy_tls(const smtp::ProbeRequest&, facts::ProbeResult&) override {}
 };
 
 struct TempDir {

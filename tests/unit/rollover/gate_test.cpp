@@ -26,7 +26,7 @@ GateInput current_plus_next() {
     in.mx_host = "mx.example.test";
     in.new_chain = load_chain("chain-next.pem");
     in.current_chain = load_chain("chain.pem");
-    in.tlsa.status = dns::LookupStatus::secure;
+    in.tlsa.status = facts::LookupStatus::secure;
     in.tlsa.authenticated = true;
     in.tlsa.ttl = 1234; // a resolver's TTL counts down; the servers' TTL is the zone's
     in.tlsa.records = {ee311("chain.pem"), ee311("chain-next.pem")};
@@ -182,7 +182,7 @@ TEST_CASE("an unrelated certificate fails the gate and gets the record to publis
 
 TEST_CASE("an insecure TLSA RRset fails the gate") {
     auto in = current_plus_next();
-    in.tlsa.status = dns::LookupStatus::insecure;
+    in.tlsa.status = facts::LookupStatus::insecure;
     in.tlsa.authenticated = false;
     const auto d = decide(in);
     CHECK_FALSE(d.pass);
@@ -193,13 +193,13 @@ TEST_CASE("an insecure TLSA RRset fails the gate") {
 
 TEST_CASE("a failed TLSA lookup or no records fail the gate") {
     auto in = current_plus_next();
-    in.tlsa.status = dns::LookupStatus::bogus;
+    in.tlsa.status = facts::LookupStatus::bogus;
     in.tlsa.records.clear();
     in.tlsa.why = "signature expired";
     auto d = decide(in);
     CHECK_FALSE(d.pass);
     CHECK(has_reason(d, "failed (bogus: signature expired)"));
-    in.tlsa.status = dns::LookupStatus::nodata;
+    in.tlsa.status = facts::LookupStatus::nodata;
     d = decide(in);
     CHECK(has_reason(d, "No TLSA records are published at _25._tcp.mx.example.test."));
     CHECK(has_reason(d, "Publish _25._tcp.mx.example.test. IN TLSA 3 1 1 "));

@@ -1,7 +1,7 @@
 // The record `danemon tlsa` prints: which certificate it names, its data (checked against
 // digests computed independently by openssl in make-chains.sh), and bad input.
 #include "../dane/test_data.hpp"
-#include "danemon/dns/lookup.hpp"
+#include "danemon/facts/facts.hpp"
 #include "danemon/rollover/publish.hpp"
 #include "tls_test_peer.hpp"
 
@@ -91,7 +91,7 @@ TEST_CASE("owners and zone-file lines") {
     CHECK(publishable_host_names(chain.front()).hosts ==
           std::vector<std::string>{"mx.example.test"});
     CHECK(publishable_host_names(chain.front()).not_host_names.empty());
-    CHECK(dns::tlsa_owner("MX.Example.test.") == "_25._tcp.mx.example.test");
+    CHECK(facts::tlsa_owner("MX.Example.test.") == "_25._tcp.mx.example.test");
     const dane::TlsaRecord record{3, 1, 1, {0xab, 0x01}};
     CHECK(zone_file_line("mx.example.test", record) ==
           "_25._tcp.mx.example.test. IN TLSA 3 1 1 AB01");

@@ -16,9 +16,9 @@ dane::TlsaRecord record_for(const char* chain_file, std::size_t depth, std::uint
             *dane::association_data(load_chain(chain_file).der.at(depth), 1, matching)};
 }
 
-dns::Lookup<dane::TlsaRecord> secure(std::vector<dane::TlsaRecord> records) {
-    dns::Lookup<dane::TlsaRecord> lookup;
-    lookup.status = dns::LookupStatus::secure;
+facts::Lookup<dane::TlsaRecord> secure(std::vector<dane::TlsaRecord> records) {
+    facts::Lookup<dane::TlsaRecord> lookup;
+    lookup.status = facts::LookupStatus::secure;
     lookup.authenticated = true;
     lookup.ttl = 3600;
     lookup.records = std::move(records);
@@ -96,11 +96,11 @@ TEST_CASE("tlsa-rollover-missing: silent for current + next, insecure or absent 
         "mx.example.test", "mx.example.test",
         secure({record_for("chain.pem", 0, 3, 1), record_for("chain-next.pem", 0, 3, 1)})));
     auto insecure = secure({record_for("chain.pem", 0, 3, 1)});
-    insecure.status = dns::LookupStatus::insecure;
+    insecure.status = facts::LookupStatus::insecure;
     insecure.authenticated = false;
     CHECK_FALSE(rollover_missing("mx.example.test", "mx.example.test", insecure));
-    dns::Lookup<dane::TlsaRecord> nodata;
-    nodata.status = dns::LookupStatus::nodata;
+    facts::Lookup<dane::TlsaRecord> nodata;
+    nodata.status = facts::LookupStatus::nodata;
     nodata.authenticated = true;
     CHECK_FALSE(rollover_missing("mx.example.test", "mx.example.test", nodata));
 }

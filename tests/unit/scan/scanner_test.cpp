@@ -10,14 +10,14 @@
 #include <mutex>
 
 using namespace danemon;
-using dns::LookupStatus;
+using facts::LookupStatus;
 
 namespace {
 
 template <typename T>
-dns::Lookup<T> answer(LookupStatus status, std::vector<T> records = {},
-                      std::vector<std::string> chain = {}) {
-    dns::Lookup<T> l;
+facts::Lookup<T> answer(LookupStatus status, std::vector<T> records = {},
+                        std::vector<std::string> chain = {}) {
+    facts::Lookup<T> l;
     l.status = status;
     l.authenticated = status == LookupStatus::secure || status == LookupStatus::nodata ||
                       status == LookupStatus::nxdomain;
@@ -28,39 +28,40 @@ dns::Lookup<T> answer(LookupStatus status, std::vector<T> records = {},
 
 class FakeResolver : public dns::Resolver {
 public:
-    std::map<std::string, dns::Lookup<dns::MxRecord>> mx;
-    std::map<std::string, dns::Lookup<std::string>> a;
-    std::map<std::string, dns::Lookup<dane::TlsaRecord>> tlsa;
+    std::map<std::string, facts::Lookup<facts::MxRecord>> mx;
+    std::map<std::string, facts::Lookup<std::string>> a;
+    std::map<std::string, facts::Lookup<dane::TlsaRecord>> tlsa;
     std::vector<std::string> tlsa_asked;
     std::map<std::string, int> address_lookups; // host -> lookups of either family
     int validation_checks = 0;
     bool validating = true;
     std::mutex mutex; // the scanner calls from several threads
 
-    dns::ResolverCheck check_validation() override {
+    facts::ResolverCheck check_validation() override {
         {
             std::lock_guard lock(mutex);
             ++validation_checks;
         }
         return {validating, validating ? "" : "no AD"};
     }
-    dns::Lookup<dns::MxRecord> lookup_mx(const std::string& d) override {
+    facts::Lookup<facts::MxRecord> lookup_mx(const std::string& d) override {
         auto it = mx.find(d);
-        return it == mx.end() ? answer<dns::MxRecord>(LookupStatus::nxdomain) : it->second;
+        return it == mx.end() ? answer<facts::MxRecord>(LookupStatus::nxdomain) : it->second;
     }
-    dns::Lookup<std::string> lookup_addresses(const std::string& h, dns::AddressFamily f) override {
+    facts::Lookup<std::string> lookup_addresses(const std::string& h,
+                                                facts::AddressFamily f) override {
         {
             std::lock_guard lock(mutex);
             ++address_lookups[h];
         }
-        if (f == dns::AddressFamily::ipv6) return answer<std::string>(LookupStatus::nodata);
+        if (f == facts::AddressFamily::ipv6) return answer<std::string>(LookupStatus::nodata);
         auto it = a.find(h);
         return it == a.end() ? answer<std::string>(LookupStatus::nxdomain) : it->second;
     }
-    dns::Lookup<std::string> lookup_ns(const std::string&) override {
+    facts::Lookup<std::string> lookup_ns(const std::string&) override {
         return answer<std::string>(LookupStatus::nodata);
     }
-    dns::Lookup<dane::TlsaRecord> lookup_tlsa(const std::string& owner) override {
+    facts::Lookup<dane::TlsaRecord> lookup_tlsa(const std::string& owner) override {
         {
             std::lock_guard lock(mutex);
             tlsa_asked.push_back(owner);
@@ -77,17 +78,17 @@ public:
     std::mutex mutex;
     std::vector<smtp::ProbeRequest> seen;
     std::vector<std::string> sessions;
-    smtp::ProbeResult probe(const smtp::ProbeRequest& request) override {
+    facts::ProbeResult probe(const smtp::ProbeRequest& request) override {
         std::lock_guard lock(mutex);
         seen.push_back(request);
         sessions.push_back("main " + request.endpoint.address);
-        smtp::ProbeResult r;
+        facts::ProbeResult r;
         r.endpoint = request.endpoint;
         r.tls_version = "TLSv1.3";
         r.modern_tls = true;
         return r;
     }
-    void probe_legacy_tls(const smtp::ProbeRequest& request, smtp::ProbeResult& result) override {
+    void probe_legacy_tls(const smtp::ProbeRequest& request, facts::ProbeResult& result) override {
         std::lock_guard lock(mutex);
         sessions.push_back("legacy " + request.endpoint.address);
         result.legacy_tls = {"TLSv1"};
@@ -100,7 +101,7 @@ const dane::TlsaRecord some_record{3, 1, 1, dane::Bytes(32, 0xab)};
 
 TEST_CASE("a secure CNAME'd MX host: TLSA at the expanded name first") {
     FakeResolver r;
-    r.mx["example.test"] = answer<dns::MxRecord>(LookupStatus::secure, {{10, "mx.example.test"}});
+    r.mx["example.test"] = answer<facts::MxRecord>(LookupStatus::secure, {{10, "mx.example.test"}});
     r.a["mx.example.test"] =
         answer<std::string>(LookupStatus::secure, {"127.0.0.10"}, {"real.hosting.test"});
     r.tlsa["_25._tcp.real.hosting.test"] = answer(LookupStatus::secure, std::vector{some_record});
@@ -118,7 +119,7 @@ TEST_CASE("a secure CNAME'd MX host: TLSA at the expanded name first") {
 
 TEST_CASE("a secure CNAME'd MX host without TLSA at the target falls back to the MX name") {
     FakeResolver r;
-    r.mx["example.test"] = answer<dns::MxRecord>(LookupStatus::secure, {{10, "mx.example.test"}});
+    r.mx["example.test"] = answer<facts::MxRecord>(LookupStatus::secure, {{10, "mx.example.test"}});
     r.a["mx.example.test"] =
         answer<std::string>(LookupStatus::secure, {"127.0.0.10"}, {"real.hosting.test"});
     r.tlsa["_25._tcp.mx.example.test"] = answer(LookupStatus::secure, std::vector{some_record});
@@ -134,7 +135,7 @@ TEST_CASE("a secure CNAME'd MX host without TLSA at the target falls back to the
 
 TEST_CASE("an error at the expanded TLSA name does not fall back to the original name") {
     FakeResolver r;
-    r.mx["example.test"] = answer<dns::MxRecord>(LookupStatus::secure, {{10, "mx.example.test"}});
+    r.mx["example.test"] = answer<facts::MxRecord>(LookupStatus::secure, {{10, "mx.example.test"}});
     r.a["mx.example.test"] =
         answer<std::string>(LookupStatus::secure, {"127.0.0.10"}, {"real.hosting.test"});
     r.tlsa["_25._tcp.real.hosting.test"] = answer<dane::TlsaRecord>(LookupStatus::error);
@@ -147,7 +148,7 @@ TEST_CASE("an error at the expanded TLSA name does not fall back to the original
 
 TEST_CASE("an insecure CNAME chain: only the MX name as published is used") {
     FakeResolver r;
-    r.mx["example.test"] = answer<dns::MxRecord>(LookupStatus::secure, {{10, "mx.example.test"}});
+    r.mx["example.test"] = answer<facts::MxRecord>(LookupStatus::secure, {{10, "mx.example.test"}});
     r.a["mx.example.test"] =
         answer<std::string>(LookupStatus::insecure, {"127.0.0.10"}, {"real.hosting.test"});
     CountingProber p;
@@ -158,7 +159,7 @@ TEST_CASE("an insecure CNAME chain: only the MX name as published is used") {
 
 TEST_CASE("no MX records: the domain itself is the implicit MX host") {
     FakeResolver r;
-    r.mx["example.test"] = answer<dns::MxRecord>(LookupStatus::nodata);
+    r.mx["example.test"] = answer<facts::MxRecord>(LookupStatus::nodata);
     r.a["example.test"] = answer<std::string>(LookupStatus::secure, {"127.0.0.10"});
     CountingProber p;
     auto facts = scan::Scanner(r, p, {}).scan({"Example.Test."});
@@ -171,7 +172,7 @@ TEST_CASE("no MX records: the domain itself is the implicit MX host") {
 
 TEST_CASE("a null MX is never probed") {
     FakeResolver r;
-    r.mx["example.test"] = answer<dns::MxRecord>(LookupStatus::secure, {{0, ""}});
+    r.mx["example.test"] = answer<facts::MxRecord>(LookupStatus::secure, {{0, ""}});
     CountingProber p;
     auto facts = scan::Scanner(r, p, {}).scan({"example.test"});
     CHECK(facts[0].hosts.empty());
@@ -185,8 +186,8 @@ TEST_CASE("domains that share MX hosts: each endpoint is probed once per run") {
     for (int i = 0; i < 40; ++i) {
         std::string d = "d" + std::to_string(i) + ".test";
         domains.push_back(d);
-        r.mx[d] = answer<dns::MxRecord>(LookupStatus::secure,
-                                        {{10, "mx1.shared.test"}, {20, "mx2.shared.test"}});
+        r.mx[d] = answer<facts::MxRecord>(LookupStatus::secure,
+                                          {{10, "mx1.shared.test"}, {20, "mx2.shared.test"}});
     }
     r.a["mx1.shared.test"] =
         answer<std::string>(LookupStatus::secure, {"127.0.0.10", "127.0.0.11"});
@@ -209,7 +210,7 @@ TEST_CASE("domains that share MX hosts: each endpoint is probed once per run") {
 
 TEST_CASE("every main session comes before the first legacy-version session") {
     FakeResolver r;
-    r.mx["example.test"] = answer<dns::MxRecord>(
+    r.mx["example.test"] = answer<facts::MxRecord>(
         LookupStatus::secure, {{10, "mx1.example.test"}, {20, "mx2.example.test"}});
     r.a["mx1.example.test"] =
         answer<std::string>(LookupStatus::secure, {"127.0.0.10", "127.0.0.11"});
@@ -240,8 +241,8 @@ TEST_CASE("domains that share MX hosts: each host is resolved once per run") {
     for (int i = 0; i < 100; ++i) {
         std::string d = "d" + std::to_string(i) + ".test";
         domains.push_back(d);
-        r.mx[d] = answer<dns::MxRecord>(LookupStatus::secure,
-                                        {{10, "mx" + std::to_string(i % 5) + ".shared.test"}});
+        r.mx[d] = answer<facts::MxRecord>(LookupStatus::secure,
+                                          {{10, "mx" + std::to_string(i % 5) + ".shared.test"}});
     }
     for (int k = 0; k < 5; ++k)
         r.a["mx" + std::to_string(k) + ".shared.test"] =
@@ -271,13 +272,13 @@ public:
     std::size_t in_flight = 0;
     std::size_t most = 0;
     std::condition_variable changed;
-    dns::Lookup<dns::MxRecord> lookup_mx(const std::string&) override {
+    facts::Lookup<facts::MxRecord> lookup_mx(const std::string&) override {
         std::unique_lock lock(mutex);
         most = std::max(most, ++in_flight);
         changed.notify_all();
         changed.wait_for(lock, std::chrono::seconds(1), [&] { return in_flight >= wanted; });
         --in_flight;
-        return answer<dns::MxRecord>(LookupStatus::nxdomain);
+        return answer<facts::MxRecord>(LookupStatus::nxdomain);
     }
 };
 
@@ -300,8 +301,8 @@ TEST_CASE("MX lookups run concurrently, never more than the concurrency option")
 TEST_CASE("the resolver's validation check is asked once and reaches every domain") {
     FakeResolver r;
     r.validating = false;
-    r.mx["a.test"] = answer<dns::MxRecord>(LookupStatus::nodata);
-    r.mx["b.test"] = answer<dns::MxRecord>(LookupStatus::nodata);
+    r.mx["a.test"] = answer<facts::MxRecord>(LookupStatus::nodata);
+    r.mx["b.test"] = answer<facts::MxRecord>(LookupStatus::nodata);
     CountingProber p;
     auto facts = scan::Scanner(r, p, {}).scan({"a.test", "b.test"});
     CHECK(r.validation_checks == 1);
@@ -314,7 +315,7 @@ TEST_CASE("the resolver's validation check is asked once and reaches every domai
 
 TEST_CASE("an MX target that is no host name is neither resolved nor probed") {
     FakeResolver r;
-    r.mx["example.test"] = answer<dns::MxRecord>(
+    r.mx["example.test"] = answer<facts::MxRecord>(
         LookupStatus::secure, {{10, "127.0.25.1"}, {20, "nul\\000byte.example.test"}});
     r.a["127.0.25.1"] = answer<std::string>(LookupStatus::secure, {"127.0.25.1"});
     CountingProber p;
@@ -327,7 +328,7 @@ TEST_CASE("an MX target that is no host name is neither resolved nor probed") {
 
 TEST_CASE("50 MX hosts with 20 addresses each: the caps bound the work and are recorded") {
     FakeResolver r;
-    std::vector<dns::MxRecord> mx;
+    std::vector<facts::MxRecord> mx;
     for (int h = 1; h <= 50; ++h) {
         std::string host = "mx" + std::to_string(h) + ".example.test";
         mx.push_back({static_cast<std::uint16_t>(h), host});
@@ -336,7 +337,7 @@ TEST_CASE("50 MX hosts with 20 addresses each: the caps bound the work and are r
             addresses.push_back("127.0." + std::to_string(h) + "." + std::to_string(i + 1));
         r.a[host] = answer<std::string>(LookupStatus::secure, addresses);
     }
-    r.mx["example.test"] = answer<dns::MxRecord>(LookupStatus::secure, mx);
+    r.mx["example.test"] = answer<facts::MxRecord>(LookupStatus::secure, mx);
     CountingProber p;
     scan::ScanOptions options; // the defaults: 10 hosts, 8 addresses per family, 32 per domain
     auto facts = scan::Scanner(r, p, options).scan({"example.test"});

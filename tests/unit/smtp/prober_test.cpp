@@ -19,9 +19,10 @@
 namespace {
 
 using namespace std::chrono_literals;
-using danemon::smtp::ProbeFailure;
+namespace facts = danemon::facts;
+using danemon::facts::ProbeFailure;
+using danemon::facts::ProbeResult;
 using danemon::smtp::ProbeRequest;
-using danemon::smtp::ProbeResult;
 using danemon::test::FakePeer;
 using danemon::test::FakeSmtpServer;
 
@@ -41,7 +42,7 @@ ProbeRequest request_for(std::uint16_t port, const std::string& address = "127.0
     return request;
 }
 
-ProbeResult probe(const ProbeRequest& request) {
+facts::ProbeResult probe(const ProbeRequest& request) {
     return danemon::smtp::make_starttls_prober()->probe(request);
 }
 
@@ -102,7 +103,7 @@ TEST_CASE("probe of a TLS 1.2/1.3 STARTTLS server captures the chain", "[prober]
     // The main dialogue and one offering TLS 1.0-1.1 (refused), each with EHLO, SNI, QUIT.
     CHECK(server.join() == 2);
 
-    CHECK(result.failure == ProbeFailure::none);
+    CHECK(result.failure == facts::ProbeFailure::none);
     CHECK(result.phase.empty());
     CHECK(result.detail.empty());
     CHECK(result.endpoint.host == "mx.fake.test");
@@ -129,7 +130,7 @@ TEST_CASE("probe of a TLS 1.0/1.1-only server reports legacy-only TLS", "[prober
     const auto result = probe(request_for(server.port()));
     CHECK(server.join() == 2); // TLS 1.1 came from the main handshake
 
-    CHECK(result.failure == ProbeFailure::none);
+    CHECK(result.failure == facts::ProbeFailure::none);
     CHECK(result.tls_version == "TLSv1.1");
     CHECK_FALSE(result.modern_tls);
     CHECK(result.chain.der.size() == 1);
@@ -144,7 +145,7 @@ TEST_CASE("probe of a server accepting TLS 1.0 to 1.3 lists both legacy versions
     const auto result = probe(request_for(server.port()));
     CHECK(server.join() == 3); // the main session, TLS 1.0-1.1 (taken as 1.1), TLS 1.0 alone
 
-    CHECK(result.failure == ProbeFailure::none);
+    CHECK(result.failure == facts::ProbeFailure::none);
     CHECK(result.tls_version == "TLSv1.3");
     CHECK(result.modern_tls);
     CHECK(result.legacy_tls == std::vector<std::string>{"TLSv1", "TLSv1.1"});
@@ -159,7 +160,7 @@ TEST_CASE("probe without probe_legacy makes a single connection", "[prober]") {
     request.probe_legacy = false;
     const auto result = probe(request);
     CHECK(server.join() == 1);
-    CHECK(result.failure == ProbeFailure::none);
+    CHECK(result.failure == facts::ProbeFailure::none);
     CHECK(result.modern_tls);
     CHECK(result.legacy_tls.empty());
 }
@@ -176,7 +177,7 @@ TEST_CASE("legacy versions probed after the main session give the same answer", 
     prober->probe_legacy_tls(request, result);
     CHECK(server.join() == 3); // TLS 1.0-1.1 (taken as 1.1), then TLS 1.0 alone (refused)
 
-    CHECK(result.failure == ProbeFailure::none);
+    CHECK(result.failure == facts::ProbeFailure::none);
     CHECK(result.tls_version == "TLSv1.3");
     CHECK(result.legacy_tls == std::vector<std::string>{"TLSv1.1"});
     CHECK(result.legacy_untested.empty());
@@ -191,7 +192,7 @@ TEST_CASE("legacy probe after a main session that used up the probe's time", "[p
     auto prober = danemon::smtp::make_starttls_prober();
     auto result = prober->probe(request);
     CHECK(server.join() == 1);
-    REQUIRE(result.failure == ProbeFailure::none);
+    REQUIRE(result.failure == facts::ProbeFailure::none);
     result.elapsed = request.limits.total;
     const auto start = std::chrono::steady_clock::now();
     prober->probe_legacy_tls(request, result);
@@ -212,7 +213,7 @@ TEST_CASE("probe over IPv6 loopback", "[prober]") {
     request.probe_legacy = false;
     const auto result = probe(request);
     CHECK(server.join() == 1);
-    CHECK(result.failure == ProbeFailure::none);
+    CHECK(result.failure == facts::ProbeFailure::none);
     CHECK(result.chain.der.size() == 1);
 }
 
@@ -227,7 +228,7 @@ TEST_CASE("probe of a server without STARTTLS in EHLO reports starttls_missing",
         }
     });
     const auto result = probe(request_for(server.port()));
-    CHECK(result.failure == ProbeFailure::starttls_missing);
+    CHECK(result.failure == facts::ProbeFailure::starttls_missing);
     CHECK(result.phase == "ehlo");
     CHECK_FALSE(result.starttls_offered);
     CHECK(result.banner == "220 mx.fake.test ESMTP");
@@ -253,7 +254,7 @@ TEST_CASE("probe matches the STARTTLS keyword case-insensitively", "[prober]") {
     });
     auto request = request_for(server.port());
     request.probe_legacy = false;
-    CHECK(probe(request).failure == ProbeFailure::none);
+    CHECK(probe(request).failure == facts::ProbeFailure::none);
 }
 
 TEST_CASE("probe of a server greeting with 554 reports smtp_error at the banner", "[prober]") {
@@ -264,7 +265,7 @@ TEST_CASE("probe of a server greeting with 554 reports smtp_error at the banner"
         }
     });
     const auto result = probe(request_for(server.port()));
-    CHECK(result.failure == ProbeFailure::smtp_error);
+    CHECK(result.failure == facts::ProbeFailure::smtp_error);
     CHECK(result.phase == "banner");
     CHECK(result.detail == "the server greeted with 554 5.7.1 No SMTP service here");
     CHECK(result.banner == "554 5.7.1 No SMTP service here");
@@ -275,7 +276,7 @@ TEST_CASE("probe of a server that never sends a banner ends at the banner limit"
     auto request = request_for(server.port());
     request.limits.banner = 300ms;
     const auto result = probe(request);
-    CHECK(result.failure == ProbeFailure::smtp_error);
+    CHECK(result.failure == facts::ProbeFailure::smtp_error);
     CHECK(result.phase == "banner");
     CHECK(result.detail == "no complete banner within 300 ms");
     CHECK(result.elapsed >= 290ms);
@@ -287,7 +288,7 @@ TEST_CASE("probe of a silent server ends at the probe deadline", "[prober]") {
     auto request = request_for(server.port());
     request.limits.total = 400ms; // earlier than the 3 s banner limit
     const auto result = probe(request);
-    CHECK(result.failure == ProbeFailure::smtp_error);
+    CHECK(result.failure == facts::ProbeFailure::smtp_error);
     CHECK(result.phase == "banner");
     CHECK(result.detail == "no complete banner before the probe's deadline of 400 ms");
     CHECK(result.elapsed < 400ms + margin);
@@ -295,7 +296,7 @@ TEST_CASE("probe of a silent server ends at the probe deadline", "[prober]") {
 
 TEST_CASE("probe of a port nobody listens on reports unreachable", "[prober]") {
     const auto result = probe(request_for(danemon::test::closed_port()));
-    CHECK(result.failure == ProbeFailure::unreachable);
+    CHECK(result.failure == facts::ProbeFailure::unreachable);
     CHECK(result.phase == "connect");
     CHECK(result.detail == "Connection refused");
     CHECK(result.elapsed < margin);
@@ -303,7 +304,7 @@ TEST_CASE("probe of a port nobody listens on reports unreachable", "[prober]") {
 
 TEST_CASE("probe of an address that is not a literal reports unreachable", "[prober]") {
     const auto result = probe(request_for(25, "mx.fake.test"));
-    CHECK(result.failure == ProbeFailure::unreachable);
+    CHECK(result.failure == facts::ProbeFailure::unreachable);
     CHECK(result.phase == "connect");
     CHECK(result.detail.rfind("not an IP address", 0) == 0);
 }
@@ -318,7 +319,7 @@ TEST_CASE("probe of a server answering the ClientHello with garbage reports tls_
         peer.wait_for_close(2s);
     }));
     const auto result = probe(request_for(server.port()));
-    CHECK(result.failure == ProbeFailure::tls_failed);
+    CHECK(result.failure == facts::ProbeFailure::tls_failed);
     CHECK(result.phase == "handshake");
     CHECK_FALSE(result.detail.empty());
     CHECK(result.chain.empty());
@@ -331,7 +332,7 @@ TEST_CASE("probe rejects plaintext sent after the 220 to STARTTLS (CVE-2011-0411
         peer.wait_for_close(2s);
     }));
     const auto result = probe(request_for(server.port()));
-    CHECK(result.failure == ProbeFailure::smtp_error);
+    CHECK(result.failure == facts::ProbeFailure::smtp_error);
     CHECK(result.phase == "starttls");
     CHECK(result.detail ==
           "the server sent 14 bytes after its 220 reply to STARTTLS, before the TLS handshake");
@@ -343,7 +344,7 @@ TEST_CASE("probe of a server that closes mid-handshake reports tls_failed", "[pr
         peer.read_some(); // part of the ClientHello, then the connection is closed
     }));
     const auto result = probe(request_for(server.port()));
-    CHECK(result.failure == ProbeFailure::tls_failed);
+    CHECK(result.failure == facts::ProbeFailure::tls_failed);
     CHECK(result.phase == "handshake");
     CHECK(result.detail == "the server closed the connection during the handshake");
 }
@@ -357,7 +358,7 @@ TEST_CASE("probe of a server that never answers the ClientHello ends at the hand
     auto request = request_for(server.port());
     request.limits.handshake = 300ms;
     const auto result = probe(request);
-    CHECK(result.failure == ProbeFailure::tls_failed);
+    CHECK(result.failure == facts::ProbeFailure::tls_failed);
     CHECK(result.phase == "handshake");
     CHECK(result.detail == "no TLS handshake within 300 ms");
     CHECK(result.elapsed < 300ms + margin);
@@ -371,7 +372,7 @@ TEST_CASE("probe answered with 454 to STARTTLS reports smtp_error", "[prober]") 
         }
     }));
     const auto result = probe(request_for(server.port()));
-    CHECK(result.failure == ProbeFailure::smtp_error);
+    CHECK(result.failure == facts::ProbeFailure::smtp_error);
     CHECK(result.phase == "starttls");
     CHECK(result.detail ==
           "STARTTLS was answered with 454 4.7.0 TLS not available due to local problem");
@@ -388,7 +389,7 @@ TEST_CASE("probe of an endless 250- EHLO reply reports smtp_error", "[prober]") 
         }
     });
     const auto result = probe(request_for(server.port()));
-    CHECK(result.failure == ProbeFailure::smtp_error);
+    CHECK(result.failure == facts::ProbeFailure::smtp_error);
     CHECK(result.phase == "ehlo");
     CHECK(result.detail == "protocol error in the reply to EHLO: reply longer than 200 lines");
     CHECK(result.elapsed < margin);
@@ -407,7 +408,7 @@ TEST_CASE("probe of a trickling server ends at the phase limit", "[prober]") {
     auto request = request_for(server.port());
     request.limits.banner = 500ms;
     const auto result = probe(request);
-    CHECK(result.failure == ProbeFailure::smtp_error);
+    CHECK(result.failure == facts::ProbeFailure::smtp_error);
     CHECK(result.phase == "banner");
     CHECK(result.detail == "no complete banner within 500 ms");
     CHECK(result.elapsed < 500ms + margin);
@@ -421,7 +422,7 @@ TEST_CASE("probe refuses an EHLO name that would inject commands", "[prober]") {
     auto request = request_for(server.port());
     request.helo_name = "probe.test\r\nMAIL FROM:<x@y>";
     const auto result = probe(request);
-    CHECK(result.failure == ProbeFailure::smtp_error);
+    CHECK(result.failure == facts::ProbeFailure::smtp_error);
     CHECK(result.phase == "ehlo");
     CHECK(result.detail == "the configured EHLO name is invalid");
 }
@@ -445,7 +446,7 @@ TEST_CASE("probe of an address whose connect never completes ends at the connect
     auto request = request_for(ntohs(address.sin_port));
     request.limits.connect = 300ms;
     const auto result = probe(request);
-    CHECK(result.failure == ProbeFailure::unreachable);
+    CHECK(result.failure == facts::ProbeFailure::unreachable);
     CHECK(result.phase == "connect");
     CHECK(result.detail == "no TCP connection within 300 ms");
     CHECK(result.elapsed >= 290ms);
@@ -460,7 +461,7 @@ TEST_CASE("probe of a server whose reply codes are not numeric reports smtp_erro
         peer.wait_for_close();
     });
     const auto result = probe(request_for(server.port()));
-    CHECK(result.failure == ProbeFailure::smtp_error);
+    CHECK(result.failure == facts::ProbeFailure::smtp_error);
     CHECK(result.phase == "banner");
     CHECK(result.detail == "protocol error in the banner: reply line without a reply code: \"2x0 "
                            "mx.fake.test ESMTP\"");

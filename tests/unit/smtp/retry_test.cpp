@@ -46,14 +46,14 @@ TEST_CASE("a connection closed before the banner is tried once more") {
     const auto result = smtp::make_starttls_prober()->probe(request(server.port()));
     CHECK(server.join() == 2);
     // The second session got through to EHLO: the verdict is the server's, not the blip's.
-    CHECK(result.failure == smtp::ProbeFailure::starttls_missing);
+    CHECK(result.failure == facts::ProbeFailure::starttls_missing);
 }
 
 TEST_CASE("a server that keeps closing before the banner is an smtp-error after one retry") {
     FakeSmtpServer server(restarting(5), 5);
     const auto started = std::chrono::steady_clock::now();
     const auto result = smtp::make_starttls_prober()->probe(request(server.port()));
-    CHECK(result.failure == smtp::ProbeFailure::smtp_error);
+    CHECK(result.failure == facts::ProbeFailure::smtp_error);
     CHECK(result.phase == "banner");
     CHECK(server.join() == 2);
     CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(4));
@@ -64,7 +64,7 @@ TEST_CASE("a refused connection is tried once more, then is mx-unreachable") {
     const auto started = std::chrono::steady_clock::now();
     const auto result = smtp::make_starttls_prober()->probe(request(test::closed_port()));
     const auto took = std::chrono::steady_clock::now() - started;
-    CHECK(result.failure == smtp::ProbeFailure::unreachable);
+    CHECK(result.failure == facts::ProbeFailure::unreachable);
     CHECK(took >= std::chrono::milliseconds(900)); // the pause before the second try
     CHECK(took < std::chrono::seconds(3));
 }

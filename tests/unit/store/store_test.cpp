@@ -57,7 +57,7 @@ check::DomainVerdict verdict(const std::string& domain, check::Status status,
     check::MxVerdict mx;
     mx.host = "mx." + domain;
     mx.tlsa_name = "_25._tcp.mx." + domain;
-    mx.tlsa_status = dns::LookupStatus::secure;
+    mx.tlsa_status = facts::LookupStatus::secure;
     for (auto& r : records)
         mx.tlsa.push_back(check::TlsaVerdict{r, {}});
     mx.problems.push_back(check::Problem{check::code::tlsa_mismatch, check::Severity::critical,
@@ -66,11 +66,12 @@ check::DomainVerdict verdict(const std::string& domain, check::Status status,
     return v;
 }
 
-dns::Lookup<dane::TlsaRecord> secure_rrset(std::vector<dane::TlsaRecord> records,
-                                           dns::LookupStatus status = dns::LookupStatus::secure) {
-    dns::Lookup<dane::TlsaRecord> lookup;
+facts::Lookup<dane::TlsaRecord>
+secure_rrset(std::vector<dane::TlsaRecord> records,
+             facts::LookupStatus status = facts::LookupStatus::secure) {
+    facts::Lookup<dane::TlsaRecord> lookup;
     lookup.status = status;
-    lookup.authenticated = status == dns::LookupStatus::secure;
+    lookup.authenticated = status == facts::LookupStatus::secure;
     lookup.records = std::move(records);
     return lookup;
 }
@@ -193,10 +194,10 @@ TEST_CASE("only records of a DNSSEC-secure RRset start the rollover clock") {
     TempDir dir;
     auto s = Store::open(dir.path);
     auto insecure = verdict("a.test", check::Status::warning, {record(1)});
-    insecure.mx[0].tlsa_status = dns::LookupStatus::insecure;
+    insecure.mx[0].tlsa_status = facts::LookupStatus::insecure;
     s->record_cycle({insecure}, 100, {}, {});
-    s->note_tlsa_seen("_25._tcp.mx.a.test", secure_rrset({record(2)}, dns::LookupStatus::insecure),
-                      100);
+    s->note_tlsa_seen("_25._tcp.mx.a.test",
+                      secure_rrset({record(2)}, facts::LookupStatus::insecure), 100);
     CHECK_FALSE(s->tlsa_first_seen("_25._tcp.mx.a.test", record(1)).has_value());
     CHECK_FALSE(s->tlsa_first_seen("_25._tcp.mx.a.test", record(2)).has_value());
     // The same records, once validated, are noted from then on.

@@ -1,11 +1,12 @@
 // The pure core: facts in, verdict out. No sockets, no clock, no logging; the time is an
-// input, so that what the tests check is exactly what runs (dane-rules.md).
+// input, so that what the tests check is exactly what runs.
 #pragma once
 
-#include "danemon/check/facts.hpp"
+#include "danemon/check/problem.hpp"
 #include "danemon/check/verdict.hpp"
 #include "danemon/dane/certificate.hpp"
 #include "danemon/dane/verify.hpp"
+#include "danemon/facts/facts.hpp"
 
 #include <ctime>
 #include <functional>
@@ -15,6 +16,13 @@
 #include <string>
 
 namespace danemon::check {
+
+struct Policy {
+    int expiry_warning_days = 21; // cert-expiring below this many days
+    // The severity policy: code -> the level a site gives it (info, warning, critical, off),
+    // applied to every occurrence after the rules have judged.
+    std::map<std::string, Severity> severity;
+};
 
 // The certificate work of evaluate() (chain summaries, OpenSSL's DANE verification) kept by
 // its exact inputs, so that the thousand domains of a hosting provider that share five MX
@@ -34,7 +42,7 @@ private:
 };
 
 // `cache` may be null (no reuse).
-DomainVerdict evaluate(const DomainFacts& facts, const Policy& policy, std::time_t now,
+DomainVerdict evaluate(const facts::DomainFacts& facts, const Policy& policy, std::time_t now,
                        EvaluationCache* cache = nullptr);
 
 } // namespace danemon::check

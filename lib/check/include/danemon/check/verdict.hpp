@@ -4,8 +4,7 @@
 
 #include "danemon/check/problem.hpp"
 #include "danemon/dane/verify.hpp"
-#include "danemon/dns/lookup.hpp"
-#include "danemon/smtp/prober.hpp"
+#include "danemon/facts/facts.hpp"
 
 #include <cstdint>
 #include <ctime>
@@ -19,7 +18,7 @@ enum class DaneState { pass, fail, not_applicable };
 const char* to_string(DaneState state); // "pass", "fail", "not-applicable"
 
 struct EndpointVerdict {
-    smtp::ProbeResult probe;
+    facts::ProbeResult probe;
     DaneState dane = DaneState::not_applicable;
     std::optional<dane::TlsaRecord> matched_record;
     std::optional<int> matched_depth;
@@ -42,7 +41,7 @@ struct MxVerdict {
     std::string tlsa_name;   // _25._tcp.<base>
     std::string tlsa_dnssec; // secure | insecure | bogus | error
     // How the TLSA lookup ended; secure: found and DNSSEC-validated, as senders use it.
-    dns::LookupStatus tlsa_status = dns::LookupStatus::error;
+    facts::LookupStatus tlsa_status = facts::LookupStatus::error;
     std::uint32_t tlsa_ttl = 0;
     std::vector<TlsaVerdict> tlsa;
     std::vector<Problem> problems;

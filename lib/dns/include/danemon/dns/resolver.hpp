@@ -3,8 +3,8 @@
 // CD on SERVFAIL to tell bogus data from a broken server.
 #pragma once
 
-#include "danemon/dns/lookup.hpp"
 #include "danemon/expected/expected.hpp"
+#include "danemon/facts/facts.hpp"
 
 #include <chrono>
 #include <memory>
@@ -20,13 +20,14 @@ class Resolver {
 public:
     virtual ~Resolver() = default;
     // Asks for a name that is known to be signed (the root) and requires the AD bit.
-    virtual ResolverCheck check_validation() = 0;
-    virtual Lookup<MxRecord> lookup_mx(const std::string& domain) = 0;
+    virtual facts::ResolverCheck check_validation() = 0;
+    virtual facts::Lookup<facts::MxRecord> lookup_mx(const std::string& domain) = 0;
     // Records are textual addresses ("192.0.2.1", "2001:db8::1").
-    virtual Lookup<std::string> lookup_addresses(const std::string& host, AddressFamily family) = 0;
-    virtual Lookup<dane::TlsaRecord> lookup_tlsa(const std::string& owner) = 0;
+    virtual facts::Lookup<std::string> lookup_addresses(const std::string& host,
+                                                        facts::AddressFamily family) = 0;
+    virtual facts::Lookup<dane::TlsaRecord> lookup_tlsa(const std::string& owner) = 0;
     // Name server host names of exactly this name (non-empty only at a zone apex).
-    virtual Lookup<std::string> lookup_ns(const std::string& name) = 0;
+    virtual facts::Lookup<std::string> lookup_ns(const std::string& name) = 0;
 };
 
 struct ResolverAddress {
@@ -56,9 +57,9 @@ std::unique_ptr<Resolver> make_ldns_resolver(const ResolverOptions& options);
 // What one authoritative server of a zone answers itself (RD=0) for a TLSA name: used to
 // tell that a new record has reached every server before a key is rolled.
 struct AuthoritativeTlsa {
-    std::string server;            // name server host name as in the NS RRset
-    std::string address;           // the address asked
-    Lookup<dane::TlsaRecord> tlsa; // status secure/insecure mean "records present"
+    std::string server;                   // name server host name as in the NS RRset
+    std::string address;                  // the address asked
+    facts::Lookup<dane::TlsaRecord> tlsa; // status secure/insecure mean "records present"
 };
 
 // Finds the zone of `owner` (walking up with NS queries through `resolver`), resolves each
@@ -70,20 +71,6 @@ std::vector<AuthoritativeTlsa>
 ask_authoritative_servers(Resolver& resolver, const std::string& owner,
                           std::chrono::milliseconds timeout, std::uint16_t port = 53,
                           std::optional<std::chrono::steady_clock::time_point> deadline = {});
-
-// Lower case, no trailing dot.
-std::string normalize_name(std::string name);
-
-// Whether NAME (in presentation form, as normalize_name returns it) is a host name that a
-// sender would look up and connect to: labels of letters, digits, hyphens (and underscores,
-// which Postfix tolerates), none starting or ending with a hyphen, and a top label that is
-// not all digits (RFC 1123 section 2.1: so never a dotted-quad address). An escaped byte
-// (\000, \032, ...), brackets or colons make it no host name; an MX target must be one
-// (RFC 5321 section 5.1, RFC 7505 section 3).
-bool is_host_name(const std::string& name);
-
-// An IPv4 or IPv6 address literal ("192.0.2.1", "2001:db8::1"), without brackets or port.
-bool is_ip_literal(const std::string& text);
 
 // A mail domain as a user names it (command line, configuration), normalized (lower case, no
 // trailing dot), or why it is none, in one phrase that quotes it: empty, not ASCII (give the

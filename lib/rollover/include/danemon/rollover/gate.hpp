@@ -5,7 +5,7 @@
 
 #include "danemon/dane/certificate.hpp"
 #include "danemon/dane/tlsa.hpp"
-#include "danemon/dns/lookup.hpp"
+#include "danemon/facts/facts.hpp"
 
 #include <cstdint>
 #include <ctime>
@@ -27,11 +27,11 @@ struct AuthoritativeAnswer {
 struct GateInput {
     std::string mx_host; // as published in the MX record
     // Where senders find the TLSA RRset: the MX host name, or its CNAME expansion (RFC 7671
-    // section 7). Empty: mx_host. Records to publish are named at dns::tlsa_owner(tlsa_base).
+    // section 7). Empty: mx_host. Records to publish are named at facts::tlsa_owner(tlsa_base).
     std::string tlsa_base;
-    dane::ServedChain new_chain;        // the renewed chain, leaf first (DER)
-    dane::ServedChain current_chain;    // what the host serves now; empty when unknown
-    dns::Lookup<dane::TlsaRecord> tlsa; // at tlsa_owner(tlsa_base), through the resolver
+    dane::ServedChain new_chain;          // the renewed chain, leaf first (DER)
+    dane::ServedChain current_chain;      // what the host serves now; empty when unknown
+    facts::Lookup<dane::TlsaRecord> tlsa; // at tlsa_owner(tlsa_base), through the resolver
     // [0] = TLSA base domain, then the MX host and its CNAME expansion (as dane::DaneInput).
     std::vector<std::string> reference_names;
     // Name server host name -> its answer. Every authoritative server of the zone belongs

@@ -48,7 +48,7 @@ PublishableNames publishable_host_names(const dane::Bytes& leaf_der);
 
 // "_25._tcp.mx.example.org. IN TLSA 3 1 1 HEX" (upper-case hex, as ldns prints it) for the
 // TLSA base domain "mx.example.org": the MX host name, or its CNAME expansion when senders
-// find the records there (RFC 7671 section 7). The owner is dns::tlsa_owner's, absolute.
+// find the records there (RFC 7671 section 7). The owner is facts::tlsa_owner's, absolute.
 std::string zone_file_line(const std::string& tlsa_base, const dane::TlsaRecord& record);
 
 } // namespace danemon::rollover

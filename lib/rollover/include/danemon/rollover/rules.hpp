@@ -5,7 +5,7 @@
 
 #include "danemon/dane/tlsa.hpp"
 #include "danemon/dane/verify.hpp"
-#include "danemon/dns/lookup.hpp"
+#include "danemon/facts/facts.hpp"
 
 #include <ctime>
 #include <optional>
@@ -33,10 +33,10 @@ struct Finding {
 // grades a missing rollover scheme; it is a warning only when it is about to matter: the one
 // record is DANE-EE and the served leaf expires within `warning_days` of `now` (the renewal
 // is near, and if it brings a new key, DANE senders refuse the mail). Nothing otherwise.
-// `tlsa_base` is where the RRset was found (dns::tlsa_owner), `mx_host` the MX host name,
+// `tlsa_base` is where the RRset was found (facts::tlsa_owner), `mx_host` the MX host name,
 // `leaf_expiry` the soonest expiry of the leaf certificates the host serves (none: unknown).
 std::optional<Finding> rollover_missing(const std::string& mx_host, const std::string& tlsa_base,
-                                        const dns::Lookup<dane::TlsaRecord>& tlsa,
+                                        const facts::Lookup<dane::TlsaRecord>& tlsa,
                                         std::optional<std::time_t> leaf_expiry = std::nullopt,
                                         std::time_t now = 0, int warning_days = 21);
 

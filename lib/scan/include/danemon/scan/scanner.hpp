@@ -1,12 +1,12 @@
 // The I/O stages of a check: resolve each domain's MX, address and TLSA records (each
 // distinct MX host once), then probe every distinct (address, port, SNI) once per run, both
 // on a bounded pool of workers; every main session comes before the first TLS 1.0/1.1 one.
-// The Resolver and Prober must allow concurrent calls. Produces check::DomainFacts for the
+// The Resolver and Prober must allow concurrent calls. Produces facts::DomainFacts for the
 // pure evaluation.
 #pragma once
 
-#include "danemon/check/facts.hpp"
 #include "danemon/dns/resolver.hpp"
+#include "danemon/facts/facts.hpp"
 #include "danemon/smtp/prober.hpp"
 
 #include <algorithm>
@@ -40,20 +40,26 @@ struct ScanOptions {
 class Scanner {
 public:
     Scanner(dns::Resolver& resolver, smtp::Prober& prober, ScanOptions options);
-    // One DomainFacts per domain, in the order given. Never throws for network trouble:
+    // One facts::DomainFacts per domain, in the order given. Never throws for network trouble:
     // failures are values inside the facts.
-    std::vector<check::DomainFacts> scan(const std::vector<std::string>& domains);
+    std::vector<facts::DomainFacts> scan(const std::vector<std::string>& domains);
 
     // One MX host on its own, as scan() resolves and probes it (for the rollover gate).
-    check::MxHostFacts scan_host(const std::string& mx_host);
+    facts::MxHostFacts scan_host(const std::string& mx_host);
 
 private:
-    check::MxHostFacts resolve_host(const dns::MxRecord& mx);
-    smtp::ProbeRequest probe_request(const check::MxHostFacts& host, const std::string& address,
+    facts::MxHostFacts resolve_host(const facts::MxRecord& mx);
+    smtp::ProbeRequest probe_request(const facts::MxHostFacts& host, const std::string& address,
                                      std::uint16_t port) const;
     // The domain's MX lookup; `hosts` receives the MX hosts to resolve and probe.
-    check::DomainFacts resolve_mx(const std::string& domain, const dns::ResolverCheck& resolver,
-                                  std::vector<dns::MxRecord>& hosts);
+    facts::DomainFacts resolve_mx(const std::string& domain, const facts::ResolverCheck& resolver,
+                                  std::vector<facts::MxRecord>& hosts);
+    // Every domain's MX hosts with their addresses (each distinct host resolved once) and TLSA
+    // records, the addresses capped per domain.
+    std::vector<facts::DomainFacts> resolve_all(const std::vector<std::string>& domains,
+                                                const facts::ResolverCheck& resolver);
+    // One result per request, in the same order.
+    std::vector<facts::ProbeResult> probe_all(const std::vector<smtp::ProbeRequest>& requests);
 
     dns::Resolver& resolver_;
     smtp::Prober& prober_;

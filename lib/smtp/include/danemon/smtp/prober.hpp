@@ -3,7 +3,7 @@
 // are still accepted. Every phase has its own limit and the whole probe one deadline.
 #pragma once
 
-#include "danemon/dane/certificate.hpp"
+#include "danemon/facts/facts.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -27,45 +27,12 @@ struct PhaseLimits {
     static PhaseLimits within(std::chrono::milliseconds total);
 };
 
-struct ProbeEndpoint {
-    std::string host;    // MX host name, for messages
-    std::string address; // IPv4 or IPv6 literal
-    std::uint16_t port = 25;
-};
-
 struct ProbeRequest {
-    ProbeEndpoint endpoint;
+    facts::ProbeEndpoint endpoint;
     std::string sni;       // the TLSA base domain (or the MX host name)
     std::string helo_name; // our EHLO name
     PhaseLimits limits;
     bool probe_legacy = true; // also try TLS 1.0 and 1.1 on their own
-};
-
-enum class ProbeFailure {
-    none,
-    unreachable,      // connect refused / no route / connect timed out     -> mx-unreachable
-    smtp_error,       // banner/EHLO/STARTTLS reply missing, timed out, bad -> smtp-error
-    starttls_missing, // EHLO did not offer STARTTLS                          -> starttls-missing
-    tls_failed,       // handshake failed (TLS 1.0 to 1.3 offered)        -> tls-handshake-failed
-};
-
-struct ProbeResult {
-    ProbeEndpoint endpoint;
-    ProbeFailure failure = ProbeFailure::none;
-    std::string phase;  // "connect", "banner", "ehlo", "starttls", "handshake" when failed
-    std::string detail; // one phrase when failed, no final period; reply text sanitized
-    std::string banner; // first banner line, sanitized
-    bool starttls_offered = false;
-    // Filled when a handshake succeeded (the main one allows TLS 1.0 to 1.3).
-    std::string tls_version;
-    std::string cipher;
-    dane::ServedChain chain;
-    bool modern_tls = false;             // TLS 1.2 or newer negotiated
-    std::vector<std::string> legacy_tls; // "TLSv1", "TLSv1.1" that the server accepts
-    // Legacy versions whose own probe ended before a handshake answer (connect or SMTP
-    // failure, timeout, probe deadline): neither accepted nor refused is known.
-    std::vector<std::string> legacy_untested;
-    std::chrono::milliseconds elapsed{0};
 };
 
 // Neither call throws; together they never wait past limits.total (plus scheduling slack).
@@ -73,12 +40,12 @@ class Prober {
 public:
     virtual ~Prober() = default;
     // The main session; when request.probe_legacy, the legacy sessions right after it.
-    virtual ProbeResult probe(const ProbeRequest& request) = 0;
+    virtual facts::ProbeResult probe(const ProbeRequest& request) = 0;
     // The legacy sessions for a result that probe() gave without them (probe_legacy false),
     // within what the main session left of limits.total. A caller with many addresses runs
     // these later: a connection right after the first one can find the server's process
     // still busy with it, and Postfix's master then starts another smtpd for it.
-    virtual void probe_legacy_tls(const ProbeRequest& request, ProbeResult& result) = 0;
+    virtual void probe_legacy_tls(const ProbeRequest& request, facts::ProbeResult& result) = 0;
 };
 
 std::unique_ptr<Prober> make_starttls_prober();

@@ -6,7 +6,7 @@
 
 #include "danemon/check/verdict.hpp"
 #include "danemon/dane/tlsa.hpp"
-#include "danemon/dns/lookup.hpp"
+#include "danemon/facts/facts.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -83,8 +83,8 @@ public:
     // DNSSEC-secure: only what validating senders use starts the rollover gate's 2 x TTL
     // clock (RFC 7671 section 8.1), and record_cycle applies the same rule. One transaction.
     // Call it only with real observations: never with a time given for a dry run.
-    virtual void note_tlsa_seen(const std::string& owner, const dns::Lookup<dane::TlsaRecord>& tlsa,
-                                std::time_t now) = 0;
+    virtual void note_tlsa_seen(const std::string& owner,
+                                const facts::Lookup<dane::TlsaRecord>& tlsa, std::time_t now) = 0;
     // When the record was first seen at owner (e.g. "_25._tcp.mx.example.org"), if ever.
     virtual std::optional<std::time_t> tlsa_first_seen(const std::string& owner,
                                                        const dane::TlsaRecord& record) = 0;
