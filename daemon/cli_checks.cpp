@@ -1,73 +1,50 @@
-// Checks of command-line values (cli_checks.hpp).
-#include "cli_checks.hpp"
-
+// Checks of command-line values and the helpers of the subcommands (cli.hpp).
+#include "cli.hpp"
 #include "danemon/check/codes.hpp"
 #include "danemon/dns/resolver.hpp"
+#include "danemon/text/text.hpp"
 
-#include <cmath>
 #include <cstdlib>
-#include <sstream>
+#include <iostream>
+#include <unistd.h>
 
 namespace danemon::cli {
 namespace {
 
-std::string number_text(double value) {
-    std::ostringstream out;
-    out << value;
-    return out.str();
+// A validator from a parser that returns the value or the sentence why it is none.
+template <typename Parse> CLI::Validator parsed_by(Parse parse, const char* type = "") {
+    return CLI::Validator(
+        [parse](std::string& text) -> std::string {
+            auto parsed = parse(text);
+            return parsed ? std::string() : parsed.error();
+        },
+        type);
 }
 
 } // namespace
 
 CLI::Validator seconds_between(double min, double max) {
-    const std::string range = number_text(min) + " to " + number_text(max);
-    return CLI::Validator(
-        [min, max, range](std::string& text) -> std::string {
-            char* end = nullptr;
-            const double value = std::strtod(text.c_str(), &end);
-            if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value) ||
-                value < min || value > max)
-                return "'" + text + "' is not a number of seconds from " + range;
-            return {};
-        },
-        "SECONDS");
+    return parsed_by([=](const std::string& text) { return text::parse_seconds(text, min, max); },
+                     "SECONDS");
 }
 
 CLI::Validator mail_domain() {
-    return CLI::Validator(
-        [](std::string& text) -> std::string {
-            auto name = dns::parse_mail_domain(text);
-            return name ? std::string() : name.error();
-        },
-        "");
+    return parsed_by(dns::parse_mail_domain);
 }
 
 CLI::Validator host_name() {
-    return CLI::Validator(
-        [](std::string& text) -> std::string {
-            auto name = dns::parse_mail_domain(text); // the same rules as for a domain
-            if (name) return {};
-            return "'" + text + "' is not a host name";
-        },
-        "");
+    return parsed_by([](const std::string& text) -> Expected<std::string> {
+        if (auto name = dns::parse_mail_domain(text)) return name; // a domain's rules
+        return Error{"'" + text + "' is not a host name"};
+    });
 }
 
 CLI::Validator helo_name() {
-    return CLI::Validator(
-        [](std::string& text) -> std::string {
-            auto name = dns::parse_helo_name(text);
-            return name ? std::string() : name.error();
-        },
-        "");
+    return parsed_by(dns::parse_helo_name);
 }
 
 CLI::Validator severity_rule() {
-    return CLI::Validator(
-        [](std::string& text) -> std::string {
-            auto rule = check::parse_severity_rule(text);
-            return rule ? std::string() : rule.error();
-        },
-        "");
+    return parsed_by(check::parse_severity_rule);
 }
 
 CLI::Validator non_empty_path() {
@@ -76,6 +53,19 @@ CLI::Validator non_empty_path() {
             return text.empty() ? std::string("an empty path was given") : std::string();
         },
         "");
+}
+
+void prints(CLI::App& cmd, std::function<int()>& run, std::function<std::string()> text) {
+    cmd.callback([&run, text] {
+        run = [text] {
+            std::cout << text();
+            return 0;
+        };
+    });
+}
+
+bool color_output() {
+    return isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
 }
 
 } // namespace danemon::cli

@@ -1,9 +1,6 @@
 // danemon: argument parsing and wiring of the subcommands; the work lives in lib/.
-#include "commands.hpp"
+#include "cli.hpp"
 
-#include <CLI/CLI.hpp>
-#include <functional>
-#include <iostream>
 #include <string>
 
 int main(int argc, char** argv) {

@@ -175,4 +175,16 @@ std::string codes_markdown() {
     return out;
 }
 
+std::string codes_text() {
+    std::string out;
+    for (const auto& info : problem_codes()) {
+        out.append(info.code).append(": ").append(info.severity_text);
+        out.append("; the daemon alerts ")
+            .append(info.transient ? "once a re-check confirms it" : "at once");
+        out.append("\n    ").append(info.meaning).append("\n    fix: ").append(info.fix);
+        out.append("\n");
+    }
+    return out;
+}
+
 } // namespace danemon::check

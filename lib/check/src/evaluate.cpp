@@ -1,10 +1,9 @@
-// The rules of ../dane-rules.md applied to one domain's facts: what a DANE-enforcing
-// sender (RFC 7672) and a sender that requires TLS 1.2 would do with each MX host.
+// The rules applied to one domain's facts: what a DANE-enforcing sender (RFC 7672, RFC 7671)
+// and a sender that requires TLS 1.2 would do with each MX host.
 #include "danemon/check/evaluate.hpp"
 
+#include "danemon/check/rollover_rules.hpp"
 #include "danemon/facts/facts.hpp"
-#include "danemon/rollover/publish.hpp"
-#include "danemon/rollover/rules.hpp"
 #include "danemon/text/text.hpp"
 
 #include <algorithm>
@@ -27,14 +26,11 @@ Problem problem(const char* code, Severity severity, std::string message, std::s
     return Problem{code, severity, std::move(message), std::move(mx), std::move(address)};
 }
 
-// lib/rollover's check-time rules return findings of the same shape as problems.
-Problem adopt(const rollover::Finding& finding, std::string mx, std::string address = {}) {
-    const Severity severity =
-        finding.severity == rollover::FindingSeverity::critical  ? Severity::critical
-        : finding.severity == rollover::FindingSeverity::warning ? Severity::warning
-                                                                 : Severity::info;
-    return problem(finding.code.c_str(), severity, finding.message, std::move(mx),
-                   std::move(address));
+// A rollover rule's problem at this MX host (and address).
+Problem at(Problem problem, std::string mx, std::string address = {}) {
+    problem.mx = std::move(mx);
+    problem.address = std::move(address);
+    return problem;
 }
 
 template <typename T> std::string dnssec_word(const facts::Lookup<T>& lookup) {
@@ -73,7 +69,7 @@ std::string record_to_publish(const std::string& base, const dane::ServedChain& 
         dane::association_data(chain.der.front(), dane::selector_spki, dane::matching_sha256);
     if (!data) return {};
     dane::TlsaRecord record{dane::usage_dane_ee, dane::selector_spki, dane::matching_sha256, *data};
-    return rollover::zone_file_line(base, record);
+    return facts::zone_file_line(base, record);
 }
 
 // What DANE means for one MX host, from its DNS facts alone.
@@ -163,9 +159,9 @@ void check_dane(EndpointVerdict& e, const facts::MxHostFacts& host, std::time_t 
     dane::DaneVerdict verdict = cache ? cache->verify(input) : dane::verify(input);
     // RFC 7671 section 9: a stale stronger digest hides a matching weaker one. Critical when
     // that is why verification fails; then it replaces the generic tlsa-mismatch below.
-    std::optional<rollover::Finding> stale_digest =
-        rollover::digest_stale(host.tlsa_base, where, host.tlsa.records, verdict);
-    if (stale_digest) e.problems.push_back(adopt(*stale_digest, host.mx.host, address));
+    std::optional<Problem> stale_digest =
+        digest_stale(host.tlsa_base, where, host.tlsa.records, verdict);
+    if (stale_digest) e.problems.push_back(at(*stale_digest, host.mx.host, address));
     switch (verdict.outcome) {
     case dane::DaneOutcome::pass:
         e.dane = DaneState::pass;
@@ -217,7 +213,7 @@ void check_dane(EndpointVerdict& e, const facts::MxHostFacts& host, std::time_t 
     default:
         break;
     }
-    if (stale_digest && stale_digest->severity == rollover::FindingSeverity::critical) return;
+    if (stale_digest && stale_digest->severity == Severity::critical) return;
     std::string text = "No usable TLSA record at " + owner + " matches the certificate " + where +
                        ": DANE senders refuse delivery (their logs say 'bad certificate').";
     if (!publish.empty())
@@ -525,9 +521,9 @@ MxVerdict evaluate_host(const facts::MxHostFacts& host, const HostDane& d, bool 
         for (const auto& e : m.endpoints)
             if (!e.chain.empty() && (!leaf_expiry || e.chain.front().not_after < *leaf_expiry))
                 leaf_expiry = e.chain.front().not_after;
-        if (auto finding = rollover::rollover_missing(host.mx.host, host.tlsa_base, host.tlsa,
-                                                      leaf_expiry, now, policy.expiry_warning_days))
-            m.problems.push_back(adopt(*finding, host.mx.host));
+        if (auto missing = rollover_missing(host.mx.host, host.tlsa_base, host.tlsa, leaf_expiry,
+                                            now, policy.expiry_warning_days))
+            m.problems.push_back(at(*missing, host.mx.host));
     }
     check_consistency(m);
     check_local_certificates(m, host, d, now, cache);

@@ -80,12 +80,12 @@ using detail::X509Ptr;
 void free_general_names(GENERAL_NAMES* names) {
     GENERAL_NAMES_free(names);
 }
-using GeneralNamesPtr = detail::OpensslPtr<GENERAL_NAMES, free_general_names>;
+using GeneralNamesPtr = OpensslPtr<GENERAL_NAMES, free_general_names>;
 
 void free_openssl_string(unsigned char* text) {
     OPENSSL_free(text);
 }
-using OpensslStringPtr = detail::OpensslPtr<unsigned char, free_openssl_string>;
+using OpensslStringPtr = OpensslPtr<unsigned char, free_openssl_string>;
 
 std::string drain(BIO* bio) {
     std::string text(BIO_ctrl_pending(bio), '\0');

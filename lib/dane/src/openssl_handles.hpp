@@ -1,8 +1,10 @@
-// OpenSSL objects owned by std::unique_ptr with their free function, and a guard that keeps
-// lib/dane's OpenSSL errors out of the caller's thread-local error queue. Private to lib/dane.
+// lib/dane's OpenSSL helpers: the owning pointers (danemon/dane/openssl.hpp), a guard that
+// keeps lib/dane's OpenSSL errors out of the caller's thread-local error queue, parsing and
+// digests. Private to lib/dane.
 #pragma once
 
 #include "danemon/dane/certificate.hpp"
+#include "danemon/dane/openssl.hpp"
 #include "danemon/dane/tlsa.hpp"
 
 #include <memory>
@@ -14,26 +16,14 @@
 
 namespace danemon::dane::detail {
 
-template <auto free_function> struct OpensslDeleter {
-    template <typename T> void operator()(T* object) const { free_function(object); }
-};
-
-template <typename T, auto free_function>
-using OpensslPtr = std::unique_ptr<T, OpensslDeleter<free_function>>;
-
-using X509Ptr = OpensslPtr<X509, X509_free>;
-using EvpPkeyPtr = OpensslPtr<EVP_PKEY, EVP_PKEY_free>;
-using BioPtr = OpensslPtr<BIO, BIO_free_all>;
-using SslCtxPtr = OpensslPtr<SSL_CTX, SSL_CTX_free>;
-using SslPtr = OpensslPtr<SSL, SSL_free>;
-using X509StorePtr = OpensslPtr<X509_STORE, X509_STORE_free>;
-using X509StoreCtxPtr = OpensslPtr<X509_STORE_CTX, X509_STORE_CTX_free>;
-
-// Frees the stack, not the certificates in it (they stay owned by their X509Ptr).
-inline void free_x509_stack(STACK_OF(X509) * stack) {
-    sk_X509_free(stack);
-}
-using X509StackPtr = OpensslPtr<STACK_OF(X509), free_x509_stack>;
+using dane::BioPtr;
+using dane::EvpPkeyPtr;
+using dane::SslCtxPtr;
+using dane::SslPtr;
+using dane::X509Ptr;
+using dane::X509StackPtr;
+using dane::X509StoreCtxPtr;
+using dane::X509StorePtr;
 
 // Errors raised while lib/dane works are its own business: a failed parse is returned as a
 // value, so the queue is restored to what the caller had on the way out.

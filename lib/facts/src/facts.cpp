@@ -35,6 +35,10 @@ std::string normalize_name(std::string name) {
     return name;
 }
 
+std::string zone_file_line(const std::string& base, const dane::TlsaRecord& record) {
+    return tlsa_owner(base) + ". IN TLSA " + dane::to_presentation(record);
+}
+
 std::string tlsa_owner(const std::string& base) {
     return "_25._tcp." + normalize_name(base);
 }

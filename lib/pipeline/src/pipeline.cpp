@@ -1,8 +1,8 @@
 // The pipeline (pipeline.hpp): batches by port, scan, local certificate files, evaluation.
 #include "danemon/pipeline/pipeline.hpp"
 
+#include "danemon/dane/certificate_file.hpp"
 #include "danemon/localfile/read.hpp"
-#include "danemon/rollover/publish.hpp"
 #include "danemon/scan/scanner.hpp"
 #include "danemon/smtp/identity.hpp"
 
@@ -25,13 +25,10 @@ void read_local_certificates(const Target& target, facts::DomainFacts& facts) {
             auto contents = localfile::read_regular_file(path, localfile::certificate_file);
             if (!contents) {
                 local.error = contents.error();
-            } else if (auto file = rollover::read_certificate_file(*contents);
-                       !file.error.empty()) {
-                local.error = std::move(file.error);
-            } else if (auto problem = rollover::leaf_problem(file.chain); !problem.empty()) {
-                local.error = std::move(problem);
+            } else if (auto chain = dane::read_server_chain(*contents); !chain) {
+                local.error = chain.error();
             } else {
-                local.chain.der = std::move(file.chain);
+                local.chain.der = std::move(*chain);
             }
             host.local_certificates.push_back(std::move(local));
         }

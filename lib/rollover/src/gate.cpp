@@ -83,7 +83,7 @@ void check_published(GateDecision& d, const GateInput& input, const Subject& s) 
                        " serves now would no longer match the published TLSA records: keep "
                        "its record published beside the new one until the switch";
     if (!current.suggested.empty())
-        text += " (" + zone_file_line(s.base, current.suggested.front()) + ")";
+        text += " (" + facts::zone_file_line(s.base, current.suggested.front()) + ")";
     d.reasons.push_back(text + ".");
 }
 
@@ -146,16 +146,16 @@ GateDecision decide(const GateInput& input) {
     s.mx = facts::normalize_name(input.mx_host);
     s.base = input.tlsa_base.empty() ? s.mx : facts::normalize_name(input.tlsa_base);
     s.owner = facts::tlsa_owner(s.base);
-    d.record = record_for_chain(input.new_chain.der, dane::usage_dane_ee, dane::selector_spki,
-                                dane::matching_sha256)
-                   .record;
+    if (auto record = record_for_chain(input.new_chain.der, dane::usage_dane_ee,
+                                       dane::selector_spki, dane::matching_sha256))
+        d.record = std::move(*record);
     d.ttl = input.tlsa.ttl;
     for (const auto& [server, answer] : input.authoritative)
         if (answer.error.empty()) d.ttl = std::max(d.ttl, answer.ttl);
     s.wait = "2 x TTL " + std::to_string(d.ttl) + " s";
 
     check_published(d, input, s);
-    if (d.record) d.record_line = zone_file_line(s.base, *d.record);
+    if (d.record) d.record_line = facts::zone_file_line(s.base, *d.record);
     if (!d.record_published && d.record)
         d.reasons.push_back("Publish " + d.record_line + " beside the current record, then wait " +
                             s.wait + " before deploying the new certificate.");

@@ -2,6 +2,8 @@
 // phase deadline and the probe deadline.
 #include "connection.hpp"
 
+#include "danemon/tls/wait.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -50,28 +52,17 @@ struct AddrinfoDeleter {
 } // namespace
 
 IoOutcome wait_ready(int fd, short events, Clock::time_point deadline) {
-    for (;;) {
-        const auto now = Clock::now();
-        if (now >= deadline) {
-            return {IoStatus::timed_out, "timed out"};
-        }
-        const auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
-        pollfd entry{fd, events, 0};
-        const int rc = ::poll(&entry, 1, static_cast<int>(wait.count()));
-        if (rc < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return system_failure(errno);
-        }
-        if (rc == 0) {
-            continue; // the loop re-checks the deadline
-        }
-        if ((entry.revents & POLLNVAL) != 0) {
-            return {IoStatus::failed, "invalid socket"};
-        }
+    const tls::Readiness readiness = tls::wait_ready(fd, events, deadline);
+    switch (readiness.state) {
+    case tls::Readiness::State::ready:
         return {};
+    case tls::Readiness::State::timed_out:
+        return {IoStatus::timed_out, "timed out"};
+    case tls::Readiness::State::failed:
+        break;
     }
+    return readiness.error_number != 0 ? system_failure(readiness.error_number)
+                                       : IoOutcome{IoStatus::failed, "invalid socket"};
 }
 
 ConnectOutcome Connection::open(const std::string& address, std::uint16_t port,

@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
 
 namespace danemon::text {
 
@@ -80,6 +83,22 @@ std::string nearest(std::string_view word, const std::vector<std::string_view>& 
         }
     if (best.empty() || best_distance > std::max(least, best.size() / 3)) return "";
     return std::string(best);
+}
+
+Expected<double> parse_seconds(const std::string& text, double min, double max) {
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value) || value < min ||
+        value > max) {
+        auto number = [](double n) {
+            std::ostringstream out;
+            out << n;
+            return out.str();
+        };
+        return Error{"'" + text + "' is not a number of seconds from " + number(min) + " to " +
+                     number(max)};
+    }
+    return value;
 }
 
 } // namespace danemon::text

@@ -3,6 +3,9 @@
 // cannot raise SIGPIPE; MSG_DONTWAIT, so even a blocking fd cannot outlive the deadline).
 #include "danemon/tls/handshake.hpp"
 
+#include "danemon/dane/openssl.hpp"
+#include "danemon/tls/wait.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -36,12 +39,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-template <auto free_function> struct OpensslDeleter {
-    template <typename T> void operator()(T* object) const { free_function(object); }
-};
-using SslCtxPtr = std::unique_ptr<SSL_CTX, OpensslDeleter<SSL_CTX_free>>;
-using SslPtr = std::unique_ptr<SSL, OpensslDeleter<SSL_free>>;
-using BioPtr = std::unique_ptr<BIO, OpensslDeleter<BIO_free>>;
+using dane::BioPtr;
+using dane::SslCtxPtr;
+using dane::SslPtr;
 
 constexpr std::size_t version_count = 4;
 constexpr std::size_t io_chunk = 16384;
@@ -148,29 +148,17 @@ SSL_CTX* shared_context(VersionRange versions, std::string& error) {
 
 enum class Wire { ok, timed_out, closed, failed };
 
-Wire wait_ready(int fd, short events, Clock::time_point deadline) {
-    for (;;) {
-        const auto now = Clock::now();
-        if (now >= deadline) {
-            return Wire::timed_out;
-        }
-        const auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
-        pollfd entry{fd, events, 0};
-        const int rc = ::poll(&entry, 1, static_cast<int>(wait.count()));
-        if (rc < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return Wire::failed;
-        }
-        if (rc == 0) {
-            continue; // the loop re-checks the deadline
-        }
-        if ((entry.revents & POLLNVAL) != 0) {
-            return Wire::failed;
-        }
-        return Wire::ok; // readable, writable, hung up or in error: the next call tells
+// The socket's readiness as the transport's outcome.
+Wire wait_for(int fd, short events, Clock::time_point deadline) {
+    switch (wait_ready(fd, events, deadline).state) {
+    case Readiness::State::ready:
+        return Wire::ok;
+    case Readiness::State::timed_out:
+        return Wire::timed_out;
+    case Readiness::State::failed:
+        break;
     }
+    return Wire::failed;
 }
 
 // Moves bytes between the socket and the SSL object's memory BIOs.
@@ -202,7 +190,7 @@ public:
                     continue;
                 }
                 if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-                    if (const Wire w = wait_ready(fd_, POLLOUT, deadline); w != Wire::ok) {
+                    if (const Wire w = wait_for(fd_, POLLOUT, deadline); w != Wire::ok) {
                         return w;
                     }
                     continue;
@@ -234,7 +222,7 @@ public:
                 continue;
             }
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                if (const Wire w = wait_ready(fd_, POLLIN, deadline); w != Wire::ok) {
+                if (const Wire w = wait_for(fd_, POLLIN, deadline); w != Wire::ok) {
                     return w;
                 }
                 continue;

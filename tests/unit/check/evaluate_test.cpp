@@ -1,4 +1,4 @@
-// The verdicts a user sees for each situation of dane-rules.md, from facts built by hand
+// The verdicts a user sees for each situation a DANE sender can meet, from facts built by hand
 // (chains from tests/data): status, problem codes, and the fix in the message.
 #include "../dane/test_data.hpp"
 #include "danemon/check/evaluate.hpp"

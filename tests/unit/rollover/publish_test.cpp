@@ -1,6 +1,7 @@
 // The record `danemon tlsa` prints: which certificate it names, its data (checked against
 // digests computed independently by openssl in make-chains.sh), and bad input.
 #include "../dane/test_data.hpp"
+#include "danemon/dane/certificate_file.hpp"
 #include "danemon/facts/facts.hpp"
 #include "danemon/rollover/publish.hpp"
 #include "tls_test_peer.hpp"
@@ -12,66 +13,79 @@ using namespace danemon::rollover;
 using dane::test::expected_digest;
 using dane::test::read_data_file;
 
+namespace {
+// The certificates of a data file that reads without a problem.
+std::vector<dane::Bytes> chain_of(const std::string& contents) {
+    auto chain = dane::read_certificate_file(contents);
+    REQUIRE(chain);
+    return *chain;
+}
+// Why it failed, or "" for a success.
+template <typename T> std::string why(const Expected<T>& result) {
+    return result ? std::string() : result.error();
+}
+} // namespace
+
 TEST_CASE("DANE-EE records name the leaf for every selector and digest") {
-    const auto file = read_certificate_file(read_data_file("chain.pem"));
-    REQUIRE(file.error.empty());
-    REQUIRE(file.chain.size() == 2);
+    const auto chain = chain_of(read_data_file("chain.pem"));
+    REQUIRE(chain.size() == 2);
     for (const std::uint8_t selector : {dane::selector_cert, dane::selector_spki}) {
         for (const std::uint8_t matching : {dane::matching_sha256, dane::matching_sha512}) {
-            const auto choice = record_for_chain(file.chain, 3, selector, matching);
-            REQUIRE(choice.record);
-            CHECK(choice.record->usage == 3);
-            CHECK(choice.record->data == expected_digest("leaf", selector, matching));
+            const auto record = record_for_chain(chain, 3, selector, matching);
+            REQUIRE(record);
+            CHECK(record->usage == 3);
+            CHECK(record->data == expected_digest("leaf", selector, matching));
         }
     }
 }
 
 TEST_CASE("DANE-TA records name the last certificate of the file, which must be a CA") {
-    const auto chain = read_certificate_file(read_data_file("chain.pem")).chain;
-    CHECK(record_for_chain(chain, 2, 1, 1).record->data == expected_digest("intermediate", 1, 1));
-    const auto with_root = read_certificate_file(read_data_file("chain-with-root.pem")).chain;
-    CHECK(record_for_chain(with_root, 2, 1, 1).record->data == expected_digest("root", 1, 1));
+    const auto chain = chain_of(read_data_file("chain.pem"));
+    CHECK(record_for_chain(chain, 2, 1, 1)->data == expected_digest("intermediate", 1, 1));
+    const auto with_root = chain_of(read_data_file("chain-with-root.pem"));
+    CHECK(record_for_chain(with_root, 2, 1, 1)->data == expected_digest("root", 1, 1));
 
     const auto leaf_only = record_for_chain({chain.front()}, 2, 1, 1);
-    CHECK_FALSE(leaf_only.record);
-    CHECK(leaf_only.error.find("not a CA certificate") != std::string::npos);
+    CHECK_FALSE(leaf_only);
+    CHECK(why(leaf_only).find("not a CA certificate") != std::string::npos);
     // certbot's chain.pem holds only the issuing CA: that is fine for usage 2.
-    CHECK(record_for_chain({chain.back()}, 2, 1, 1).record);
+    CHECK(record_for_chain({chain.back()}, 2, 1, 1));
 }
 
 TEST_CASE("a certificate that does not parse gives no record, with a sentence") {
     const std::vector<dane::Bytes> garbage{{0x30, 0x03, 0x02, 0x01, 0x00}};
-    const auto choice = record_for_chain(garbage, 3, 1, 1);
-    CHECK_FALSE(choice.record);
-    CHECK(choice.error == "the certificate could not be parsed");
+    CHECK(why(record_for_chain(garbage, 3, 1, 1)) == "the certificate could not be parsed");
 }
 
 TEST_CASE("unusable parameters are refused with a sentence") {
-    const auto chain = read_certificate_file(read_data_file("chain.pem")).chain;
-    CHECK_FALSE(record_for_chain(chain, 1, 1, 1).record);
-    CHECK_FALSE(record_for_chain(chain, 3, 2, 1).record);
-    CHECK_FALSE(record_for_chain(chain, 3, 1, 0).record);
-    CHECK_FALSE(record_for_chain({}, 3, 1, 1).error.empty());
+    const auto chain = chain_of(read_data_file("chain.pem"));
+    CHECK(why(record_for_chain(chain, 1, 1, 1)).find("only usages 3") == 0);
+    CHECK(why(record_for_chain(chain, 3, 2, 1)).find("the selector must be") == 0);
+    CHECK(why(record_for_chain(chain, 3, 1, 0)).find("the matching type must be") == 0);
+    CHECK(why(record_for_chain({}, 3, 1, 1)) == "no certificate was given");
 }
 
 TEST_CASE("certificate files: DER accepted, empty, key and garbage explained") {
-    const auto chain = read_certificate_file(read_data_file("chain.pem")).chain;
+    const auto chain = chain_of(read_data_file("chain.pem"));
     const std::string der(chain.front().begin(), chain.front().end());
-    const auto from_der = read_certificate_file(der);
-    REQUIRE(from_der.chain.size() == 1);
-    CHECK(from_der.chain.front() == chain.front());
+    const auto from_der = chain_of(der);
+    REQUIRE(from_der.size() == 1);
+    CHECK(from_der.front() == chain.front());
 
-    CHECK(read_certificate_file("").error == "the file is empty");
-    CHECK(read_certificate_file("\n \n").error == "the file is empty");
-    CHECK(read_certificate_file("-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END "
-                                "PRIVATE KEY-----\n")
-              .error.find("private key") != std::string::npos);
-    CHECK(read_certificate_file("-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE "
-                                "KEY-----\n")
-              .error.find("private key") != std::string::npos);
-    CHECK(read_certificate_file("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n")
-              .error.find("no PEM certificate") != std::string::npos);
-    CHECK(read_certificate_file("hello world").error ==
+    CHECK(why(dane::read_certificate_file("")) == "the file is empty");
+    CHECK(why(dane::read_certificate_file("\n \n")) == "the file is empty");
+    CHECK(why(dane::read_certificate_file(
+                  "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END "
+                  "PRIVATE KEY-----\n"))
+              .find("private key") != std::string::npos);
+    CHECK(
+        why(dane::read_certificate_file("-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE "
+                                        "KEY-----\n"))
+            .find("private key") != std::string::npos);
+    CHECK(why(dane::read_certificate_file(
+                  "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n"))
+              .find("no PEM certificate") != std::string::npos);
+    CHECK(why(dane::read_certificate_file("hello world")) ==
           "the file is neither a PEM nor a DER certificate");
 }
 
@@ -87,13 +101,13 @@ TEST_CASE("wildcard names are not offered as TLSA owners; names are lower case")
 }
 
 TEST_CASE("owners and zone-file lines") {
-    const auto chain = read_certificate_file(read_data_file("chain.pem")).chain;
+    const auto chain = chain_of(read_data_file("chain.pem"));
     CHECK(publishable_host_names(chain.front()).hosts ==
           std::vector<std::string>{"mx.example.test"});
     CHECK(publishable_host_names(chain.front()).not_host_names.empty());
     CHECK(facts::tlsa_owner("MX.Example.test.") == "_25._tcp.mx.example.test");
     const dane::TlsaRecord record{3, 1, 1, {0xab, 0x01}};
-    CHECK(zone_file_line("mx.example.test", record) ==
+    CHECK(facts::zone_file_line("mx.example.test", record) ==
           "_25._tcp.mx.example.test. IN TLSA 3 1 1 AB01");
 }
 
@@ -116,29 +130,31 @@ std::string reversed_pem(const std::string& name) {
 } // namespace
 
 TEST_CASE("a chain file in the wrong order is refused with a sentence") {
-    const auto issuer_first = read_certificate_file(reversed_pem("chain.pem"));
-    CHECK(issuer_first.error == "the certificates are in the wrong order: certificate 2 is the "
-                                "server's own and must come first, followed by its issuers (as "
-                                "in fullchain.pem)");
-    const auto root_first = read_certificate_file(reversed_pem("chain-with-root.pem"));
-    CHECK(root_first.error.find("certificate 3 is the server's own") != std::string::npos);
+    CHECK(why(dane::read_certificate_file(reversed_pem("chain.pem"))) ==
+          "the certificates are in the wrong order: certificate 2 is the "
+          "server's own and must come first, followed by its issuers (as "
+          "in fullchain.pem)");
+    CHECK(why(dane::read_certificate_file(reversed_pem("chain-with-root.pem")))
+              .find("certificate 3 is the server's own") != std::string::npos);
     // Leaf first and issuers after it, in either order among themselves, is read as given.
-    CHECK(read_certificate_file(read_data_file("chain-with-root.pem")).error.empty());
+    CHECK(dane::read_certificate_file(read_data_file("chain-with-root.pem")));
 }
 
 TEST_CASE("a file of CA certificates only gives no DANE-EE record") {
-    const auto chain = read_certificate_file(read_data_file("chain.pem")).chain;
+    const auto chain = chain_of(read_data_file("chain.pem"));
     const std::vector<dane::Bytes> ca_only{chain.back()};
-    CHECK(leaf_problem(chain).empty());
-    CHECK(leaf_problem(ca_only).find("only CA certificates") != std::string::npos);
-    const auto choice = record_for_chain(ca_only, 3, 1, 1);
-    CHECK_FALSE(choice.record);
-    CHECK(choice.error == leaf_problem(ca_only));
+    CHECK(dane::check_leaf(chain));
+    CHECK(why(dane::check_leaf(ca_only)).find("only CA certificates") != std::string::npos);
+    CHECK(why(record_for_chain(ca_only, 3, 1, 1)) == why(dane::check_leaf(ca_only)));
+    CHECK(
+        why(dane::read_server_chain(
+            read_data_file("chain.pem").substr(read_data_file("chain.pem").rfind("-----BEGIN")))) ==
+        why(dane::check_leaf(ca_only)));
     // A self-signed certificate is a CA to OpenSSL (`openssl req -x509` marks it so) and is
     // what many DANE-EE servers use: it names itself.
-    const auto root = read_certificate_file(read_data_file("chain-with-root.pem")).chain.back();
-    CHECK(leaf_problem({root}).empty());
-    CHECK(record_for_chain({root}, 3, 1, 1).record);
+    const auto root = chain_of(read_data_file("chain-with-root.pem")).back();
+    CHECK(dane::check_leaf({root}));
+    CHECK(record_for_chain({root}, 3, 1, 1));
 }
 
 TEST_CASE("a CA:TRUE server certificate that names its host counts as the server's own") {
@@ -154,17 +170,15 @@ TEST_CASE("a CA:TRUE server certificate that names its host counts as the server
     const std::vector<dane::Bytes> chain{server.der, ca.der};
 
     const std::string pem = server.pem + ca.pem;
-    const auto file = read_certificate_file(pem);
-    CHECK(file.error.empty()); // not "in the wrong order"
-    CHECK(file.chain == chain);
-    CHECK(leaf_problem(chain).empty());
-    const auto choice = record_for_chain(chain, 3, 1, 1);
-    REQUIRE(choice.record);
-    CHECK(choice.record->data == dane::association_data(chain.front(), 1, 1));
+    CHECK(chain_of(pem) == chain); // not "in the wrong order"
+    CHECK(dane::check_leaf(chain));
+    const auto record = record_for_chain(chain, 3, 1, 1);
+    REQUIRE(record);
+    CHECK(record->data == dane::association_data(chain.front(), 1, 1));
 
     // A CA:TRUE certificate that names no host and is not self-signed is an issuing CA, not a
     // server's own certificate.
-    CHECK(leaf_problem({unnamed.der}).find("only CA certificates") != std::string::npos);
+    CHECK(why(dane::check_leaf({unnamed.der})).find("only CA certificates") != std::string::npos);
 }
 
 TEST_CASE("a certificate name that is no host name gives no zone-file line") {

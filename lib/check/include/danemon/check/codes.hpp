@@ -41,4 +41,8 @@ Expected<std::pair<std::string, Severity>> parse_severity_rule(std::string_view 
 // The README's table of codes, in Markdown.
 std::string codes_markdown();
 
+// The codes as `danemon codes` lists them: per code its usual severity, when the daemon
+// alerts on it, its meaning and its fix.
+std::string codes_text();
+
 } // namespace danemon::check

@@ -67,6 +67,10 @@ std::string normalize_name(std::string name);
 // 2.2.3), lower case, without the trailing dot. The one place that builds this name.
 std::string tlsa_owner(const std::string& base);
 
+// "_25._tcp.mx.example.org. IN TLSA 3 1 1 HEX" (upper-case hex, as ldns prints it): the
+// record at tlsa_owner(BASE), absolute, as a line for a zone file.
+std::string zone_file_line(const std::string& base, const dane::TlsaRecord& record);
+
 // Whether NAME (in presentation form, as normalize_name returns it) is a host name that a
 // sender would look up and connect to: labels of letters, digits, hyphens (and underscores,
 // which Postfix tolerates), none starting or ending with a hyphen, and a top label that is

@@ -110,4 +110,8 @@ CycleSummary run_cycle(const config::Config& config, const std::vector<std::stri
 // when NOTIFY_SOCKET is set.
 int run_service(const std::string& config_path);
 
+// Logs to the journal when systemd started the process (JOURNAL_STREAM is set), else to
+// stderr with timestamps; debug messages too when verbose.
+void set_up_logging(bool verbose);
+
 } // namespace danemon::monitor

@@ -49,7 +49,7 @@ struct GateDecision {
     // The record for the new chain: the published one that matches it, or, when none does,
     // the 3 1 1 record of its leaf key to publish. Empty only when the new chain is empty.
     std::optional<dane::TlsaRecord> record;
-    std::string record_line;       // record in zone-file syntax (zone_file_line)
+    std::string record_line;       // record in zone-file syntax (facts::zone_file_line)
     bool record_published = false; // record is in the resolver's RRset and matches
     // first seen + 2 x TTL of the matching record: the earliest time the new chain may be
     // deployed as far as caches are concerned. Empty while the record is not published.

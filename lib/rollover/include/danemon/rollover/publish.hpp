@@ -3,6 +3,7 @@
 #pragma once
 
 #include "danemon/dane/tlsa.hpp"
+#include "danemon/expected/expected.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -11,29 +12,14 @@
 
 namespace danemon::rollover {
 
-// The certificates of a PEM (or single DER) file, leaf first, or one sentence saying why
-// they cannot be used ("holds a private key, not a certificate", "in the wrong order", ...),
-// without the file name.
-struct CertificateFile {
-    std::vector<dane::Bytes> chain;
-    std::string error; // empty when the chain can be used
-};
-CertificateFile read_certificate_file(const std::string& contents);
-
-// Empty when the chain starts with a server's own (non-CA) certificate, else the sentence
-// why a record for "the leaf" cannot be made from it.
-std::string leaf_problem(const std::vector<dane::Bytes>& chain);
-
 // The record for `chain` with these parameters: DANE-EE(3) names the leaf; DANE-TA(2) names
 // the top certificate of the chain (the last one in the file, as `ldns-dane -o 0` selects it),
 // which must be a CA certificate. Only the digests SHA-256(1) and SHA-512(2) are offered:
 // Full(0) records are large and change with every reissue of the certificate.
-struct RecordChoice {
-    std::optional<dane::TlsaRecord> record;
-    std::string error; // one sentence when record is empty
-};
-RecordChoice record_for_chain(const std::vector<dane::Bytes>& chain, std::uint8_t usage,
-                              std::uint8_t selector, std::uint8_t matching);
+// The chain is read with dane::read_certificate_file.
+Expected<dane::TlsaRecord> record_for_chain(const std::vector<dane::Bytes>& chain,
+                                            std::uint8_t usage, std::uint8_t selector,
+                                            std::uint8_t matching);
 
 // The DNS names a leaf certificate is valid for (subjectAltName DNS names, else the subject
 // CN), lower case, in certificate order: those that can own a TLSA record, and the others as
@@ -45,10 +31,5 @@ struct PublishableNames {
     std::vector<std::string> not_host_names; // text::printable
 };
 PublishableNames publishable_host_names(const dane::Bytes& leaf_der);
-
-// "_25._tcp.mx.example.org. IN TLSA 3 1 1 HEX" (upper-case hex, as ldns prints it) for the
-// TLSA base domain "mx.example.org": the MX host name, or its CNAME expansion when senders
-// find the records there (RFC 7671 section 7). The owner is facts::tlsa_owner's, absolute.
-std::string zone_file_line(const std::string& tlsa_base, const dane::TlsaRecord& record);
 
 } // namespace danemon::rollover

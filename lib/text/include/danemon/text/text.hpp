@@ -3,6 +3,8 @@
 // that one name or one time reads the same everywhere.
 #pragma once
 
+#include "danemon/expected/expected.hpp"
+
 #include <cstddef>
 #include <ctime>
 #include <string>
@@ -30,5 +32,10 @@ std::string utc_text(std::time_t instant, UtcStyle style);
 // when even it is more than max(least, its length / 3) edits away.
 std::string nearest(std::string_view word, const std::vector<std::string_view>& candidates,
                     std::size_t least);
+
+// A number of seconds in [min, max] as a user writes it ("1.5"); "nan", "inf", an empty text
+// and trailing text are refused with the sentence "'TEXT' is not a number of seconds from
+// MIN to MAX".
+Expected<double> parse_seconds(const std::string& text, double min, double max);
 
 } // namespace danemon::text

@@ -1,8 +1,9 @@
-// Check-time rollover rules for `danemon check` and the daemon. Pure. They return plain
-// findings with the fields of check::Problem (code, severity, message) so that lib/check can
-// adopt them without lib/rollover depending on lib/check.
+// The rollover rules of every check: room for a next key (RFC 7671 section 8.1) and a stale
+// stronger digest (section 9). Pure. Each returns the problem without its mx and address,
+// which the caller sets.
 #pragma once
 
+#include "danemon/check/problem.hpp"
 #include "danemon/dane/tlsa.hpp"
 #include "danemon/dane/verify.hpp"
 #include "danemon/facts/facts.hpp"
@@ -12,20 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace danemon::rollover {
-
-namespace code {
-inline constexpr const char* tlsa_rollover_missing = "tlsa-rollover-missing";
-inline constexpr const char* tlsa_digest_stale = "tlsa-digest-stale";
-} // namespace code
-
-enum class FindingSeverity { info, warning, critical }; // maps onto check::Severity
-
-struct Finding {
-    std::string code;
-    FindingSeverity severity = FindingSeverity::warning;
-    std::string message; // what is wrong, then the fix
-};
+namespace danemon::check {
 
 // tlsa-rollover-missing: a found, DNSSEC-secure RRset with exactly one usable record, so no
 // next key (or next CA) can be pre-published beside it (RFC 7671 section 8.1). With a key
@@ -35,7 +23,7 @@ struct Finding {
 // is near, and if it brings a new key, DANE senders refuse the mail). Nothing otherwise.
 // `tlsa_base` is where the RRset was found (facts::tlsa_owner), `mx_host` the MX host name,
 // `leaf_expiry` the soonest expiry of the leaf certificates the host serves (none: unknown).
-std::optional<Finding> rollover_missing(const std::string& mx_host, const std::string& tlsa_base,
+std::optional<Problem> rollover_missing(const std::string& mx_host, const std::string& tlsa_base,
                                         const facts::Lookup<dane::TlsaRecord>& tlsa,
                                         std::optional<std::time_t> leaf_expiry = std::nullopt,
                                         std::time_t now = 0, int warning_days = 21);
@@ -47,8 +35,8 @@ std::optional<Finding> rollover_missing(const std::string& mx_host, const std::s
 // still authenticates the chain. `verdict` is dane::verify's result for `records` on one
 // served chain; `where` names the endpoint ("mx.example.org at 192.0.2.1:25"), `tlsa_base`
 // where the RRset was found.
-std::optional<Finding> digest_stale(const std::string& tlsa_base, const std::string& where,
+std::optional<Problem> digest_stale(const std::string& tlsa_base, const std::string& where,
                                     const std::vector<dane::TlsaRecord>& records,
                                     const dane::DaneVerdict& verdict);
 
-} // namespace danemon::rollover
+} // namespace danemon::check

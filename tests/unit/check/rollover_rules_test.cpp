@@ -1,11 +1,11 @@
 // tlsa-rollover-missing and tlsa-digest-stale: code, severity and the fix in the message.
 #include "../dane/test_data.hpp"
-#include "danemon/rollover/rules.hpp"
+#include "danemon/check/rollover_rules.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace danemon;
-using namespace danemon::rollover;
+using namespace danemon::check;
 using dane::test::load_chain;
 
 namespace {
@@ -40,7 +40,7 @@ TEST_CASE("tlsa-rollover-missing: a single usable DANE-EE record is advice while
                          secure({record_for("chain.pem", 0, 3, 1)}), now + 90 * 86400, now, 21);
     REQUIRE(finding);
     CHECK(finding->code == "tlsa-rollover-missing");
-    CHECK(finding->severity == FindingSeverity::info);
+    CHECK(finding->severity == Severity::info);
     CHECK(finding->message.rfind("_25._tcp.mx.example.test has a single usable TLSA record (3 1 1 ",
                                  0) == 0);
     CHECK(finding->message.find("correct while the key stays the same across renewals (certbot "
@@ -49,7 +49,7 @@ TEST_CASE("tlsa-rollover-missing: a single usable DANE-EE record is advice while
     // Unknown expiry (nothing served): still advice.
     CHECK(rollover_missing("mx.example.test", "mx.example.test",
                            secure({record_for("chain.pem", 0, 3, 1)}))
-              ->severity == FindingSeverity::info);
+              ->severity == Severity::info);
 }
 
 TEST_CASE("tlsa-rollover-missing: a warning when the one DANE-EE record's leaf expires soon") {
@@ -60,13 +60,13 @@ TEST_CASE("tlsa-rollover-missing: a warning when the one DANE-EE record's leaf e
     };
     const auto soon = at(now + 20 * 86400);
     REQUIRE(soon);
-    CHECK(soon->severity == FindingSeverity::warning);
+    CHECK(soon->severity == Severity::warning);
     CHECK(soon->message.find("expires on 2025-06-21, so its renewal is near, and if it brings a "
                              "new key, DANE senders refuse mail to mx.example.test") !=
           std::string::npos);
-    CHECK(at(now + 21 * 86400)->severity == FindingSeverity::info); // the boundary: not within
-    CHECK(at(now + 21 * 86400 - 1)->severity == FindingSeverity::warning);
-    CHECK(at(now - 86400)->severity == FindingSeverity::warning); // already expired
+    CHECK(at(now + 21 * 86400)->severity == Severity::info); // the boundary: not within
+    CHECK(at(now + 21 * 86400 - 1)->severity == Severity::warning);
+    CHECK(at(now - 86400)->severity == Severity::warning); // already expired
 }
 
 TEST_CASE("tlsa-rollover-missing: a single DANE-TA record is advice whatever the leaf's expiry") {
@@ -75,7 +75,7 @@ TEST_CASE("tlsa-rollover-missing: a single DANE-TA record is advice whatever the
         rollover_missing("mx.example.test", "mx.example.test",
                          secure({record_for("chain.pem", 1, 2, 1)}), now + 86400, now, 21);
     REQUIRE(finding);
-    CHECK(finding->severity == FindingSeverity::info);
+    CHECK(finding->severity == Severity::info);
 }
 
 TEST_CASE("tlsa-rollover-missing: unusable records do not count as a next key") {
@@ -114,7 +114,7 @@ TEST_CASE("tlsa-digest-stale: critical when the stale SHA-512 record breaks veri
         digest_stale("mx.example.test", "mx.example.test at 192.0.2.25:25", records, verdict);
     REQUIRE(finding);
     CHECK(finding->code == "tlsa-digest-stale");
-    CHECK(finding->severity == FindingSeverity::critical);
+    CHECK(finding->severity == Severity::critical);
     CHECK(finding->message.find("RFC 7671 section 9") != std::string::npos);
     CHECK(finding->message.find("DANE senders refuse delivery") != std::string::npos);
 }
@@ -128,7 +128,7 @@ TEST_CASE("tlsa-digest-stale: warning when another record still authenticates th
     const auto finding =
         digest_stale("mx.example.test", "mx.example.test at 192.0.2.25:25", records, verdict);
     REQUIRE(finding);
-    CHECK(finding->severity == FindingSeverity::warning);
+    CHECK(finding->severity == Severity::warning);
 }
 
 TEST_CASE("tlsa-digest-stale: silent when the strongest digest matches") {

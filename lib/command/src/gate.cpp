@@ -1,11 +1,11 @@
-// Gathering the gate's inputs: see rollover_gate.hpp. The decision is lib/rollover's.
-#include "rollover_gate.hpp"
+// Gathering the gate's inputs: see command.hpp. The decision is lib/rollover's.
+#include "danemon/rollover/gate.hpp"
 
-#include "cli_checks.hpp"
+#include "danemon/command/command.hpp"
+#include "danemon/dane/certificate_file.hpp"
 #include "danemon/dns/resolver.hpp"
 #include "danemon/localfile/read.hpp"
 #include "danemon/pipeline/pipeline.hpp"
-#include "danemon/rollover/gate.hpp"
 #include "danemon/rollover/publish.hpp"
 #include "danemon/scan/scanner.hpp"
 #include "danemon/store/store.hpp"
@@ -16,7 +16,7 @@
 #include <map>
 #include <set>
 
-namespace danemon::cli {
+namespace danemon::command {
 namespace {
 
 std::optional<std::time_t> parse_time(const std::string& text) {
@@ -77,31 +77,6 @@ std::unique_ptr<store::Store> open_store(const GateOptions& options, bool dry_ru
         return nullptr;
     return store::Store::open_read_only(options.state_dir);
 }
-
-} // namespace
-
-void add_gate_options(CLI::App& cmd, GateOptions& o) {
-    cmd.add_option(
-        "--resolver", o.resolver,
-        "Validating resolver ADDR[:PORT] (default: first nameserver in /etc/resolv.conf)");
-    cmd.add_option("--state-dir", o.state_dir,
-                   "State directory: when each TLSA record was first seen (shared with the daemon)")
-        ->capture_default_str();
-    cmd.add_option("--port", o.port, "SMTP port of the MX hosts instead of 25")
-        ->check(CLI::Range(1, 65535));
-    cmd.add_option("--timeout", o.timeout,
-                   "Seconds per MX address probe; each DNS query waits at most this long, and "
-                   "at most 5 s")
-        ->check(seconds_between(0.1, 600))
-        ->capture_default_str();
-    cmd.add_option("--now", o.now,
-                   "Dry run: judge as if it were this time (RFC 3339 UTC like "
-                   "2026-01-01T00:00:00Z, or Unix seconds), with the first-seen times stored "
-                   "so far; nothing is recorded, so a dry run never shortens the wait of a real "
-                   "one");
-}
-
-namespace {
 
 struct Gate {
     Gate(const GateOptions& o, std::vector<dane::Bytes> chain)
@@ -188,10 +163,9 @@ HostOutcome judge_host(Gate& gate, const std::string& host, std::ostream& out) {
 Expected<std::vector<dane::Bytes>> read_new_chain(const std::string& cert_file) {
     auto contents = localfile::read_regular_file(cert_file, localfile::certificate_file);
     if (!contents) return Error{contents.error()};
-    auto file = rollover::read_certificate_file(*contents);
-    if (file.error.empty()) file.error = rollover::leaf_problem(file.chain);
-    if (!file.error.empty()) return Error{cert_file + ": " + file.error};
-    return std::move(file.chain);
+    auto chain = dane::read_server_chain(*contents);
+    if (!chain) return Error{cert_file + ": " + chain.error()};
+    return chain;
 }
 
 } // namespace
@@ -236,4 +210,8 @@ int run_gate(const GateOptions& options, const std::string& cert_file,
     return all_pass ? 0 : 2;
 }
 
-} // namespace danemon::cli
+int run_precheck(const PrecheckRequest& request, std::ostream& out, std::ostream& err) {
+    return run_gate(request.gate, request.cert, request.hosts, out, err);
+}
+
+} // namespace danemon::command

@@ -1,0 +1,20 @@
+// danemon config check: is the configuration file valid?
+#include "danemon/config/config.hpp"
+
+#include "danemon/command/command.hpp"
+
+namespace danemon::command {
+
+int run_config_check(const std::string& file, std::ostream& out, std::ostream& err) {
+    try {
+        const config::Config cfg = config::load_config(file);
+        const std::size_t n = cfg.domains.size();
+        out << file << ": ok (" << n << (n == 1 ? " domain" : " domains") << ")\n";
+        return 0;
+    } catch (const config::ConfigError& e) {
+        err << e.what() << "\n";
+        return 3;
+    }
+}
+
+} // namespace danemon::command
