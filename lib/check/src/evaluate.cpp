@@ -403,7 +403,7 @@ void check_consistency(MxVerdict& m) {
                                      m.host));
 }
 
-// The certificate files the MTA will load on its next reload (issue: renewals): checked
+// The certificate files the MTA will load on its next reload (after a renewal): checked
 // against the published RRset before senders see them, and against what is served now.
 void check_local_certificates(MxVerdict& m, const facts::MxHostFacts& host, const HostDane& d,
                               std::time_t now, EvaluationCache* cache) {
