@@ -11,8 +11,7 @@ using namespace danemon::dane;
 
 namespace {
 
-constexpr std::time_t now_2025 = 1748736000;          // 2025-06-01T00:00:00Z
-constexpr std::time_t after_leaf_expiry = 4107542400; // 2100-03-01T00:00:00Z
+constexpr std::time_t now_2025 = 1748736000; // 2025-06-01T00:00:00Z
 const std::vector<std::string> mx_names{"mx.example.test"};
 
 TlsaRecord record_for(const Bytes& der, std::uint8_t usage, std::uint8_t selector,
