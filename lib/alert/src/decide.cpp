@@ -10,8 +10,8 @@
 namespace danemon::alert {
 namespace {
 
-int rank(const std::string& severity) {
-    return severity == "critical" ? 2 : severity == "warning" ? 1 : 0;
+int rank(check::Severity severity) {
+    return severity == check::Severity::critical ? 2 : severity == check::Severity::warning ? 1 : 0;
 }
 
 // Whether the verdict observed the place of a problem it no longer reports, so that the
@@ -69,7 +69,7 @@ void ask_confirmation(Decision& d, const std::string& domain, std::time_t at) {
 void decide_present(Decision& d, const store::AlertKey& key, const check::Problem& p,
                     const store::AlertState* before, std::time_t now, std::chrono::seconds reminder,
                     std::chrono::seconds confirm) {
-    const std::string severity = check::to_string(p.severity);
+    const check::Severity severity = p.severity;
     store::AlertState state{key, severity, p.message, now, now, false};
     const bool transient = needs_confirmation(key.code, confirm);
     if (before == nullptr || before->pending) {
@@ -118,7 +118,7 @@ Decision decide(const std::vector<store::AlertState>& previous,
         verdict_of[v.domain] = &v;
         for (const auto& p : v.all_problems()) {
             if (!announced(p.severity)) continue;
-            store::AlertKey key{v.domain, p.mx, p.address, p.code};
+            store::AlertKey key{v.domain, p.mx, p.address, check::to_string(p.code)};
             if (!present.insert(key).second) continue; // the same problem twice: once
             const auto it = before.find(key);
             decide_present(d, key, p, it == before.end() ? nullptr : &it->second, now, reminder,
@@ -146,7 +146,7 @@ void mark_pending(std::vector<check::DomainVerdict>& verdicts, const Decision& d
     if (pending.empty()) return;
     for (auto& v : verdicts)
         v.for_each_problem([&](check::Problem& p) {
-            p.pending = pending.count({v.domain, p.mx, p.address, p.code}) > 0;
+            p.pending = pending.count({v.domain, p.mx, p.address, check::to_string(p.code)}) > 0;
         });
 }
 

@@ -14,7 +14,9 @@ public:
 
     Expected<void> deliver(const AlertEvent& e, const Taken& taken) override {
         // Below the configured severity: taken and dropped (a recovery of such a problem too).
-        if (options_.min_severity == "critical" && e.severity != "critical") return {};
+        if (options_.min_severity == check::Severity::critical &&
+            e.severity != check::Severity::critical)
+            return {};
         smtp::Submission s;
         s.server = options_.server;
         s.port = options_.port;

@@ -26,7 +26,7 @@ std::string to_json(const AlertEvent& e) {
                           {"mx", printable(e.key.mx)},
                           {"address", printable(e.key.address)},
                           {"code", e.key.code},
-                          {"severity", e.severity},
+                          {"severity", check::to_string(e.severity)},
                           {"message", printable(e.message)},
                           {"at", e.at}};
     return doc.dump();
@@ -39,7 +39,9 @@ AlertEvent from_json(const std::string& payload) {
         e.kind = kind_of(doc.at("event").get<std::string>());
         e.key = {doc.at("domain").get<std::string>(), doc.at("mx").get<std::string>(),
                  doc.at("address").get<std::string>(), doc.at("code").get<std::string>()};
-        e.severity = doc.at("severity").get<std::string>();
+        const auto severity = check::severity_from_string(doc.at("severity").get<std::string>());
+        if (!severity) throw std::runtime_error("unreadable alert in the outbox: no severity");
+        e.severity = *severity;
         e.message = doc.at("message").get<std::string>();
         e.at = doc.at("at").get<std::time_t>();
         return e;

@@ -58,8 +58,9 @@ void wrap(std::ostringstream& out, const std::string& text) {
 // FNV-1a over the event's kind, key, severity and time, as 16 hex digits.
 std::string identity_hash(const AlertEvent& e) {
     std::uint64_t hash = 14695981039346656037ULL;
-    for (const std::string& part : {std::string(to_string(e.kind)), e.key.domain, e.key.mx,
-                                    e.key.address, e.key.code, e.severity, std::to_string(e.at)}) {
+    for (const std::string& part :
+         {std::string(to_string(e.kind)), e.key.domain, e.key.mx, e.key.address, e.key.code,
+          std::string(check::to_string(e.severity)), std::to_string(e.at)}) {
         for (const char c : part + '\0') {
             hash ^= static_cast<unsigned char>(c);
             hash *= 1099511628211ULL;
@@ -74,7 +75,7 @@ std::string identity_hash(const AlertEvent& e) {
 
 std::string what_senders_do(const AlertEvent& e) {
     if (e.kind == EventKind::recovered) return "Nothing to do: the problem is gone.";
-    if (e.severity == "critical")
+    if (e.severity == check::Severity::critical)
         return "Senders that enforce DANE (e.g. Comcast, Postfix and Exim with DANE) or that "
                "require TLS 1.2 defer or refuse mail for this host now; mail may queue at the "
                "sender or move to another MX host.";
@@ -89,7 +90,8 @@ std::string compose_mail(const AlertEvent& e, const MailHeaders& h) {
     std::string to;
     for (const auto& addr : h.to)
         to += (to.empty() ? "" : ", ") + clean(addr);
-    std::string state = e.kind == EventKind::recovered ? "RECOVERED" : upper(e.severity);
+    std::string state =
+        e.kind == EventKind::recovered ? "RECOVERED" : upper(check::to_string(e.severity));
     std::string where = e.key.mx.empty() ? "" : " " + e.key.mx;
     m << "From: danemon <" << clean(h.from) << ">\r\n"
       << "To: " << to << "\r\n"
@@ -116,7 +118,7 @@ std::string compose_mail(const AlertEvent& e, const MailHeaders& h) {
     m << "Domain:   " << clean(e.key.domain) << "\r\n";
     if (!e.key.mx.empty()) m << "MX host:  " << clean(e.key.mx) << "\r\n";
     if (!e.key.address.empty()) m << "Address:  " << clean(e.key.address) << "\r\n";
-    m << "Problem:  " << clean(e.key.code) << " (" << clean(e.severity) << ")\r\n\r\n";
+    m << "Problem:  " << clean(e.key.code) << " (" << check::to_string(e.severity) << ")\r\n\r\n";
     wrap(m, e.message);
     m << "\r\n";
     wrap(m, what_senders_do(e));

@@ -16,7 +16,8 @@ std::vector<std::unique_ptr<AlertSink>> make_sinks(const config::Config& config,
         options.headers.host_name = host_name;
         options.server = config.email.server;
         options.port = config.email.port;
-        options.min_severity = config.email.min_severity;
+        options.min_severity = check::severity_from_string(config.email.min_severity)
+                                   .value_or(check::Severity::warning); // "warning" | "critical"
         sinks.push_back(make_email_sink(options));
     }
     if (config.exec.enabled)

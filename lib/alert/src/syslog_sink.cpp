@@ -33,20 +33,21 @@ public:
     std::string channel() const override { return "syslog"; }
 
     Expected<void> deliver(const AlertEvent& e, const Taken&) override {
-        int priority = e.kind == EventKind::recovered ? LOG_NOTICE
-                       : e.severity == "critical"     ? LOG_CRIT
-                                                      : LOG_WARNING;
+        int priority = e.kind == EventKind::recovered            ? LOG_NOTICE
+                       : e.severity == check::Severity::critical ? LOG_CRIT
+                                                                 : LOG_WARNING;
         std::string text =
             one_line("alert event=" + std::string(to_string(e.kind)) + " domain=" + e.key.domain +
                      " mx=" + e.key.mx + " addr=" + e.key.address + " code=" + e.key.code +
-                     " severity=" + e.severity + ": " + e.message);
+                     " severity=" + check::to_string(e.severity) + ": " + e.message);
         if (journal_) {
-            int rc = sd_journal_send(
-                "MESSAGE=%s", text.c_str(), "PRIORITY=%d", priority, "SYSLOG_IDENTIFIER=%s",
-                identity_.c_str(), "SYSLOG_FACILITY=%d", facility_ >> 3, "DANEMON_EVENT=%s",
-                to_string(e.kind), "DOMAIN=%s", one_line(e.key.domain).c_str(), "MX=%s",
-                one_line(e.key.mx).c_str(), "ADDRESS=%s", one_line(e.key.address).c_str(),
-                "CODE=%s", e.key.code.c_str(), "SEVERITY=%s", e.severity.c_str(), nullptr);
+            int rc = sd_journal_send("MESSAGE=%s", text.c_str(), "PRIORITY=%d", priority,
+                                     "SYSLOG_IDENTIFIER=%s", identity_.c_str(),
+                                     "SYSLOG_FACILITY=%d", facility_ >> 3, "DANEMON_EVENT=%s",
+                                     to_string(e.kind), "DOMAIN=%s", one_line(e.key.domain).c_str(),
+                                     "MX=%s", one_line(e.key.mx).c_str(), "ADDRESS=%s",
+                                     one_line(e.key.address).c_str(), "CODE=%s", e.key.code.c_str(),
+                                     "SEVERITY=%s", check::to_string(e.severity), nullptr);
             if (rc >= 0) return {};
         }
         openlog(identity_.c_str(), LOG_PID | LOG_NDELAY, facility_);

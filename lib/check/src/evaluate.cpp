@@ -16,12 +16,12 @@ namespace {
 
 using facts::LookupStatus;
 
-bool has_code(const std::vector<Problem>& problems, const char* code) {
+bool has_code(const std::vector<Problem>& problems, Code code) {
     return std::any_of(problems.begin(), problems.end(),
                        [code](const Problem& p) { return p.code == code; });
 }
 
-Problem problem(const char* code, Severity severity, std::string message, std::string mx = {},
+Problem problem(Code code, Severity severity, std::string message, std::string mx = {},
                 std::string address = {}) {
     return Problem{code, severity, std::move(message), std::move(mx), std::move(address)};
 }
@@ -110,13 +110,13 @@ void check_expiry(EndpointVerdict& e, const std::string& host, const Policy& pol
                           "3.1.1), but senders that verify it the PKIX way do not."
                         : " Senders that verify certificates refuse it.";
         text += " Renew it, keeping the key (certbot --reuse-key) so the TLSA records stay valid.";
-        e.problems.push_back(problem(code::cert_expired, Severity::warning, text, host, address));
+        e.problems.push_back(problem(Code::cert_expired, Severity::warning, text, host, address));
         return;
     }
     auto days_left = (leaf.not_after - now) / 86400;
     if (days_left < policy.expiry_warning_days) {
         e.problems.push_back(problem(
-            code::cert_expiring, Severity::warning,
+            Code::cert_expiring, Severity::warning,
             "The certificate " + where + " expires on " + date_of(leaf.not_after) + ", in " +
                 std::to_string(days_left) +
                 " days. Renew it; keep the key (certbot --reuse-key), or publish the next key's "
@@ -134,7 +134,7 @@ void check_issuer_expiry(EndpointVerdict& e, const std::string& host, std::time_
         const auto& cert = e.chain[depth];
         if (cert.not_after >= now) continue;
         e.problems.push_back(
-            problem(code::cert_expired, Severity::warning,
+            problem(Code::cert_expired, Severity::warning,
                     "The issuer certificate at depth " + std::to_string(depth) + " (" +
                         cert.subject + ") that " + host + " serves at " +
                         endpoint_text(e.probe.endpoint) + " expired on " + date_of(cert.not_after) +
@@ -173,7 +173,7 @@ void check_dane(EndpointVerdict& e, const facts::MxHostFacts& host, std::time_t 
         return; // reported once for the host as tlsa-unusable
     case dane::DaneOutcome::internal_error:
         e.problems.push_back(
-            problem(code::check_incomplete, Severity::warning,
+            problem(Code::check_incomplete, Severity::warning,
                     "DANE verification of " + where + " could not run: " + verdict.detail,
                     host.mx.host, address));
         return;
@@ -187,7 +187,7 @@ void check_dane(EndpointVerdict& e, const facts::MxHostFacts& host, std::time_t 
         std::vector<std::string> names;
         if (!e.chain.empty()) names = e.chain.front().names;
         e.problems.push_back(problem(
-            code::tlsa_name_mismatch, Severity::critical,
+            Code::tlsa_name_mismatch, Severity::critical,
             "A DANE-TA record at " + owner + " matches the chain " + where +
                 ", but the certificate's names (" + join(names) + ") include none of " +
                 join(host.reference_names) +
@@ -198,14 +198,14 @@ void check_dane(EndpointVerdict& e, const facts::MxHostFacts& host, std::time_t 
     }
     case dane::DaneFailure::expired:
         e.problems.push_back(
-            problem(code::cert_expired, Severity::critical,
+            problem(Code::cert_expired, Severity::critical,
                     "The chain " + where + " matches a DANE-TA record at " + owner +
                         ", but a certificate in it is expired or not yet valid (" + verdict.detail +
                         "): DANE senders refuse it. Renew the certificate.",
                     host.mx.host, address));
         return;
     case dane::DaneFailure::empty_chain:
-        e.problems.push_back(problem(code::tls_handshake_failed, Severity::critical,
+        e.problems.push_back(problem(Code::tls_handshake_failed, Severity::critical,
                                      where + " completed TLS without a certificate: DANE senders "
                                              "cannot authenticate it.",
                                      host.mx.host, address));
@@ -219,7 +219,7 @@ void check_dane(EndpointVerdict& e, const facts::MxHostFacts& host, std::time_t 
     if (!publish.empty())
         text += " Publish " + publish + " (and drop the stale record once it is live).";
     e.problems.push_back(
-        problem(code::tlsa_mismatch, Severity::critical, text, host.mx.host, address));
+        problem(Code::tlsa_mismatch, Severity::critical, text, host.mx.host, address));
 }
 
 EndpointVerdict evaluate_endpoint(const facts::ProbeResult& probe, const facts::MxHostFacts& host,
@@ -235,13 +235,13 @@ EndpointVerdict evaluate_endpoint(const facts::ProbeResult& probe, const facts::
     const std::string& address = probe.endpoint.address;
     switch (probe.failure) {
     case facts::ProbeFailure::unreachable:
-        e.problems.push_back(problem(code::mx_unreachable, Severity::critical,
+        e.problems.push_back(problem(Code::mx_unreachable, Severity::critical,
                                      "Cannot connect to " + where + " (" + probe.detail +
                                          "): senders queue the mail or move to the next MX.",
                                      name, address));
         return e;
     case facts::ProbeFailure::smtp_error:
-        e.problems.push_back(problem(code::smtp_error, Severity::critical,
+        e.problems.push_back(problem(Code::smtp_error, Severity::critical,
                                      "The SMTP dialogue with " + where + " failed at " +
                                          probe.phase + ": " + probe.detail + ".",
                                      name, address));
@@ -249,21 +249,21 @@ EndpointVerdict evaluate_endpoint(const facts::ProbeResult& probe, const facts::
     case facts::ProbeFailure::starttls_missing:
         if (d.secure_rrset)
             e.problems.push_back(problem(
-                code::starttls_missing, Severity::critical,
+                Code::starttls_missing, Severity::critical,
                 where + " does not offer STARTTLS although TLSA records are published at " +
                     facts::tlsa_owner(host.tlsa_base) +
                     ": DANE senders defer all mail to it (RFC 7672 section 2.2). Enable STARTTLS "
                     "(Postfix: smtpd_tls_security_level = may) or withdraw the TLSA records.",
                 name, address));
         else
-            e.problems.push_back(problem(code::starttls_missing, Severity::warning,
+            e.problems.push_back(problem(Code::starttls_missing, Severity::warning,
                                          where + " does not offer STARTTLS: senders that require "
                                                  "TLS cannot deliver here.",
                                          name, address));
         return e;
     case facts::ProbeFailure::tls_failed:
         e.problems.push_back(problem(
-            code::tls_handshake_failed, Severity::critical,
+            Code::tls_handshake_failed, Severity::critical,
             "The TLS handshake with " + where + " failed: " + probe.detail + ".", name, address));
         return e;
     case facts::ProbeFailure::none:
@@ -271,7 +271,7 @@ EndpointVerdict evaluate_endpoint(const facts::ProbeResult& probe, const facts::
     }
     if (!probe.modern_tls) {
         e.problems.push_back(problem(
-            code::tls_legacy_only, Severity::critical,
+            Code::tls_legacy_only, Severity::critical,
             where + " speaks only " +
                 (probe.tls_version.empty() ? "TLS 1.0/1.1" : probe.tls_version) +
                 " (no TLS 1.2 or newer): senders that require TLS 1.2 cannot deliver and move to "
@@ -279,7 +279,7 @@ EndpointVerdict evaluate_endpoint(const facts::ProbeResult& probe, const facts::
                 "next MX. Link the MTA against a current OpenSSL and allow TLSv1.2 and TLSv1.3.",
             name, address));
     } else if (!probe.legacy_tls.empty()) {
-        e.problems.push_back(problem(code::tls_legacy_enabled, Severity::warning,
+        e.problems.push_back(problem(Code::tls_legacy_enabled, Severity::warning,
                                      where + " still accepts " + join(probe.legacy_tls) +
                                          " beside TLS 1.2+. Consider disabling them (Postfix: "
                                          "smtpd_tls_protocols = >=TLSv1.2).",
@@ -288,7 +288,7 @@ EndpointVerdict evaluate_endpoint(const facts::ProbeResult& probe, const facts::
     if (!d.usable.empty()) check_dane(e, host, now, cache);
     check_expiry(e, name, policy, now);
     check_issuer_expiry(e, name, now);
-    e.complete = probe.legacy_untested.empty() && !has_code(e.problems, code::check_incomplete);
+    e.complete = probe.legacy_untested.empty() && !has_code(e.problems, Code::check_incomplete);
     return e;
 }
 
@@ -297,20 +297,20 @@ void check_address_lookups(MxVerdict& m, const facts::MxHostFacts& host) {
     for (const auto* lookup : {&host.ipv4, &host.ipv6}) {
         const char* type = lookup == &host.ipv4 ? "A" : "AAAA";
         if (lookup->status == facts::LookupStatus::bogus)
-            m.problems.push_back(problem(code::dnssec_bogus, Severity::critical,
+            m.problems.push_back(problem(Code::dnssec_bogus, Severity::critical,
                                          std::string("The ") + type + " records of " +
                                              host.mx.host +
                                              " fail DNSSEC validation: senders defer mail to it.",
                                          host.mx.host));
         else if (lookup->status == facts::LookupStatus::error)
-            m.problems.push_back(problem(code::dns_error,
+            m.problems.push_back(problem(Code::dns_error,
                                          any_found ? Severity::warning : Severity::critical,
                                          std::string("The ") + type + " lookup for " +
                                              host.mx.host + " failed: " + lookup->why + ".",
                                          host.mx.host));
     }
     if (!any_found && !host.ipv4.failed() && !host.ipv6.failed())
-        m.problems.push_back(problem(code::mx_unreachable, Severity::critical,
+        m.problems.push_back(problem(Code::mx_unreachable, Severity::critical,
                                      host.mx.host + " has no A or AAAA records: senders cannot "
                                                     "connect to it.",
                                      host.mx.host));
@@ -324,7 +324,7 @@ void check_tlsa_lookup(MxVerdict& m, const facts::MxHostFacts& host, const HostD
     if (d.addresses_secure) {
         if (tlsa.status == facts::LookupStatus::bogus) {
             m.problems.push_back(problem(
-                code::dnssec_bogus, Severity::critical,
+                Code::dnssec_bogus, Severity::critical,
                 "The TLSA records at " + owner +
                     " fail DNSSEC validation: DANE senders defer mail to " + host.mx.host + ".",
                 host.mx.host));
@@ -332,7 +332,7 @@ void check_tlsa_lookup(MxVerdict& m, const facts::MxHostFacts& host, const HostD
         }
         if (tlsa.status == facts::LookupStatus::error) {
             // RFC 7672 2.2.3: a failed TLSA lookup makes the host unusable; never "no DANE".
-            m.problems.push_back(problem(code::dns_error, Severity::critical,
+            m.problems.push_back(problem(Code::dns_error, Severity::critical,
                                          "The TLSA lookup at " + owner + " failed (" + tlsa.why +
                                              "): DANE senders defer mail to " + host.mx.host + ".",
                                          host.mx.host));
@@ -349,7 +349,7 @@ void check_tlsa_lookup(MxVerdict& m, const facts::MxHostFacts& host, const HostD
                                      "records (RFC 7672 "
                                      "section 2.2.2): DANE is not in effect. Sign the zone and "
                                      "publish its DS record.";
-        m.problems.push_back(problem(code::dnssec_insecure, Severity::warning, text, host.mx.host));
+        m.problems.push_back(problem(Code::dnssec_insecure, Severity::warning, text, host.mx.host));
         return;
     }
     if (d.secure_rrset && d.usable.empty()) {
@@ -370,7 +370,7 @@ void check_tlsa_lookup(MxVerdict& m, const facts::MxHostFacts& host, const HostD
                 text += " Publish " + publish + ".";
                 break;
             }
-        m.problems.push_back(problem(code::tlsa_unusable, Severity::warning, text, host.mx.host));
+        m.problems.push_back(problem(Code::tlsa_unusable, Severity::warning, text, host.mx.host));
         return;
     }
     if (d.addresses_secure && !tlsa.found() && domain_has_dane) {
@@ -382,7 +382,7 @@ void check_tlsa_lookup(MxVerdict& m, const facts::MxHostFacts& host, const HostD
                 text += " Publish " + publish + ".";
                 break;
             }
-        m.problems.push_back(problem(code::tlsa_missing, Severity::warning, text, host.mx.host));
+        m.problems.push_back(problem(Code::tlsa_missing, Severity::warning, text, host.mx.host));
     }
 }
 
@@ -396,7 +396,7 @@ void check_consistency(MxVerdict& m) {
                            e.chain.front().spki_sha256.substr(0, 16) + "...");
     }
     if (keys.size() > 1)
-        m.problems.push_back(problem(code::endpoint_inconsistent, Severity::warning,
+        m.problems.push_back(problem(Code::endpoint_inconsistent, Severity::warning,
                                      "The addresses of " + m.host + " serve different keys (" +
                                          join(seen, "; ") +
                                          "): one TLSA RRset must match them all.",
@@ -409,7 +409,7 @@ void check_local_certificates(MxVerdict& m, const facts::MxHostFacts& host, cons
                               std::time_t now, EvaluationCache* cache) {
     for (const auto& local : host.local_certificates) {
         if (!local.error.empty() || local.chain.empty()) {
-            m.problems.push_back(problem(code::check_incomplete, Severity::warning,
+            m.problems.push_back(problem(Code::check_incomplete, Severity::warning,
                                          "The certificate file " + local.path + " configured for " +
                                              host.mx.host + " cannot be used: " + local.error + ".",
                                          host.mx.host));
@@ -421,7 +421,7 @@ void check_local_certificates(MxVerdict& m, const facts::MxHostFacts& host, cons
             if (verdict.outcome == dane::DaneOutcome::fail) {
                 std::string publish = record_to_publish(host.tlsa_base, local.chain);
                 m.problems.push_back(
-                    problem(code::local_cert_mismatch, Severity::critical,
+                    problem(Code::local_cert_mismatch, Severity::critical,
                             "The certificate file " + local.path +
                                 " (what the MTA serves after its next "
                                 "reload or restart) matches no usable TLSA record at " +
@@ -434,7 +434,7 @@ void check_local_certificates(MxVerdict& m, const facts::MxHostFacts& host, cons
         for (const auto& endpoint : host.endpoints) {
             if (endpoint.chain.empty() || endpoint.chain.der.front() == local.chain.der.front())
                 continue;
-            m.problems.push_back(problem(code::local_cert_not_served, Severity::warning,
+            m.problems.push_back(problem(Code::local_cert_not_served, Severity::warning,
                                          "The certificate file " + local.path +
                                              " differs from the one " + host.mx.host +
                                              " serves at " + endpoint_text(endpoint.endpoint) +
@@ -462,7 +462,7 @@ Problem invalid_mx_name(const facts::MxHostFacts& host) {
                           ? "it is an IP address, which senders do not connect to from an MX "
                             "record"
                           : "it holds bytes a host name cannot have (shown escaped)";
-    return problem(code::mx_invalid_name, Severity::critical,
+    return problem(Code::mx_invalid_name, Severity::critical,
                    "The MX target " + name + " is not a host name: " + why +
                        ". Senders skip it (Postfix) or defer the mail (Exim). Publish the name "
                        "of a host with A or AAAA records as the MX target (RFC 5321 section "
@@ -485,7 +485,7 @@ std::optional<Problem> truncation(const facts::DomainFacts& facts) {
                         std::to_string(facts.max_addresses_per_host) +
                         " per host and address family or " + std::to_string(facts.max_endpoints) +
                         " per domain");
-    return problem(code::check_truncated, Severity::warning,
+    return problem(Code::check_truncated, Severity::warning,
                    facts.domain +
                        " publishes more than danemon checks in one run: " + join(parts, " and ") +
                        " were not checked. Senders try only a few addresses per message "
@@ -529,7 +529,7 @@ MxVerdict evaluate_host(const facts::MxHostFacts& host, const HostDane& d, bool 
     check_local_certificates(m, host, d, now, cache);
     m.lookups_complete =
         !host.ipv4.failed() && !host.ipv6.failed() && !(d.addresses_secure && host.tlsa.failed());
-    m.complete = m.lookups_complete && !has_code(m.problems, code::check_incomplete) &&
+    m.complete = m.lookups_complete && !has_code(m.problems, Code::check_incomplete) &&
                  std::all_of(m.endpoints.begin(), m.endpoints.end(),
                              [](const EndpointVerdict& e) { return e.complete; });
     return m;
@@ -610,25 +610,25 @@ DomainVerdict evaluate(const facts::DomainFacts& facts, const Policy& policy, st
     const bool validating = facts.resolver.validating;
     v.complete = validating && !facts.mx.failed();
     if (!validating)
-        v.problems.push_back(problem(code::resolver_not_validating, Severity::critical,
+        v.problems.push_back(problem(Code::resolver_not_validating, Severity::critical,
                                      facts.resolver.why.empty()
                                          ? "The resolver does not validate DNSSEC: no DANE verdict "
                                            "can be trusted. Use a validating resolver (unbound)."
                                          : facts.resolver.why + "."));
     switch (facts.mx.status) {
     case facts::LookupStatus::bogus:
-        v.problems.push_back(problem(code::dnssec_bogus, Severity::critical,
+        v.problems.push_back(problem(Code::dnssec_bogus, Severity::critical,
                                      "The MX records of " + facts.domain +
                                          " fail DNSSEC validation: validating senders defer all "
                                          "mail for the domain."));
         return finish(v, policy);
     case facts::LookupStatus::error:
-        v.problems.push_back(problem(code::dns_error, Severity::critical,
+        v.problems.push_back(problem(Code::dns_error, Severity::critical,
                                      "The MX lookup for " + facts.domain + " failed (" +
                                          facts.mx.why + "): senders defer mail until it answers."));
         return finish(v, policy);
     case facts::LookupStatus::nxdomain:
-        v.problems.push_back(problem(code::dns_error, Severity::critical,
+        v.problems.push_back(problem(Code::dns_error, Severity::critical,
                                      facts.domain + " does not exist in DNS (NXDOMAIN): no mail "
                                                     "can be delivered to it."));
         return finish(v, policy);
@@ -639,7 +639,7 @@ DomainVerdict evaluate(const facts::DomainFacts& facts, const Policy& policy, st
     bool null_mx = facts.mx.found() && std::all_of(facts.mx.records.begin(), facts.mx.records.end(),
                                                    [](const auto& mx) { return mx.host.empty(); });
     if (null_mx) {
-        v.problems.push_back(problem(code::null_mx, Severity::info,
+        v.problems.push_back(problem(Code::null_mx, Severity::info,
                                      facts.domain +
                                          " publishes a null MX (RFC 7505): it accepts no "
                                          "mail, so there is nothing to probe."));

@@ -92,7 +92,7 @@ const char* to_string(DaneState state) {
 
 Status status_of(const Problem& problem) {
     if (problem.severity == Severity::off) return Status::ok;
-    if (problem.code == code::check_incomplete) return Status::unknown;
+    if (problem.code == Code::check_incomplete) return Status::unknown;
     switch (problem.severity) {
     case Severity::critical:
         return Status::critical;

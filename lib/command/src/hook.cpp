@@ -88,7 +88,7 @@ int run_hook(const HookRequest& args, std::ostream& out, std::ostream& err) {
             alert::AlertEvent event{alert::EventKind::new_problem,
                                     {cert.domains.empty() ? cert.chain_file : cert.domains.front(),
                                      "", "", "renewal-held"},
-                                    "critical",
+                                    check::Severity::critical,
                                     "The renewed certificate " + cert.chain_file +
                                         " was not deployed: " + report.str(),
                                     std::time(nullptr)};

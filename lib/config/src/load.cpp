@@ -527,7 +527,8 @@ private:
             const int key_line = line_of(entry.first) ? line_of(entry.first) : line;
             const std::string code = scalar(entry.first, path, key_line, "a problem code as key");
             const std::string code_path = path + "." + code;
-            if (!check::find_code(code))
+            const check::CodeInfo* info = check::find_code(code);
+            if (info == nullptr)
                 throw ConfigError(code_path, key_line, "unknown problem code",
                                   check::unknown_code_hint(code));
             const std::string level = scalar(entry.second, code_path, key_line, "a level");
@@ -535,7 +536,7 @@ private:
             if (!severity)
                 throw ConfigError(code_path, key_line,
                                   "'" + level + "' is not one of info, warning, critical, off");
-            if (!v.severities.emplace(code, *severity).second)
+            if (!v.severities.emplace(info->code, *severity).second)
                 throw ConfigError(code_path, key_line, "given twice");
         }
     }

@@ -42,7 +42,7 @@ struct Value {
     std::vector<std::string> list;
     std::vector<DomainConfig> domains;
     std::map<std::string, std::vector<std::string>> certs;
-    std::map<std::string, check::Severity> severities;
+    std::map<check::Code, check::Severity> severities;
 };
 
 struct Setting {

@@ -64,7 +64,8 @@ DomainSample DomainSample::of(const check::DomainVerdict& v, std::time_t checked
     s.duration_seconds = duration_seconds;
     for (const auto& p : v.all_problems()) {
         if (p.severity == check::Severity::off) continue;
-        ++(p.pending ? s.pending_problems : s.problems)[{p.code, check::to_string(p.severity)}];
+        ++(p.pending ? s.pending_problems
+                     : s.problems)[{check::to_string(p.code), check::to_string(p.severity)}];
     }
     for (const auto& mx : v.mx)
         for (const auto& e : mx.endpoints) {

@@ -53,7 +53,7 @@ alert::AlertEvent store_event(alert::EventKind kind, const CycleIo& io, const st
                               std::time_t now) {
     return {kind,
             {io.host_name, "", "", store_failing_code},
-            "critical",
+            check::Severity::critical,
             kind == alert::EventKind::recovered
                 ? "danemon can write its state database again; alerts go through the outbox "
                   "again."
@@ -121,7 +121,7 @@ void commit_batch(pipeline::Batch&& batch, CycleIo& io, DaemonMemory& memory,
     for (const auto& event : decision.events) {
         spdlog::info("alert event={} domain={} mx={} addr={} code={} severity={}",
                      alert::to_string(event.kind), event.key.domain, event.key.mx,
-                     event.key.address, event.key.code, event.severity);
+                     event.key.address, event.key.code, check::to_string(event.severity));
         for (auto* sink : io.sinks)
             outbox.push_back({0, sink->channel(), alert::to_json(event), 0, now, ""});
     }

@@ -44,7 +44,7 @@ check::DomainVerdict evaluate_one(const facts::DomainFacts& facts, const Setting
         check::DomainVerdict v;
         v.domain = facts.domain;
         v.status = check::Status::unknown;
-        v.problems.push_back({check::code::check_incomplete, check::Severity::warning,
+        v.problems.push_back({check::Code::check_incomplete, check::Severity::warning,
                               "The check of " + facts.domain +
                                   " could not be completed (internal error: " + e.what() + ").",
                               "", ""});

@@ -14,7 +14,7 @@ inline nlohmann::json problems_json(const std::vector<check::Problem>& problems)
     using text::printable;
     nlohmann::json list = nlohmann::json::array();
     for (const auto& p : problems) {
-        nlohmann::json item = {{"code", printable(p.code)},
+        nlohmann::json item = {{"code", check::to_string(p.code)},
                                {"severity", check::to_string(p.severity)},
                                {"message", printable(p.message)},
                                {"mx", printable(p.mx)},

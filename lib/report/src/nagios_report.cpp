@@ -31,7 +31,7 @@ std::string plugin_text(std::string_view bytes) {
 
 // "tlsa-mismatch on mx.example.org [192.0.2.1] (example.org)"
 std::string where(const std::string& domain, const Problem& p) {
-    std::string out = plugin_text(p.code);
+    std::string out = check::to_string(p.code);
     if (!p.mx.empty()) out += " on " + plugin_text(p.mx);
     if (!p.address.empty()) out += " [" + plugin_text(p.address) + "]";
     out += " (" + plugin_text(domain) + ")";

@@ -33,7 +33,7 @@ inline const char* colour_of(Status status) {
 // "critical tlsa-mismatch", "info tls-legacy-enabled (policy: warning -> info)", with
 // " (pending confirmation)" for a transient problem the daemon has seen once.
 inline std::string problem_head(const check::Problem& p) {
-    std::string head = std::string(check::to_string(p.severity)) + " " + text::printable(p.code);
+    std::string head = std::string(check::to_string(p.severity)) + " " + check::to_string(p.code);
     if (p.default_severity)
         head += std::string(" (policy: ") + check::to_string(*p.default_severity) + " -> " +
                 check::to_string(p.severity) + ")";

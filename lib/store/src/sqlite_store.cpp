@@ -98,6 +98,10 @@ using StmtHandle = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
 check::Status status_from_text(std::string_view text) {
     return check::status_from_string(text).value_or(check::Status::unknown);
 }
+// A code a newer version stored reads as an incomplete check, its message kept.
+check::Code code_from_text(std::string_view text) {
+    return check::code_from_string(text).value_or(check::Code::check_incomplete);
+}
 check::Severity severity_from_text(std::string_view text) {
     return check::severity_from_string(text).value_or(check::Severity::critical);
 }
@@ -221,7 +225,7 @@ public:
                 .bind(2, state.key.mx)
                 .bind(3, state.key.address)
                 .bind(4, state.key.code)
-                .bind(5, state.severity)
+                .bind(5, std::string(check::to_string(state.severity)))
                 .bind(6, state.message)
                 .bind(7, std::int64_t{state.first_seen})
                 .bind(8, std::int64_t{state.last_alerted})
@@ -265,7 +269,7 @@ public:
                              "?7, ?8)")
                 .bind(1, verdict.domain)
                 .bind(2, seq++)
-                .bind(3, problem.code)
+                .bind(3, std::string(check::to_string(problem.code)))
                 .bind(4, severity)
                 .bind(5, problem.message)
                 .bind(6, problem.mx)
@@ -333,8 +337,11 @@ public:
         while (p.step()) {
             auto it = index.find(p.text(0));
             if (it == index.end()) continue;
-            check::Problem problem{p.text(1), severity_from_text(p.text(2)), p.text(3), p.text(4),
-                                   p.text(5)};
+            check::Problem problem{code_from_text(p.text(1)), severity_from_text(p.text(2)),
+                                   p.text(3), p.text(4), p.text(5)};
+            if (!check::code_from_string(p.text(1)))
+                problem.message = "(stored as '" + p.text(1) +
+                                  "', a code this version does not know) " + problem.message;
             problem.pending = p.integer(6) != 0;
             out[it->second].problems.push_back(std::move(problem));
         }
@@ -350,7 +357,7 @@ public:
         while (q.step()) {
             AlertState state;
             state.key = AlertKey{q.text(0), q.text(1), q.text(2), q.text(3)};
-            state.severity = q.text(4);
+            state.severity = severity_from_text(q.text(4));
             state.message = q.text(5);
             state.first_seen = static_cast<std::time_t>(q.integer(6));
             state.last_alerted = static_cast<std::time_t>(q.integer(7));

@@ -23,7 +23,7 @@ alert::AlertEvent hostile_event() {
     return {
         EventKind::new_problem,
         {"stale.test", "mx.stale.test\r\nBcc: victim@example.org", "127.0.25.8", "tlsa-mismatch"},
-        "critical",
+        check::Severity::critical,
         "No usable TLSA record matches.\r\nBcc: victim@example.org\r\n.\r\nPublish "
         "_25._tcp.mx.stale.test. IN TLSA 3 1 1 ABCD",
         1795000000};
@@ -205,7 +205,7 @@ TEST_CASE("alert mail: each kind of event says what happened and what senders do
     CHECK_THAT(recovered, Catch::Contains(".danemon@localhost>\r\n"));
 
     event.kind = EventKind::reminder;
-    event.severity = "warning";
+    event.severity = check::Severity::warning;
     const auto reminder = alert::compose_mail(event, headers);
     CHECK_THAT(reminder, Catch::Contains("Subject: [danemon] WARNING stale.test"));
     CHECK_THAT(reminder, Catch::Contains("Reminder: this problem with mail delivery to "
@@ -214,7 +214,7 @@ TEST_CASE("alert mail: each kind of event says what happened and what senders do
     CHECK(reminder.find("defer or refuse mail") == std::string::npos);
 
     event.kind = EventKind::worse;
-    event.severity = "critical";
+    event.severity = check::Severity::critical;
     CHECK_THAT(alert::compose_mail(event, headers),
                Catch::Contains("danemon found a worse problem with mail delivery to stale.test."));
     event.kind = EventKind::new_problem;
@@ -273,11 +273,11 @@ TEST_CASE("the email channel takes and drops alerts below its minimum severity")
     alert::EmailOptions options;
     options.headers = {"danemon@mail.example.org", {"postmaster@example.org"}, "h"};
     options.port = 1; // nothing listens: only a mail that is sent can fail
-    options.min_severity = "critical";
+    options.min_severity = check::Severity::critical;
     auto sink = alert::make_email_sink(options);
     CHECK(sink->channel() == "email");
     auto warning = hostile_event();
-    warning.severity = "warning";
+    warning.severity = check::Severity::warning;
     CHECK(sink->deliver(warning, {}));
     CHECK_THAT(sink->deliver(hostile_event(), {}).error(), Catch::Contains("cannot connect"));
 }
@@ -334,7 +334,7 @@ TEST_CASE("the syslog channel takes every event") {
     event.kind = EventKind::recovered;
     CHECK(sink->deliver(event, {}));
     event.kind = EventKind::reminder;
-    event.severity = "warning";
+    event.severity = check::Severity::warning;
     CHECK(alert::make_syslog_sink("danemon-unit-test", "daemon")->deliver(event, {}));
 }
 

@@ -11,7 +11,7 @@ namespace {
 
 // One MX host with one address, observed to the end (every lookup and the probe completed).
 check::DomainVerdict verdict(const std::string& domain,
-                             std::vector<std::pair<std::string, check::Severity>> problems) {
+                             std::vector<std::pair<check::Code, check::Severity>> problems) {
     check::DomainVerdict v;
     v.domain = domain;
     v.complete = true;
@@ -22,7 +22,8 @@ check::DomainVerdict verdict(const std::string& domain,
     e.probe.endpoint = {mx.host, "192.0.2.1", 25};
     e.complete = true;
     for (const auto& [code, severity] : problems)
-        e.problems.push_back({code, severity, code + " sentence", mx.host, "192.0.2.1"});
+        e.problems.push_back({code, severity, std::string(check::to_string(code)) + " sentence",
+                              mx.host, "192.0.2.1"});
     mx.endpoints.push_back(e);
     v.mx.push_back(mx);
     return v;
@@ -34,15 +35,16 @@ const std::chrono::seconds day{86400};
 
 TEST_CASE("a new problem is announced once, not again on the next cycle") {
     auto first = alert::decide(
-        {}, {verdict("a.test", {{"tlsa-mismatch", check::Severity::critical}})}, 1000, day);
+        {}, {verdict("a.test", {{check::Code::tlsa_mismatch, check::Severity::critical}})}, 1000,
+        day);
     REQUIRE(first.events.size() == 1);
     CHECK(first.events[0].kind == EventKind::new_problem);
     CHECK(first.events[0].key.code == "tlsa-mismatch");
     CHECK(first.events[0].key.mx == "mx.a.test");
     CHECK(first.events[0].key.address == "192.0.2.1");
-    auto second = alert::decide(first.states,
-                                {verdict("a.test", {{"tlsa-mismatch", check::Severity::critical}})},
-                                1600, day);
+    auto second = alert::decide(
+        first.states,
+        {verdict("a.test", {{check::Code::tlsa_mismatch, check::Severity::critical}})}, 1600, day);
     CHECK(second.events.empty());
     REQUIRE(second.states.size() == 1);
     CHECK(second.states[0].first_seen == 1000);
@@ -50,25 +52,28 @@ TEST_CASE("a new problem is announced once, not again on the next cycle") {
 }
 
 TEST_CASE("a worse severity is announced, a better one is remembered silently") {
-    auto a = alert::decide({}, {verdict("a.test", {{"cert-expired", check::Severity::warning}})},
-                           1000, day);
+    auto a = alert::decide(
+        {}, {verdict("a.test", {{check::Code::cert_expired, check::Severity::warning}})}, 1000,
+        day);
     auto worse = alert::decide(
-        a.states, {verdict("a.test", {{"cert-expired", check::Severity::critical}})}, 2000, day);
+        a.states, {verdict("a.test", {{check::Code::cert_expired, check::Severity::critical}})},
+        2000, day);
     REQUIRE(worse.events.size() == 1);
     CHECK(worse.events[0].kind == EventKind::worse);
     auto better = alert::decide(
-        worse.states, {verdict("a.test", {{"cert-expired", check::Severity::warning}})}, 3000, day);
+        worse.states, {verdict("a.test", {{check::Code::cert_expired, check::Severity::warning}})},
+        3000, day);
     CHECK(better.events.empty());
-    CHECK(better.states[0].severity == "warning");
-    auto again = alert::decide(better.states,
-                               {verdict("a.test", {{"cert-expired", check::Severity::critical}})},
-                               4000, day);
+    CHECK(better.states[0].severity == check::Severity::warning);
+    auto again = alert::decide(
+        better.states,
+        {verdict("a.test", {{check::Code::cert_expired, check::Severity::critical}})}, 4000, day);
     REQUIRE(again.events.size() == 1);
     CHECK(again.events[0].kind == EventKind::worse);
 }
 
 TEST_CASE("a persisting problem is reminded after the interval, then the clock restarts") {
-    auto v = verdict("a.test", {{"tls-legacy-only", check::Severity::critical}});
+    auto v = verdict("a.test", {{check::Code::tls_legacy_only, check::Severity::critical}});
     auto a = alert::decide({}, {v}, 0, day);
     CHECK(alert::decide(a.states, {v}, 86399, day).events.empty());
     auto r = alert::decide(a.states, {v}, 86400, day);
@@ -79,21 +84,22 @@ TEST_CASE("a persisting problem is reminded after the interval, then the clock r
 }
 
 TEST_CASE("a problem that is gone is announced once as recovered") {
-    auto a = alert::decide({}, {verdict("a.test", {{"tlsa-mismatch", check::Severity::critical}})},
-                           0, day);
+    auto a = alert::decide(
+        {}, {verdict("a.test", {{check::Code::tlsa_mismatch, check::Severity::critical}})}, 0, day);
     auto fixed = alert::decide(a.states, {verdict("a.test", {})}, 100, day);
     REQUIRE(fixed.events.size() == 1);
     CHECK(fixed.events[0].kind == EventKind::recovered);
-    CHECK(fixed.events[0].severity == "critical");
+    CHECK(fixed.events[0].severity == check::Severity::critical);
     CHECK(fixed.states.empty());
     CHECK(alert::decide(fixed.states, {verdict("a.test", {})}, 200, day).events.empty());
 }
 
 TEST_CASE("info problems are not announced, and other domains' states are left alone") {
-    auto a = alert::decide({},
-                           {verdict("a.test", {{"tlsa-mismatch", check::Severity::critical}}),
-                            verdict("b.test", {{"null-mx", check::Severity::info}})},
-                           0, day);
+    auto a =
+        alert::decide({},
+                      {verdict("a.test", {{check::Code::tlsa_mismatch, check::Severity::critical}}),
+                       verdict("b.test", {{check::Code::null_mx, check::Severity::info}})},
+                      0, day);
     CHECK(a.events.size() == 1);
     // Only b.test is checked in this cycle: a.test's problem is neither recovered nor dropped.
     auto b = alert::decide(a.states, {verdict("b.test", {})}, 100, day);
@@ -102,9 +108,11 @@ TEST_CASE("info problems are not announced, and other domains' states are left a
 }
 
 TEST_CASE("problems at domain, MX and endpoint level are separate alerts") {
-    auto v = verdict("a.test", {{"tls-legacy-only", check::Severity::critical}});
-    v.problems.push_back({"resolver-not-validating", check::Severity::critical, "s", "", ""});
-    v.mx[0].problems.push_back({"tlsa-missing", check::Severity::warning, "s", "mx.a.test", ""});
+    auto v = verdict("a.test", {{check::Code::tls_legacy_only, check::Severity::critical}});
+    v.problems.push_back(
+        {check::Code::resolver_not_validating, check::Severity::critical, "s", "", ""});
+    v.mx[0].problems.push_back(
+        {check::Code::tlsa_missing, check::Severity::warning, "s", "mx.a.test", ""});
     auto d = alert::decide({}, {v}, 0, day);
     std::vector<store::AlertKey> keys;
     for (const auto& e : d.events) {
@@ -120,8 +128,8 @@ TEST_CASE("problems at domain, MX and endpoint level are separate alerts") {
 }
 
 TEST_CASE("the same problem twice in one verdict is one alert") {
-    auto v = verdict("a.test", {{"tlsa-mismatch", check::Severity::critical},
-                                {"tlsa-mismatch", check::Severity::critical}});
+    auto v = verdict("a.test", {{check::Code::tlsa_mismatch, check::Severity::critical},
+                                {check::Code::tlsa_mismatch, check::Severity::critical}});
     auto d = alert::decide({}, {v}, 0, day);
     REQUIRE(d.events.size() == 1);
     CHECK(d.events[0].key.code == "tlsa-mismatch");
@@ -131,13 +139,13 @@ TEST_CASE("the same problem twice in one verdict is one alert") {
 TEST_CASE("the outbox payload keeps the event") {
     alert::AlertEvent e{EventKind::worse,
                         {"a.test", "mx.a.test", "192.0.2.1", "tlsa-mismatch"},
-                        "critical",
+                        check::Severity::critical,
                         "No usable TLSA record\r\nBcc: x",
                         1795000000};
     auto back = alert::from_json(alert::to_json(e));
     CHECK(back.kind == EventKind::worse);
     CHECK(back.key == e.key);
-    CHECK(back.severity == "critical");
+    CHECK(back.severity == check::Severity::critical);
     CHECK(back.at == 1795000000);
     CHECK(back.message == "No usable TLSA record\\x0d\\x0aBcc: x");
     CHECK_THROWS_WITH(alert::from_json("{"), Catch::Contains("unreadable alert"));
@@ -151,7 +159,7 @@ TEST_CASE("every kind of event has its name and survives the outbox") {
                                                                {EventKind::recovered, "recovered"}};
     for (const auto& [kind, name] : kinds) {
         CHECK(alert::to_string(kind) == name);
-        alert::AlertEvent e{kind, {"a.test", "", "", "null-mx"}, "warning", "s", 1};
+        alert::AlertEvent e{kind, {"a.test", "", "", "null-mx"}, check::Severity::warning, "s", 1};
         CHECK_THAT(alert::to_json(e), Catch::Contains("\"event\":\"" + name + "\""));
         CHECK(alert::from_json(alert::to_json(e)).kind == kind);
     }
@@ -162,11 +170,12 @@ TEST_CASE("every kind of event has its name and survives the outbox") {
 }
 
 TEST_CASE("a problem at an address that could not be probed is unknown, not recovered") {
-    auto a = alert::decide({}, {verdict("a.test", {{"tlsa-mismatch", check::Severity::critical}})},
-                           1000, day);
+    auto a = alert::decide(
+        {}, {verdict("a.test", {{check::Code::tlsa_mismatch, check::Severity::critical}})}, 1000,
+        day);
     // The address stops answering: the mismatch cannot be observed, so no recovery is sent
     // and its first-seen and last-alerted times carry forward.
-    auto down = verdict("a.test", {{"mx-unreachable", check::Severity::critical}});
+    auto down = verdict("a.test", {{check::Code::mx_unreachable, check::Severity::critical}});
     down.mx[0].endpoints[0].complete = false;
     down.mx[0].complete = false;
     auto unreachable = alert::decide(a.states, {down}, 2000, day);
@@ -183,20 +192,21 @@ TEST_CASE("a problem at an address that could not be probed is unknown, not reco
     CHECK(alert::decide(unreachable.states, {down}, 3000, day).events.empty());
     CHECK(alert::decide(unreachable.states, {down}, 1000 + 86400, day).events.empty());
     // Back, and the mismatch is still there: no new alert for it, the unreachable recovers.
-    auto back = alert::decide(unreachable.states,
-                              {verdict("a.test", {{"tlsa-mismatch", check::Severity::critical}})},
-                              4000, day);
+    auto back = alert::decide(
+        unreachable.states,
+        {verdict("a.test", {{check::Code::tlsa_mismatch, check::Severity::critical}})}, 4000, day);
     REQUIRE(back.events.size() == 1);
     CHECK(back.events[0].kind == EventKind::recovered);
     CHECK(back.events[0].key.code == "mx-unreachable");
 }
 
 TEST_CASE("a failed MX lookup or resolver check leaves every stored problem as it was") {
-    auto a = alert::decide({}, {verdict("a.test", {{"tlsa-mismatch", check::Severity::critical}})},
-                           1000, day);
+    auto a = alert::decide(
+        {}, {verdict("a.test", {{check::Code::tlsa_mismatch, check::Severity::critical}})}, 1000,
+        day);
     check::DomainVerdict failed;
     failed.domain = "a.test";
-    failed.problems.push_back({"dns-error", check::Severity::critical, "s", "", ""});
+    failed.problems.push_back({check::Code::dns_error, check::Severity::critical, "s", "", ""});
     auto d = alert::decide(a.states, {failed}, 2000, day);
     REQUIRE(d.events.size() == 1);
     CHECK(d.events[0].key.code == "dns-error");
@@ -204,11 +214,13 @@ TEST_CASE("a failed MX lookup or resolver check leaves every stored problem as i
 }
 
 TEST_CASE("a failed TLSA lookup leaves the problems of the host's addresses as they were") {
-    auto a = alert::decide({}, {verdict("a.test", {{"tlsa-mismatch", check::Severity::critical}})},
-                           1000, day);
+    auto a = alert::decide(
+        {}, {verdict("a.test", {{check::Code::tlsa_mismatch, check::Severity::critical}})}, 1000,
+        day);
     auto v = verdict("a.test", {});
     v.mx[0].lookups_complete = v.mx[0].complete = false;
-    v.mx[0].problems.push_back({"dns-error", check::Severity::critical, "s", "mx.a.test", ""});
+    v.mx[0].problems.push_back(
+        {check::Code::dns_error, check::Severity::critical, "s", "mx.a.test", ""});
     auto d = alert::decide(a.states, {v}, 2000, day);
     REQUIRE(d.events.size() == 1);
     CHECK(d.events[0].key.code == "dns-error");
@@ -216,8 +228,9 @@ TEST_CASE("a failed TLSA lookup leaves the problems of the host's addresses as t
 }
 
 TEST_CASE("problems of an MX host or address that is no longer published recover") {
-    auto a = alert::decide({}, {verdict("a.test", {{"tlsa-mismatch", check::Severity::critical}})},
-                           1000, day);
+    auto a = alert::decide(
+        {}, {verdict("a.test", {{check::Code::tlsa_mismatch, check::Severity::critical}})}, 1000,
+        day);
     auto moved = verdict("a.test", {});
     moved.mx[0].endpoints[0].probe.endpoint.address = "192.0.2.2"; // the A record changed
     auto d = alert::decide(a.states, {moved}, 2000, day);
@@ -236,7 +249,7 @@ namespace {
 const std::chrono::seconds two_minutes{120};
 
 check::DomainVerdict unreachable(const std::string& domain) {
-    auto v = verdict(domain, {{"mx-unreachable", check::Severity::critical}});
+    auto v = verdict(domain, {{check::Code::mx_unreachable, check::Severity::critical}});
     v.mx[0].endpoints[0].complete = false; // no connection: the endpoint was not observed
     v.mx[0].complete = false;
     v.complete = false;
@@ -293,11 +306,12 @@ TEST_CASE("confirmation: a pending fault not observed at the re-check stays pend
 }
 
 TEST_CASE("confirmation: findings of a completed observation are announced at once") {
-    auto d = alert::decide({},
-                           {verdict("a.test", {{"tlsa-mismatch", check::Severity::critical},
-                                               {"tls-legacy-only", check::Severity::critical},
-                                               {"cert-expiring", check::Severity::warning}})},
-                           1000, day, two_minutes);
+    auto d =
+        alert::decide({},
+                      {verdict("a.test", {{check::Code::tlsa_mismatch, check::Severity::critical},
+                                          {check::Code::tls_legacy_only, check::Severity::critical},
+                                          {check::Code::cert_expiring, check::Severity::warning}})},
+                      1000, day, two_minutes);
     CHECK(d.events.size() == 3);
     CHECK(d.confirm_at.empty());
     for (const auto& s : d.states)
@@ -312,17 +326,19 @@ TEST_CASE("confirmation: a delay of zero announces passing faults at once") {
 }
 
 TEST_CASE("problems the policy made info or off are not announced, nor recovered") {
-    auto d = alert::decide({},
-                           {verdict("a.test", {{"tls-legacy-enabled", check::Severity::off},
-                                               {"tlsa-rollover-missing", check::Severity::info}})},
-                           1000, day, two_minutes);
+    auto d = alert::decide(
+        {},
+        {verdict("a.test", {{check::Code::tls_legacy_enabled, check::Severity::off},
+                            {check::Code::tlsa_rollover_missing, check::Severity::info}})},
+        1000, day, two_minutes);
     CHECK(d.events.empty());
     CHECK(d.states.empty());
 }
 
 TEST_CASE("mark_pending flags exactly the problems whose state is pending") {
     std::vector<check::DomainVerdict> verdicts{
-        unreachable("a.test"), verdict("b.test", {{"tlsa-mismatch", check::Severity::critical}})};
+        unreachable("a.test"),
+        verdict("b.test", {{check::Code::tlsa_mismatch, check::Severity::critical}})};
     auto d = alert::decide({}, verdicts, 1000, day, two_minutes);
     alert::mark_pending(verdicts, d);
     CHECK(verdicts[0].mx[0].endpoints[0].problems[0].pending);

@@ -7,48 +7,58 @@
 using namespace danemon;
 using check::Severity;
 
-TEST_CASE("every code of problem.hpp is in the table once, with a meaning and a fix") {
-    const std::vector<std::string> codes{check::code::tlsa_mismatch,
-                                         check::code::tlsa_name_mismatch,
-                                         check::code::starttls_missing,
-                                         check::code::tls_handshake_failed,
-                                         check::code::tls_legacy_only,
-                                         check::code::dnssec_bogus,
-                                         check::code::dns_error,
-                                         check::code::mx_unreachable,
-                                         check::code::smtp_error,
-                                         check::code::cert_expired,
-                                         check::code::resolver_not_validating,
-                                         check::code::tlsa_missing,
-                                         check::code::dnssec_insecure,
-                                         check::code::tlsa_unusable,
-                                         check::code::tls_legacy_enabled,
-                                         check::code::cert_expiring,
-                                         check::code::endpoint_inconsistent,
-                                         check::code::tlsa_rollover_missing,
-                                         check::code::local_cert_mismatch,
-                                         check::code::local_cert_not_served,
-                                         check::code::tlsa_digest_stale,
-                                         check::code::mx_invalid_name,
-                                         check::code::check_truncated,
-                                         check::code::null_mx,
-                                         check::code::check_incomplete};
+TEST_CASE("every code has its name, once, in the table with a meaning and a fix") {
+    using C = check::Code;
+    // The names users see in reports, JSON, alerts and the configuration.
+    const std::vector<std::pair<C, std::string>> codes{
+        {C::tlsa_mismatch, "tlsa-mismatch"},
+        {C::tlsa_name_mismatch, "tlsa-name-mismatch"},
+        {C::starttls_missing, "starttls-missing"},
+        {C::tls_handshake_failed, "tls-handshake-failed"},
+        {C::tls_legacy_only, "tls-legacy-only"},
+        {C::dnssec_bogus, "dnssec-bogus"},
+        {C::dns_error, "dns-error"},
+        {C::mx_unreachable, "mx-unreachable"},
+        {C::smtp_error, "smtp-error"},
+        {C::cert_expired, "cert-expired"},
+        {C::resolver_not_validating, "resolver-not-validating"},
+        {C::tlsa_missing, "tlsa-missing"},
+        {C::dnssec_insecure, "dnssec-insecure"},
+        {C::tlsa_unusable, "tlsa-unusable"},
+        {C::tls_legacy_enabled, "tls-legacy-enabled"},
+        {C::cert_expiring, "cert-expiring"},
+        {C::endpoint_inconsistent, "endpoint-inconsistent"},
+        {C::tlsa_rollover_missing, "tlsa-rollover-missing"},
+        {C::tlsa_digest_stale, "tlsa-digest-stale"},
+        {C::local_cert_mismatch, "local-cert-mismatch"},
+        {C::local_cert_not_served, "local-cert-not-served"},
+        {C::mx_invalid_name, "mx-invalid-name"},
+        {C::check_truncated, "check-truncated"},
+        {C::null_mx, "null-mx"},
+        {C::check_incomplete, "check-incomplete"},
+    };
+    const auto table = check::problem_codes();
+    REQUIRE(table.size() == codes.size());
     std::set<std::string> seen;
-    for (const auto& info : check::problem_codes()) {
-        CHECK(seen.insert(std::string(info.code)).second);
-        CHECK_FALSE(info.meaning.empty());
-        CHECK_FALSE(info.fix.empty());
+    for (std::size_t i = 0; i < codes.size(); ++i) {
+        const auto& [code, name] = codes[i];
+        CAPTURE(name);
+        CHECK(table[i].code == code);
+        CHECK(check::to_string(code) == name);
+        CHECK(check::code_from_string(name) == code);
+        CHECK(seen.insert(name).second);
+        CHECK_FALSE(table[i].meaning.empty());
+        CHECK_FALSE(table[i].fix.empty());
+        CHECK(check::codes_markdown().find("| `" + name + "` |") != std::string::npos);
     }
-    CHECK(seen == std::set<std::string>(codes.begin(), codes.end()));
-    const std::string table = check::codes_markdown();
-    for (const auto& c : codes)
-        CHECK(table.find("| `" + c + "` |") != std::string::npos);
+    CHECK_FALSE(check::code_from_string("tlsa_mismatch"));
+    CHECK_FALSE(check::code_from_string(""));
 }
 
 TEST_CASE("only faults that can pass are confirmed before the daemon alerts") {
     std::set<std::string> transient;
     for (const auto& info : check::problem_codes())
-        if (info.transient) transient.insert(std::string(info.code));
+        if (info.transient) transient.insert(info.name);
     CHECK(transient == std::set<std::string>{"dns-error", "mx-unreachable", "smtp-error",
                                              "tls-handshake-failed", "resolver-not-validating",
                                              "check-incomplete"});
@@ -57,7 +67,7 @@ TEST_CASE("only faults that can pass are confirmed before the daemon alerts") {
 TEST_CASE("severity rules: CODE=LEVEL, with one sentence for each mistake") {
     auto ok = check::parse_severity_rule("tls-legacy-enabled=info");
     REQUIRE(ok);
-    CHECK(ok->first == "tls-legacy-enabled");
+    CHECK(ok->first == check::Code::tls_legacy_enabled);
     CHECK(ok->second == Severity::info);
     CHECK(check::parse_severity_rule("null-mx=off")->second == Severity::off);
     CHECK(check::parse_severity_rule("cert-expiring=critical")->second == Severity::critical);

@@ -8,6 +8,7 @@
 #include <cctype>
 
 using namespace danemon;
+using check::Code;
 using check::Severity;
 using check::Status;
 using facts::LookupStatus;
@@ -105,14 +106,14 @@ facts::DomainFacts domain(std::vector<facts::MxHostFacts> hosts) {
 std::vector<std::string> codes(const check::DomainVerdict& v) {
     std::vector<std::string> out;
     for (const auto& p : v.all_problems())
-        out.push_back(p.code);
+        out.push_back(check::to_string(p.code));
     std::sort(out.begin(), out.end());
     return out;
 }
 
 check::Problem first(const check::DomainVerdict& v, const std::string& code) {
     for (const auto& p : v.all_problems())
-        if (p.code == code) return p;
+        if (check::to_string(p.code) == code) return p;
     FAIL("no problem " << code);
     return {};
 }
@@ -837,24 +838,24 @@ TEST_CASE("the severity policy lowers, raises or drops a code and says what it c
     const auto facts = domain({host("mx.example.test", current_and_issuer(), {p})});
     check::Policy policy;
 
-    policy.severity = {{"tls-legacy-enabled", Severity::info}};
+    policy.severity = {{Code::tls_legacy_enabled, Severity::info}};
     auto lowered = check::evaluate(facts, policy, now_2026);
     CHECK(lowered.status == Status::ok);
     CHECK(first(lowered, "tls-legacy-enabled").severity == Severity::info);
     CHECK(first(lowered, "tls-legacy-enabled").default_severity == Severity::warning);
 
-    policy.severity = {{"tls-legacy-enabled", Severity::critical}};
+    policy.severity = {{Code::tls_legacy_enabled, Severity::critical}};
     auto raised = check::evaluate(facts, policy, now_2026);
     CHECK(raised.status == Status::critical);
     CHECK(first(raised, "tls-legacy-enabled").default_severity == Severity::warning);
 
-    policy.severity = {{"tls-legacy-enabled", Severity::off}};
+    policy.severity = {{Code::tls_legacy_enabled, Severity::off}};
     auto dropped = check::evaluate(facts, policy, now_2026);
     CHECK(dropped.status == Status::ok);
     CHECK(first(dropped, "tls-legacy-enabled").severity == Severity::off); // kept for --json
 
     // A rule for the level the rules gave anyway changes nothing and is not shown.
-    policy.severity = {{"tls-legacy-enabled", Severity::warning}};
+    policy.severity = {{Code::tls_legacy_enabled, Severity::warning}};
     auto same = check::evaluate(facts, policy, now_2026);
     CHECK(same.status == Status::warning);
     CHECK_FALSE(first(same, "tls-legacy-enabled").default_severity.has_value());
@@ -863,7 +864,7 @@ TEST_CASE("the severity policy lowers, raises or drops a code and says what it c
 TEST_CASE("a tlsa-mismatch the policy turns off leaves the domain ok") {
     auto f = domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})});
     check::Policy policy;
-    policy.severity = {{"tlsa-mismatch", Severity::off}};
+    policy.severity = {{Code::tlsa_mismatch, Severity::off}};
     auto stale = f;
     stale.hosts[0].tlsa = found(std::vector<dane::TlsaRecord>{next_key_311()});
     auto v = check::evaluate(stale, policy, now_2026);

@@ -40,14 +40,14 @@ TEST_CASE("a known critical problem outranks an incomplete check") {
 
 TEST_CASE("all problems of a verdict: domain first, then each MX host and its endpoints") {
     DomainVerdict v;
-    v.problems.push_back({"check-truncated", Severity::warning, "d", "", ""});
+    v.problems.push_back({Code::check_truncated, Severity::warning, "d", "", ""});
     MxVerdict mx1;
-    mx1.problems.push_back({"tlsa-missing", Severity::warning, "m1", "mx1", ""});
+    mx1.problems.push_back({Code::tlsa_missing, Severity::warning, "m1", "mx1", ""});
     EndpointVerdict e;
-    e.problems.push_back({"tls-legacy-only", Severity::critical, "e1", "mx1", "192.0.2.1"});
+    e.problems.push_back({Code::tls_legacy_only, Severity::critical, "e1", "mx1", "192.0.2.1"});
     mx1.endpoints.push_back(e);
     MxVerdict mx2;
-    mx2.problems.push_back({"dnssec-insecure", Severity::warning, "m2", "mx2", ""});
+    mx2.problems.push_back({Code::dnssec_insecure, Severity::warning, "m2", "mx2", ""});
     v.mx = {mx1, mx2};
     std::vector<std::string> messages;
     for (const auto& p : v.all_problems())

@@ -39,7 +39,7 @@ TEST_CASE("tlsa-rollover-missing: a single usable DANE-EE record is advice while
         rollover_missing("mx.example.test", "mx.example.test",
                          secure({record_for("chain.pem", 0, 3, 1)}), now + 90 * 86400, now, 21);
     REQUIRE(finding);
-    CHECK(finding->code == "tlsa-rollover-missing");
+    CHECK(finding->code == Code::tlsa_rollover_missing);
     CHECK(finding->severity == Severity::info);
     CHECK(finding->message.rfind("_25._tcp.mx.example.test has a single usable TLSA record (3 1 1 ",
                                  0) == 0);
@@ -113,7 +113,7 @@ TEST_CASE("tlsa-digest-stale: critical when the stale SHA-512 record breaks veri
     const auto finding =
         digest_stale("mx.example.test", "mx.example.test at 192.0.2.25:25", records, verdict);
     REQUIRE(finding);
-    CHECK(finding->code == "tlsa-digest-stale");
+    CHECK(finding->code == Code::tlsa_digest_stale);
     CHECK(finding->severity == Severity::critical);
     CHECK(finding->message.find("RFC 7671 section 9") != std::string::npos);
     CHECK(finding->message.find("DANE senders refuse delivery") != std::string::npos);

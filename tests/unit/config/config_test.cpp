@@ -477,10 +477,11 @@ TEST_CASE("confirm_delay and the severity map", "[config]") {
     const auto c = parse(with("confirm_delay: 0s\nseverity:\n  tls-legacy-enabled: info\n"
                               "  cert-expiring: critical\n  null-mx: off\n"));
     CHECK(c.confirm_delay == std::chrono::seconds(0));
-    CHECK(c.severity == std::map<std::string, danemon::check::Severity>{
-                            {"tls-legacy-enabled", danemon::check::Severity::info},
-                            {"cert-expiring", danemon::check::Severity::critical},
-                            {"null-mx", danemon::check::Severity::off}});
+    using danemon::check::Code;
+    CHECK(c.severity == std::map<Code, danemon::check::Severity>{
+                            {Code::tls_legacy_enabled, danemon::check::Severity::info},
+                            {Code::cert_expiring, danemon::check::Severity::critical},
+                            {Code::null_mx, danemon::check::Severity::off}});
     CHECK(error_of(with("confirm_delay: 2h")) ==
           "confirm_delay: 2h is above the maximum 1h (line 2)");
     CHECK(error_of(with("severity:\n  tls-legacy-enable: info\n")) ==

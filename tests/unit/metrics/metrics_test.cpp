@@ -29,8 +29,8 @@ check::DomainVerdict stale_verdict(const std::string& domain = "stale.test") {
     dane::CertificateSummary leaf;
     leaf.not_after = 4102444799;
     e.chain.push_back(leaf);
-    e.problems.push_back(
-        {"tlsa-mismatch", check::Severity::critical, "m", "mx.stale.test", "127.0.25.8"});
+    e.problems.push_back({check::Code::tlsa_mismatch, check::Severity::critical, "m",
+                          "mx.stale.test", "127.0.25.8"});
     mx.endpoints.push_back(e);
     v.mx.push_back(mx);
     return v;

@@ -31,7 +31,7 @@ check::DomainVerdict sample() {
     e.probe.modern_tls = true;
     e.probe.legacy_tls = {"TLSv1"};
     e.dane = check::DaneState::fail;
-    e.problems.push_back({"tlsa-mismatch", check::Severity::critical,
+    e.problems.push_back({check::Code::tlsa_mismatch, check::Severity::critical,
                           "No usable TLSA record matches \x1b[2J\r\nForged: line",
                           "mx.example.test", "192.0.2.25"});
     dane::CertificateSummary cert;
@@ -118,7 +118,7 @@ TEST_CASE("danemon status shows stored names and messages escaped, in text and J
     d.domain = "badnames.test";
     d.status = check::Status::critical;
     d.checked_at = 1795000000;
-    d.problems.push_back({"tlsa-name-mismatch", check::Severity::critical,
+    d.problems.push_back({check::Code::tlsa_name_mismatch, check::Severity::critical,
                           "names (\x1b[2J\x1b[31mred.test, \xff\xfe\xc3.utf8.test) \r\nBcc: x",
                           "mx.badnames.test", "127.0.25.20"});
     const std::string text = report::render_status_text({d}, {}, {});
@@ -176,11 +176,11 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 TEST_CASE("Nagios output: the worst problem first, perfdata, one line per problem") {
     auto v = sample();
-    v.mx[0].endpoints[0].problems.push_back({"tls-legacy-enabled", check::Severity::info,
+    v.mx[0].endpoints[0].problems.push_back({check::Code::tls_legacy_enabled, check::Severity::info,
                                              "TLS 1.0 | still accepted", "mx.example.test",
                                              "192.0.2.25", check::Severity::warning});
-    v.mx[0].endpoints[0].problems.push_back(
-        {"cert-expiring", check::Severity::off, "dropped", "mx.example.test", "192.0.2.25"});
+    v.mx[0].endpoints[0].problems.push_back({check::Code::cert_expiring, check::Severity::off,
+                                             "dropped", "mx.example.test", "192.0.2.25"});
     check::DomainVerdict ok;
     ok.domain = "ok.test";
     report::NagiosOptions options;
@@ -216,9 +216,9 @@ TEST_CASE("Nagios output of an incomplete check is UNKNOWN and names it") {
     v.domain = "x.test";
     v.status = check::Status::unknown;
     v.problems.push_back(
-        {"check-incomplete", check::Severity::warning, "could not verify", "", ""});
-    v.problems.push_back(
-        {"tls-legacy-enabled", check::Severity::warning, "TLS 1.0", "mx.x.test", "192.0.2.1"});
+        {check::Code::check_incomplete, check::Severity::warning, "could not verify", "", ""});
+    v.problems.push_back({check::Code::tls_legacy_enabled, check::Severity::warning, "TLS 1.0",
+                          "mx.x.test", "192.0.2.1"});
     const auto lines = lines_of(report::render_nagios({v}, {}));
     REQUIRE(lines.size() == 3);
     CHECK(lines[0].rfind("DANE UNKNOWN - 0 critical, 1 warning: check-incomplete (x.test) | ", 0) ==

@@ -52,7 +52,7 @@ check::DomainVerdict verdict(const std::string& domain, check::Status status,
     check::DomainVerdict v;
     v.domain = domain;
     v.status = status;
-    v.problems.push_back(check::Problem{check::code::dnssec_insecure, check::Severity::warning,
+    v.problems.push_back(check::Problem{check::Code::dnssec_insecure, check::Severity::warning,
                                         "The MX records are not signed.", "", ""});
     check::MxVerdict mx;
     mx.host = "mx." + domain;
@@ -60,7 +60,7 @@ check::DomainVerdict verdict(const std::string& domain, check::Status status,
     mx.tlsa_status = facts::LookupStatus::secure;
     for (auto& r : records)
         mx.tlsa.push_back(check::TlsaVerdict{r, {}});
-    mx.problems.push_back(check::Problem{check::code::tlsa_mismatch, check::Severity::critical,
+    mx.problems.push_back(check::Problem{check::Code::tlsa_mismatch, check::Severity::critical,
                                          "No TLSA record matches.", mx.host, ""});
     v.mx.push_back(mx);
     return v;
@@ -79,7 +79,7 @@ secure_rrset(std::vector<dane::TlsaRecord> records,
 store::AlertState alert(const std::string& domain, const std::string& code, std::time_t first) {
     store::AlertState s;
     s.key = store::AlertKey{domain, "mx." + domain, "192.0.2.1", code};
-    s.severity = "critical";
+    s.severity = check::Severity::critical;
     s.message = "msg " + code;
     s.first_seen = first;
     s.last_alerted = first + 10;
@@ -138,9 +138,9 @@ TEST_CASE("record_cycle and latest round trip, reopen keeps everything") {
     CHECK(latest[1].status == check::Status::critical);
     CHECK(latest[1].checked_at == 1000);
     REQUIRE(latest[1].problems.size() == 2);
-    CHECK(latest[1].problems[0].code == "dnssec-insecure");
+    CHECK(latest[1].problems[0].code == check::Code::dnssec_insecure);
     CHECK(latest[1].problems[0].severity == check::Severity::warning);
-    CHECK(latest[1].problems[1].code == "tlsa-mismatch");
+    CHECK(latest[1].problems[1].code == check::Code::tlsa_mismatch);
     CHECK(latest[1].problems[1].severity == check::Severity::critical);
     CHECK(latest[1].problems[1].message == "No TLSA record matches.");
     CHECK(latest[1].problems[1].mx == "mx.b.test");
@@ -148,7 +148,7 @@ TEST_CASE("record_cycle and latest round trip, reopen keeps everything") {
     auto states = s->alert_states();
     REQUIRE(states.size() == 1);
     CHECK(states[0].key == store::AlertKey{"b.test", "mx.b.test", "192.0.2.1", "tlsa-mismatch"});
-    CHECK(states[0].severity == "critical");
+    CHECK(states[0].severity == check::Severity::critical);
     CHECK(states[0].message == "msg tlsa-mismatch");
     CHECK(states[0].first_seen == 900);
     CHECK(states[0].last_alerted == 910);
@@ -158,6 +158,29 @@ TEST_CASE("record_cycle and latest round trip, reopen keeps everything") {
     CHECK_FALSE(s->tlsa_first_seen("_25._tcp.mx.b.test", record(2)).has_value());
     CHECK_FALSE(s->tlsa_first_seen("_25._tcp.mx.a.test", record(1)).has_value());
     CHECK(query_int(dir.db(), "SELECT count(*) FROM history") == 2);
+}
+
+TEST_CASE("problems are stored by their code's name; a name this version does not know reads "
+          "as an incomplete check that says so") {
+    TempDir dir;
+    Store::open(dir.path)->record_cycle({verdict("b.test", check::Status::critical)}, 1000, {}, {});
+    CHECK(query_int(dir.db(), "SELECT count(*) FROM domain_problem WHERE code = 'tlsa-mismatch'") ==
+          1);
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(dir.db().c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db,
+                         "UPDATE domain_problem SET code = 'future-code' WHERE code = "
+                         "'tlsa-mismatch'",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    const auto latest = Store::open(dir.path)->latest();
+    REQUIRE(latest.size() == 1);
+    REQUIRE(latest[0].problems.size() == 2);
+    const auto& unknown = latest[0].problems[1];
+    CHECK(unknown.code == check::Code::check_incomplete);
+    CHECK(unknown.severity == check::Severity::critical);
+    CHECK(unknown.message ==
+          "(stored as 'future-code', a code this version does not know) No TLSA record matches.");
 }
 
 TEST_CASE("a later cycle replaces latest status and alert states of its domains only") {

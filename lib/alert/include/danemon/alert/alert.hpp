@@ -24,8 +24,8 @@ const char* to_string(EventKind kind); // "new", "worse", "reminder", "recovered
 struct AlertEvent {
     EventKind kind = EventKind::new_problem;
     store::AlertKey key;
-    std::string severity; // warning | critical; for recovered: the severity it had
-    std::string message;  // the problem's sentence, with its fix
+    check::Severity severity = check::Severity::warning; // for recovered: the one it had
+    std::string message;                                 // the problem's sentence, with its fix
     std::time_t at = 0;
 };
 
@@ -93,7 +93,7 @@ struct EmailOptions {
     MailHeaders headers;
     std::string server = "127.0.0.1";
     std::uint16_t port = 25;
-    std::string min_severity = "warning"; // events below are taken and dropped
+    check::Severity min_severity = check::Severity::warning; // events below: taken, dropped
 };
 std::unique_ptr<AlertSink> make_email_sink(const EmailOptions& options);
 // Runs argv (no shell) with the event as JSON on stdin; killed after timeout. Exit 0 = taken.

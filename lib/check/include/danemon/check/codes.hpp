@@ -15,7 +15,8 @@
 namespace danemon::check {
 
 struct CodeInfo {
-    std::string_view code;
+    Code code;
+    const char* name;               // to_string(code): "tlsa-mismatch"
     Severity severity;              // the usual one; severity_text says when it differs
     std::string_view severity_text; // as the README shows it
     // A failure that can be passing (a lookup that timed out, a refused connection): the
@@ -26,8 +27,10 @@ struct CodeInfo {
     std::string_view fix;
 };
 
-std::span<const CodeInfo> problem_codes();
-const CodeInfo* find_code(std::string_view code);
+std::span<const CodeInfo> problem_codes(); // in the order of Code
+const CodeInfo& info_of(Code code);
+// The row of a code's name; null for a name that is no problem code.
+const CodeInfo* find_code(std::string_view name);
 // The closest known code to a misspelt one, for "did you mean ...?"; empty when none is near.
 std::string closest_code(std::string_view code);
 
@@ -36,7 +39,7 @@ std::string unknown_code_hint(std::string_view code);
 
 // "CODE=LEVEL" (danemon check --severity): the code and its level (severity_from_string),
 // or the sentence why not.
-Expected<std::pair<std::string, Severity>> parse_severity_rule(std::string_view text);
+Expected<std::pair<Code, Severity>> parse_severity_rule(std::string_view text);
 
 // The README's table of codes, in Markdown.
 std::string codes_markdown();

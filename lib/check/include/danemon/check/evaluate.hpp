@@ -21,7 +21,7 @@ struct Policy {
     int expiry_warning_days = 21; // cert-expiring below this many days
     // The severity policy: code -> the level a site gives it (info, warning, critical, off),
     // applied to every occurrence after the rules have judged.
-    std::map<std::string, Severity> severity;
+    std::map<Code, Severity> severity;
 };
 
 // The certificate work of evaluate() (chain summaries, OpenSSL's DANE verification) kept by

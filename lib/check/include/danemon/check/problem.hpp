@@ -25,43 +25,44 @@ std::optional<Status> status_from_string(std::string_view name);
 int exit_code(Status status);
 Status worse(Status a, Status b);
 
-namespace code {
-// critical: a sender would defer or refuse this MX host
-inline constexpr const char* tlsa_mismatch = "tlsa-mismatch";
-inline constexpr const char* tlsa_name_mismatch = "tlsa-name-mismatch";
-inline constexpr const char* starttls_missing = "starttls-missing";
-inline constexpr const char* tls_handshake_failed = "tls-handshake-failed";
-inline constexpr const char* tls_legacy_only = "tls-legacy-only";
-inline constexpr const char* dnssec_bogus = "dnssec-bogus";
-inline constexpr const char* dns_error = "dns-error";
-inline constexpr const char* mx_unreachable = "mx-unreachable";
-inline constexpr const char* smtp_error = "smtp-error";
-inline constexpr const char* cert_expired = "cert-expired";
-inline constexpr const char* resolver_not_validating = "resolver-not-validating";
-// warning: works today, but DANE is not in effect where expected or will break soon
-inline constexpr const char* tlsa_missing = "tlsa-missing";
-inline constexpr const char* dnssec_insecure = "dnssec-insecure";
-inline constexpr const char* tlsa_unusable = "tlsa-unusable";
-inline constexpr const char* tls_legacy_enabled = "tls-legacy-enabled";
-inline constexpr const char* cert_expiring = "cert-expiring";
-inline constexpr const char* endpoint_inconsistent = "endpoint-inconsistent";
-inline constexpr const char* tlsa_rollover_missing = "tlsa-rollover-missing"; // one usable record
-inline constexpr const char* local_cert_mismatch = "local-cert-mismatch";     // critical
-inline constexpr const char* local_cert_not_served = "local-cert-not-served"; // warning
-inline constexpr const char* tlsa_digest_stale =
-    "tlsa-digest-stale"; // critical when it breaks DANE
-// critical: an MX target that is no host name (an IP address, escaped bytes); not probed
-inline constexpr const char* mx_invalid_name = "mx-invalid-name";
-// warning: MX hosts or addresses beyond the scan's caps were not checked
-inline constexpr const char* check_truncated = "check-truncated";
-// info
-inline constexpr const char* null_mx = "null-mx";
-// the check could not be completed (status unknown)
-inline constexpr const char* check_incomplete = "check-incomplete";
-} // namespace code
+// The problem codes. Their names ("tlsa-mismatch", what reports, JSON, the store, alerts and
+// the configuration show), usual severities, meanings and fixes are the table of codes.hpp.
+enum class Code {
+    // critical: a sender would defer or refuse this MX host
+    tlsa_mismatch,
+    tlsa_name_mismatch,
+    starttls_missing,
+    tls_handshake_failed,
+    tls_legacy_only,
+    dnssec_bogus,
+    dns_error,
+    mx_unreachable,
+    smtp_error,
+    cert_expired,
+    resolver_not_validating,
+    // warning: works today, but DANE is not in effect where expected or will break soon
+    tlsa_missing,
+    dnssec_insecure,
+    tlsa_unusable,
+    tls_legacy_enabled,
+    cert_expiring,
+    endpoint_inconsistent,
+    tlsa_rollover_missing, // one usable record (info, or warning when a renewal is near)
+    tlsa_digest_stale,     // critical when it breaks DANE, else warning
+    local_cert_mismatch,   // critical
+    local_cert_not_served, // warning
+    mx_invalid_name,       // critical: an MX target that is no host name; not probed
+    check_truncated,       // warning: MX hosts or addresses beyond the scan's caps
+    null_mx,               // info
+    check_incomplete,      // the check could not be completed (status unknown)
+};
+// The code's name, "tlsa-mismatch".
+const char* to_string(Code code);
+// The code of a name; nullopt for a name that is no problem code.
+std::optional<Code> code_from_string(std::string_view name);
 
 struct Problem {
-    std::string code;
+    Code code = Code::check_incomplete;
     Severity severity = Severity::info;
     std::string message; // one plain sentence (or two: what is wrong, then the fix)
     std::string mx;      // MX host, empty for domain-level problems

@@ -79,7 +79,7 @@ struct Config {
     // A problem that can be a passing fault is alerted only when a re-check this long after
     // it was first seen shows it again; 0: at once.
     std::chrono::seconds confirm_delay{120};
-    std::map<std::string, check::Severity> severity; // the severity policy: code -> level
+    std::map<check::Code, check::Severity> severity; // the severity policy: code -> level
     SyslogConfig syslog;
     EmailConfig email;
     ExecConfig exec;

@@ -36,9 +36,9 @@ struct AlertKey {
 
 struct AlertState {
     AlertKey key;
-    std::string severity;         // as last announced
-    std::string message;          // as last announced
-    std::time_t first_seen = 0;   // when the problem appeared
+    check::Severity severity = check::Severity::warning; // as last announced
+    std::string message;                                 // as last announced
+    std::time_t first_seen = 0;                          // when the problem appeared
     std::time_t last_alerted = 0; // when it was last announced (new, worse or reminder)
     bool pending = false;         // seen, not yet announced: waiting for its confirming re-check
 };
