@@ -550,6 +550,9 @@ def case_bad_input_files(lab):
             expect(proc.returncode == 3, f"exit {proc.returncode} for {words}, expected 3: {proc.stderr}")
             expect(lines and any(needle in l and all(p in l for p in phrase) for l in lines),
                    f"no sentence naming {needle} {phrase}: {proc.stderr!r}")
+            if words[0] in ("precheck", "tlsa", "status"):
+                expect(all(l.startswith(f"danemon {words[0]}: ") for l in lines),
+                       f"{words[0]}'s sentence does not name the command: {proc.stderr!r}")
             expect(time.monotonic() - start < 10, f"{words} took more than 10 s")
             expect("terminate called" not in proc.stderr and "Traceback" not in proc.stderr,
                    "a crash: " + proc.stderr)

@@ -174,7 +174,7 @@ int run_gate(const GateOptions& options, const std::string& cert_file,
              std::vector<std::string> hosts, std::ostream& out, std::ostream& err) {
     auto chain = read_new_chain(cert_file);
     if (!chain) {
-        err << chain.error() << ".\n";
+        err << options.command << ": " << chain.error() << ".\n";
         return 3;
     }
     Gate gate(options, std::move(*chain));
@@ -183,14 +183,16 @@ int run_gate(const GateOptions& options, const std::string& cert_file,
     if (gate.dry_run) {
         auto parsed = parse_time(options.now);
         if (!parsed) {
-            err << "--now '" << options.now << "' is not a time like 2026-01-01T00:00:00Z.\n";
+            err << options.command << ": --now '" << options.now
+                << "' is not a time like 2026-01-01T00:00:00Z.\n";
             return 3;
         }
         gate.now = *parsed;
     }
     if (hosts.empty()) hosts = rollover::publishable_host_names(gate.new_chain.der.front()).hosts;
     if (hosts.empty()) {
-        err << cert_file << " names no MX host; give them with --host.\n";
+        err << options.command << ": " << cert_file
+            << " names no MX host; give them with --host.\n";
         return 3;
     }
     try {
@@ -198,7 +200,7 @@ int run_gate(const GateOptions& options, const std::string& cert_file,
         gate.store = open_store(options, gate.dry_run);
         if (options.only_dane_hosts) gate.configured_mx_hosts = mx_hosts_of(gate);
     } catch (const std::exception& e) {
-        err << e.what() << "\n";
+        err << options.command << ": " << e.what() << "\n";
         return 3;
     }
     if (gate.dry_run)

@@ -66,6 +66,7 @@ int run_hook(const HookRequest& args, std::ostream& out, std::ostream& err) {
     // DANE senders check are gated.
     GateOptions gate = args.gate;
     gate.only_dane_hosts = true;
+    gate.command = "danemon hook";
     if (!args.config.empty()) {
         try {
             for (const auto& d : config::load_config(args.config).domains)

@@ -63,6 +63,7 @@ struct GateOptions {
     // others, saying why.
     bool only_dane_hosts = false;
     std::vector<std::string> configured_domains;
+    std::string command = "danemon precheck"; // begins each bad-input sentence
 };
 
 // The pre-rotation gate around lib/rollover's pure decision: the TLSA RRset through the
