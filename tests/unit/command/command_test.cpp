@@ -1,6 +1,7 @@
 // lib/command without the network: the report on `out`, one sentence on `err`, and the exit
 // code, for tlsa, config check, status and the gate's bad input.
 #include "../dane/test_data.hpp"
+#include "../temp_dir.hpp"
 #include "danemon/command/command.hpp"
 #include "danemon/store/store.hpp"
 
@@ -8,31 +9,15 @@
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 using namespace danemon;
 
 namespace {
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        std::string templ =
-            (std::filesystem::temp_directory_path() / "danemon-command-XXXXXX").string();
-        REQUIRE(mkdtemp(templ.data()) != nullptr);
-        path = templ;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    std::string write(const std::string& name, const std::string& text) const {
-        std::ofstream(path / name) << text;
-        return (path / name).string();
-    }
+struct TempDir : test::TempDir {
+    TempDir()
+        : test::TempDir("command") {}
 };
 
 std::string data_path(const std::string& name) {

@@ -5,6 +5,7 @@
 #include "danemon/dane/certificate.hpp"
 #include "danemon/dane/tlsa.hpp"
 
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -14,6 +15,15 @@
 #include <tuple>
 
 namespace danemon::dane::test {
+
+// 2025-06-01T00:00:00Z: inside the validity of every chain in tests/data but the expired ones.
+inline constexpr std::time_t now_2025 = 1748736000;
+
+// Record data of the right length for MATCHING (64 bytes for SHA-512, else 32) that matches
+// no certificate: a stale key's record.
+inline Bytes stale_data(std::uint8_t matching) {
+    return Bytes(matching == matching_sha512 ? 64 : 32, 0x5A);
+}
 
 inline std::string read_data_file(const std::string& name) {
     std::ifstream file(std::string(DANEMON_TEST_DATA) + "/" + name, std::ios::binary);

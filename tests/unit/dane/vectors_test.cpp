@@ -13,7 +13,7 @@ using namespace danemon::dane;
 
 namespace {
 
-constexpr std::time_t now_2025 = 1748736000;          // 2025-06-01T00:00:00Z
+using test::now_2025;
 constexpr std::time_t after_leaf_expiry = 4107542400; // 2100-03-01T00:00:00Z
 
 struct Vector {
@@ -82,7 +82,7 @@ TlsaRecord record_from(const std::string& text, const ServedChain& file) {
         REQUIRE(data);
         record.data = *data;
     } else if (w[3] == "stale") {
-        record.data = Bytes(record.matching == matching_sha512 ? 64 : 32, 0x5A);
+        record.data = test::stale_data(record.matching);
     } else if (w[3] == "bytes") {
         REQUIRE(w.size() == 5);
         record.data = Bytes(std::stoul(w[4]), 0x5A);

@@ -11,7 +11,7 @@ using namespace danemon::dane;
 
 namespace {
 
-constexpr std::time_t now_2025 = 1748736000; // 2025-06-01T00:00:00Z
+using test::now_2025;
 const std::vector<std::string> mx_names{"mx.example.test"};
 
 TlsaRecord record_for(const Bytes& der, std::uint8_t usage, std::uint8_t selector,
@@ -23,8 +23,7 @@ TlsaRecord record_for(const Bytes& der, std::uint8_t usage, std::uint8_t selecto
 
 // A record of the right shape whose data matches nothing served (e.g. a stale key).
 TlsaRecord stale(std::uint8_t usage, std::uint8_t selector, std::uint8_t matching) {
-    const std::size_t length = matching == matching_sha512 ? 64 : 32;
-    return {usage, selector, matching, Bytes(length, 0x5A)};
+    return {usage, selector, matching, test::stale_data(matching)};
 }
 
 DaneInput input_for(const std::string& chain_file, std::vector<TlsaRecord> records,

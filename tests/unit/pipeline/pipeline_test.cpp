@@ -3,12 +3,12 @@
 // of the targets, and the certificate files the MTA loads next (local_certs) are read
 // safely: a bad one is that host's check-incomplete, never a hang or the others' loss.
 #include "../dane/test_data.hpp"
+#include "../temp_dir.hpp"
 #include "danemon/pipeline/pipeline.hpp"
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <sys/stat.h>
 
@@ -70,17 +70,9 @@ public:
     void probe_legacy_tls(const smtp::ProbeRequest&, facts::ProbeResult&) override {}
 };
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        std::string templ = (std::filesystem::temp_directory_path() / "danemon-pipeline-XXXXXX");
-        REQUIRE(mkdtemp(templ.data()) != nullptr);
-        path = templ;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
+struct TempDir : danemon::test::TempDir {
+    TempDir()
+        : danemon::test::TempDir("pipeline") {}
 };
 
 const std::time_t now_2026 = 1795000000;
@@ -159,12 +151,12 @@ TEST_CASE("every probe gets the settings and its domain's port; verdicts keep th
 
 TEST_CASE("a local_certs file is checked against the published records") {
     TempDir dir;
-    const auto next = dir.path / "fullchain.pem";
-    std::ofstream(next) << dane::test::read_data_file("chain-wrong-name.pem");
+    const std::string next =
+        dir.write("fullchain.pem", dane::test::read_data_file("chain-wrong-name.pem"));
     FakeResolver resolver;
     RecordingProber prober;
     pipeline::Io io{resolver, prober, [] { return now_2026; }};
-    const auto v = pipeline::run_all({{"a.test", 25, {{"mx.a.test", {next.string()}}}}}, {}, io);
+    const auto v = pipeline::run_all({{"a.test", 25, {{"mx.a.test", {next}}}}}, {}, io);
     CHECK(codes_of(v[0]) ==
           std::vector<std::string>{"local-cert-mismatch", "local-cert-not-served"});
 }

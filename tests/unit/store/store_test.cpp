@@ -1,3 +1,4 @@
+#include "../temp_dir.hpp"
 #include "danemon/store/store.hpp"
 
 #include <catch2/catch.hpp>
@@ -21,20 +22,9 @@ using store::StoreError;
 
 namespace {
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        std::string templ =
-            (std::filesystem::temp_directory_path() / "danemon-store-XXXXXX").string();
-        REQUIRE(mkdtemp(templ.data()) != nullptr);
-        path = templ;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
+struct TempDir : test::TempDir {
+    TempDir()
+        : test::TempDir("store") {}
     std::string db() const { return Store::database_path(path); }
 };
 
@@ -388,7 +378,7 @@ TEST_CASE("record_cycle on an open store reports a lock taken by another process
 TEST_CASE("an unwritable state directory is named") {
     if (geteuid() == 0) return; // root writes anywhere
     TempDir dir;
-    const std::string locked = dir.path + "/ro";
+    const std::string locked = (dir.path / "ro").string();
     std::filesystem::create_directory(locked);
     std::filesystem::permissions(locked, std::filesystem::perms::owner_read |
                                              std::filesystem::perms::owner_exec);
