@@ -6,19 +6,6 @@
 #include "danemon/text/text.hpp"
 
 namespace danemon::check {
-namespace {
-
-// The problem without its MX host and address, which the caller sets.
-Problem rule_problem(Code code, Severity severity, std::string message) {
-    Problem problem;
-    problem.code = code;
-    problem.severity = severity;
-    problem.message = std::move(message);
-    return problem;
-}
-
-} // namespace
-
 std::optional<Problem> rollover_missing(const std::string& mx_host, const std::string& tlsa_base,
                                         const facts::Lookup<dane::TlsaRecord>& tlsa,
                                         std::optional<std::time_t> leaf_expiry, std::time_t now,
@@ -44,7 +31,7 @@ std::optional<Problem> rollover_missing(const std::string& mx_host, const std::s
                    host +
                    ". Publish a 3 1 1 record for the server's key beside it, and the next "
                    "CA's record before the switch (RFC 7671 section 8.1).";
-        return rule_problem(Code::tlsa_rollover_missing, Severity::info, std::move(message));
+        return Problem{Code::tlsa_rollover_missing, Severity::info, std::move(message), {}, {}};
     }
     const bool renewal_near = leaf_expiry && *leaf_expiry - now < std::time_t{warning_days} * 86400;
     if (!renewal_near) {
@@ -52,7 +39,7 @@ std::optional<Problem> rollover_missing(const std::string& mx_host, const std::s
                    "--reuse-key). Before a renewal with a new key, publish the next key's "
                    "record beside it, wait two TTLs, then deploy the new key (current + next, "
                    "RFC 7671 section 8.1).";
-        return rule_problem(Code::tlsa_rollover_missing, Severity::info, std::move(message));
+        return Problem{Code::tlsa_rollover_missing, Severity::info, std::move(message), {}, {}};
     }
     message += "the certificate " + host + " serves expires on " +
                text::utc_text(*leaf_expiry, text::UtcStyle::date) +
@@ -62,7 +49,7 @@ std::optional<Problem> rollover_missing(const std::string& mx_host, const std::s
                " from then on. Renew with the same key (certbot --reuse-key), or publish the "
                "next key's record beside this one now, wait two TTLs, then deploy it (current "
                "+ next, RFC 7671 section 8.1).";
-    return rule_problem(Code::tlsa_rollover_missing, Severity::warning, std::move(message));
+    return Problem{Code::tlsa_rollover_missing, Severity::warning, std::move(message), {}, {}};
 }
 
 std::optional<Problem> digest_stale(const std::string& tlsa_base, const std::string& where,
@@ -89,9 +76,11 @@ std::optional<Problem> digest_stale(const std::string& tlsa_base, const std::str
                 dane::to_presentation(hidden) + " (RFC 7671 section 9)" +
                 (breaks ? ": DANE senders refuse delivery." : "; another record still matches.") +
                 " Update the stale record to the served key's digest, or remove it.";
-            return rule_problem(Code::tlsa_digest_stale,
-                                breaks ? Severity::critical : Severity::warning,
-                                std::move(message));
+            return Problem{Code::tlsa_digest_stale,
+                           breaks ? Severity::critical : Severity::warning,
+                           std::move(message),
+                           {},
+                           {}};
         }
     }
     return std::nullopt;

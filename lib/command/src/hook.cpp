@@ -9,6 +9,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <sys/wait.h>
 
@@ -28,12 +29,12 @@ std::map<std::string, std::string> environment() {
 }
 
 // A held-back renewal is announced at once, on syslog and on the configured channels.
-void deliver_held_back(const std::string& config_path, const alert::AlertEvent& event,
-                       std::ostream& err) {
+void deliver_held_back(const std::optional<config::Config>& configured,
+                       const alert::AlertEvent& event, std::ostream& err) {
     std::vector<std::unique_ptr<alert::AlertSink>> sinks;
-    if (!config_path.empty()) {
+    if (configured) {
         try {
-            sinks = alert::make_sinks(config::load_config(config_path), smtp::local_host_name());
+            sinks = alert::make_sinks(*configured, smtp::local_host_name());
         } catch (const std::exception& e) {
             err << "danemon hook: " << e.what() << "; alerting on syslog only\n";
         }
@@ -67,14 +68,16 @@ int run_hook(const HookRequest& args, std::ostream& out, std::ostream& err) {
     GateOptions gate = args.gate;
     gate.only_dane_hosts = true;
     gate.command = "danemon hook";
+    std::optional<config::Config> configured;
     if (!args.config.empty()) {
         try {
-            for (const auto& d : config::load_config(args.config).domains)
-                gate.configured_domains.push_back(d.name);
+            configured = config::load_config(args.config);
         } catch (const std::exception& e) {
             err << "danemon hook: " << e.what() << "\n";
             return 3;
         }
+        for (const auto& d : configured->domains)
+            gate.configured_domains.push_back(d.name);
     }
     bool pass = true;
     for (const auto& cert : invocation.certificates) {
@@ -93,7 +96,7 @@ int run_hook(const HookRequest& args, std::ostream& out, std::ostream& err) {
                                     "The renewed certificate " + cert.chain_file +
                                         " was not deployed: " + report.str(),
                                     std::time(nullptr)};
-            deliver_held_back(args.config, event, err);
+            deliver_held_back(configured, event, err);
         }
     }
     if (!pass) {

@@ -98,10 +98,6 @@ using StmtHandle = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
 check::Status status_from_text(std::string_view text) {
     return check::status_from_string(text).value_or(check::Status::unknown);
 }
-// A code a newer version stored reads as an incomplete check, its message kept.
-check::Code code_from_text(std::string_view text) {
-    return check::code_from_string(text).value_or(check::Code::check_incomplete);
-}
 check::Severity severity_from_text(std::string_view text) {
     return check::severity_from_string(text).value_or(check::Severity::critical);
 }
@@ -337,10 +333,13 @@ public:
         while (p.step()) {
             auto it = index.find(p.text(0));
             if (it == index.end()) continue;
-            check::Problem problem{code_from_text(p.text(1)), severity_from_text(p.text(2)),
-                                   p.text(3), p.text(4), p.text(5)};
-            if (!check::code_from_string(p.text(1)))
-                problem.message = "(stored as '" + p.text(1) +
+            // A code a newer version stored reads as an incomplete check that says so.
+            const std::string stored = p.text(1);
+            const std::optional<check::Code> code = check::code_from_string(stored);
+            check::Problem problem{code.value_or(check::Code::check_incomplete),
+                                   severity_from_text(p.text(2)), p.text(3), p.text(4), p.text(5)};
+            if (!code)
+                problem.message = "(stored as '" + stored +
                                   "', a code this version does not know) " + problem.message;
             problem.pending = p.integer(6) != 0;
             out[it->second].problems.push_back(std::move(problem));
