@@ -3,10 +3,6 @@
 #include "danemon/command/command.hpp"
 
 #include <chrono>
-#include <iostream>
-#include <memory>
-#include <string>
-#include <vector>
 
 namespace danemon::cli {
 namespace {
@@ -47,17 +43,14 @@ void add_check_command(CLI::App& app, std::function<int()>& run) {
         "check", "Check DOMAIN... once: would a DANE-enforcing sender, and one that requires "
                  "TLS 1.2, deliver mail to each MX host right now?");
     cmd->footer("Exit status: 0 ok, 1 warning, 2 critical, 3 unknown (bad arguments, internal "
-                "failure), with --nagios too.\nExample: danemon check --resolver 127.0.0.1 "
-                "example.org\n"
+                "failure), with --nagios too.\nExample: danemon check example.org\n"
                 "         danemon check --nagios --severity tls-legacy-enabled=info example.org"
                 "   (an Icinga/Nagios check)\n"
                 "         danemon check --save-chain ./chains example.org   (copy of the served "
                 "certificates)\n"
                 "         danemon check --config /etc/danemon/danemon.yaml   (the configured "
                 "domains, with their ports, certificate files and settings)");
-    cmd->add_option("--resolver", args->request.resolver,
-                    "Validating resolver ADDR[:PORT] (default: the configuration's, else the "
-                    "first nameserver in /etc/resolv.conf)");
+    add_resolver_options(*cmd, args->request.resolver, "the configuration's, else auto");
     cmd->add_option("--port", args->request.port,
                     "SMTP port for every MX host instead of 25 (or the configured port)")
         ->check(CLI::Range(1, 65535));
@@ -104,8 +97,9 @@ void add_check_command(CLI::App& app, std::function<int()>& run) {
         ->check(mail_domain());
     cmd->add_option(
         "--config", args->request.config,
-        "Take the settings (resolver, timeout, helo_name, concurrency, "
-        "expiry_warning_days, severity) and, when no DOMAIN is given, the domains (with their "
+        "Take the settings (resolver, trust_anchor, root_hints, state_directory, timeout, "
+        "helo_name, concurrency, expiry_warning_days, severity) and, when no DOMAIN is given, the "
+        "domains (with their "
         "port and local_certs) from this configuration file; options given here "
         "win");
     cmd->callback([&run, args, cmd] {

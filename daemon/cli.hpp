@@ -38,6 +38,8 @@ CLI::Validator helo_name();
 CLI::Validator severity_rule();
 // A path that is not empty.
 CLI::Validator non_empty_path();
+// --resolver, --trust-anchor and --root-hints; FALLBACK says what applies when not given.
+void add_resolver_options(CLI::App& cmd, dns::ResolverChoice& choice, const char* fallback);
 // When CMD is chosen, *run calls COMMAND with the parsed request, stdout and stderr.
 template <typename Request>
 void runs(CLI::App& cmd, std::function<int()>& run, std::shared_ptr<Request> request,

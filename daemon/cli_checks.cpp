@@ -55,6 +55,24 @@ CLI::Validator non_empty_path() {
         "");
 }
 
+void add_resolver_options(CLI::App& cmd, dns::ResolverChoice& choice, const char* fallback) {
+    cmd.add_option("--resolver", choice.resolver,
+                   std::string("Who validates DNSSEC (default: ") + fallback +
+                       "): auto = the first nameserver in /etc/resolv.conf when it is on this "
+                       "host and validates, else embedded; embedded = danemon validates itself "
+                       "(libunbound); or a validating resolver ADDR[:PORT]")
+        ->type_name("auto|embedded|ADDR")
+        ->check(parsed_by(dns::parse_resolver_choice));
+    cmd.add_option("--trust-anchor", choice.trust_anchor,
+                   "The embedded validator's trust anchor, a DS or DNSKEY file in zone-file "
+                   "syntax (default: /usr/share/dns/root.key, tracked by RFC 5011 in the state "
+                   "directory)")
+        ->check(non_empty_path());
+    cmd.add_option("--root-hints", choice.root_hints,
+                   "Root hints file of a private root (default: the public root servers)")
+        ->check(non_empty_path());
+}
+
 void prints(CLI::App& cmd, std::function<int()>& run, std::function<std::string()> text) {
     cmd.callback([&run, text] {
         run = [text] {

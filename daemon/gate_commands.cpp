@@ -4,11 +4,6 @@
 // client's hook). The work is lib/command's.
 #include "cli.hpp"
 
-#include <iostream>
-#include <memory>
-#include <string>
-#include <vector>
-
 namespace danemon::cli {
 void add_tlsa_command(CLI::App& app, std::function<int()>& run) {
     auto args = std::make_shared<command::TlsaRequest>();
@@ -29,8 +24,7 @@ void add_tlsa_command(CLI::App& app, std::function<int()>& run) {
         ->check(CLI::IsMember({3, 2}))
         ->capture_default_str();
     cmd->add_option("--selector", args->selector,
-                    "1 = public key (survives renewal with the "
-                    "same key), 0 = whole certificate")
+                    "1 = public key (survives renewal with the same key), 0 = whole certificate")
         ->check(CLI::IsMember({1, 0}))
         ->capture_default_str();
     cmd->add_option("--matching", args->matching, "1 = SHA-256, 2 = SHA-512")
@@ -65,11 +59,10 @@ void add_precheck_command(CLI::App& app, std::function<int()>& run) {
 }
 
 void add_gate_options(CLI::App& cmd, command::GateOptions& o) {
-    cmd.add_option(
-        "--resolver", o.resolver,
-        "Validating resolver ADDR[:PORT] (default: first nameserver in /etc/resolv.conf)");
+    add_resolver_options(cmd, o.resolver, "auto");
     cmd.add_option("--state-dir", o.state_dir,
-                   "State directory: when each TLSA record was first seen (shared with the daemon)")
+                   "State directory: when each TLSA record was first seen, the root key's RFC "
+                   "5011 state (shared with the daemon)")
         ->capture_default_str();
     cmd.add_option("--port", o.port, "SMTP port of the MX hosts instead of 25")
         ->check(CLI::Range(1, 65535));

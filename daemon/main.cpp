@@ -9,14 +9,10 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "danemon " DANEMON_VERSION);
     app.require_subcommand(1);
     std::function<int()> run;
-    danemon::cli::add_check_command(app, run);
-    danemon::cli::add_tlsa_command(app, run);
-    danemon::cli::add_daemon_command(app, run);
-    danemon::cli::add_status_command(app, run);
-    danemon::cli::add_config_command(app, run);
-    danemon::cli::add_codes_command(app, run);
-    danemon::cli::add_precheck_command(app, run);
-    danemon::cli::add_hook_command(app, run);
+    using namespace danemon::cli;
+    for (auto add : {add_check_command, add_tlsa_command, add_daemon_command, add_status_command,
+                     add_config_command, add_codes_command, add_precheck_command, add_hook_command})
+        add(app, run);
     // CLI11 says only "A subcommand is required" for an unknown word: name it.
     if (argc > 1 && argv[1][0] != '-') {
         std::string known;

@@ -6,10 +6,6 @@
 #include "danemon/config/config.hpp"
 #include "danemon/monitor/monitor.hpp"
 
-#include <iostream>
-#include <memory>
-#include <string>
-
 namespace danemon::cli {
 namespace {
 

@@ -7,7 +7,8 @@
 set -euo pipefail
 
 build_pkgs=(cmake make g++ pkg-config libssl-dev libldns-dev libspdlog-dev libfmt-dev
-    libyaml-cpp-dev catch2 libcli11-dev nlohmann-json3-dev libsystemd-dev libsqlite3-dev)
+    libyaml-cpp-dev catch2 libcli11-dev nlohmann-json3-dev libsystemd-dev libsqlite3-dev
+    libunbound-dev libevent-dev dns-root-data)
 # icinga2-bin: contrib/icinga2/danemon.conf is validated by Icinga 2 itself (tests/contrib).
 lab_pkgs=(nsd unbound postfix ldnsutils openssl swaks python3 iproute2 procps systemd faketime
     util-linux icinga2-bin)

@@ -101,6 +101,27 @@ def case_scenario(lab, domain):
     want = lab.expected(domain)
     proc, doc = lab.check_json(domain, timeout=SCENARIO_TIMEOUT)
     expect(len(doc["domains"]) == 1, "one domain expected in the report")
+    validator = doc["domains"][0]["dnssec_validator"]
+    expect(validator == f"resolver {lab.resolver} (AD bit)",
+           f"the report names another validator: {validator!r}")
+    assert_domain(doc["domains"][0], want)
+    expect(proc.returncode == EXIT[want["status"]],
+           f"exit status {proc.returncode}, expected {EXIT[want['status']]} for {want['status']}")
+    bound = run_bound(SCENARIO_TIMEOUT)
+    expect(proc.elapsed < bound, f"took {proc.elapsed:.1f} s, more than {bound} s")
+
+
+def case_scenario_embedded(lab, domain):
+    """The same scenario judged by danemon's embedded validator (libunbound) from the lab's
+    root key and root hints instead of the lab's unbound: the same status and codes."""
+    want = lab.expected(domain)
+    proc, doc = lab.check_json(domain, timeout=SCENARIO_TIMEOUT, resolver="embedded",
+                               extra=("--trust-anchor", lab.vars["LAB_TRUST_ANCHOR"],
+                                      "--root-hints", lab.vars["LAB_ROOT_HINTS"]))
+    expect(len(doc["domains"]) == 1, "one domain expected in the report")
+    validator = doc["domains"][0]["dnssec_validator"]
+    expect(validator.startswith("embedded validator, root trust anchor key tag"),
+           f"the report names another validator: {validator!r}")
     assert_domain(doc["domains"][0], want)
     expect(proc.returncode == EXIT[want["status"]],
            f"exit status {proc.returncode}, expected {EXIT[want['status']]} for {want['status']}")
@@ -793,8 +814,8 @@ def main():
     args = ap.parse_args()
     lab = Lab(args)
     try:
-        if args.case == "scenario":
-            case_scenario(lab, args.domain)
+        if args.case in ("scenario", "scenario-embedded"):
+            globals()["case_" + args.case.replace("-", "_")](lab, args.domain)
         else:
             globals()["case_" + args.case.replace("-", "_")](lab)
     except (Failure, subprocess.TimeoutExpired) as f:

@@ -697,6 +697,7 @@ def build_zones(lab: Lab) -> dict[str, Path]:
     served["."] = sign_zone(lab, ".", root_key)
     lab.path("unbound").mkdir(parents=True, exist_ok=True)
     trust_anchor_file(lab).write_text(root_ds + "\n")
+    root_hints_file(lab).write_text(f". 3600000 IN NS ns.lab.\nns.lab. 3600000 IN A {lab.auth}\n")
     return served
 
 
@@ -876,6 +877,11 @@ def start_nsd(lab: Lab, conf: Path, service: str = "nsd") -> None:
 
 def trust_anchor_file(lab: Lab) -> Path:
     return lab.path("unbound", "root.ds")
+
+
+def root_hints_file(lab: Lab) -> Path:
+    """The lab root's servers as a root hints file (for danemon's embedded validator)."""
+    return lab.path("unbound", "root.hints")
 
 
 def write_unbound_conf(lab: Lab) -> Path:
@@ -1560,6 +1566,7 @@ def cmd_env(lab: Lab, args) -> int:
     values = {"LAB_RESOLVER": lab.resolver, "LAB_AUTH": lab.auth,
               "LAB_RUN_DIR": str(lab.run_dir),
               "LAB_TRUST_ANCHOR": str(trust_anchor_file(lab)),
+              "LAB_ROOT_HINTS": str(root_hints_file(lab)),
               "LAB_SCENARIOS": str(lab.scenarios_file),
               "LAB_MAIL_SERVER": lab.listener(lab.mailbox_listener)["address"],
               "LAB_MAIL_DOMAIN": lab.mailbox_domain,

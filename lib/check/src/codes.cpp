@@ -52,8 +52,12 @@ constexpr std::array table{
              "a served certificate is expired (DANE-EE senders accept it, PKIX senders do not)",
              "renew it; keep the key (`certbot --reuse-key`) so the TLSA records stay valid"},
     CodeInfo{Code::resolver_not_validating, "resolver-not-validating", S::critical, "critical",
-             true, "the resolver danemon asked does not validate DNSSEC: no verdict can be trusted",
-             "use a validating resolver (unbound) with `--resolver`"},
+             true,
+             "the resolver danemon asked does not validate DNSSEC, or the embedded validator "
+             "cannot validate the root zone: no verdict can be trusted",
+             "use `--resolver auto` or `embedded` (danemon validates itself), or a validating "
+             "resolver on this host; for the embedded validator, check that the root servers are "
+             "reachable and the trust anchor is current"},
     CodeInfo{Code::tlsa_missing, "tlsa-missing", S::warning, "warning", false,
              "a secure MX host has no TLSA records while other MX hosts of the domain do",
              "publish the record danemon prints for that host"},
@@ -112,6 +116,11 @@ constexpr std::array table{
              "publish fewer MX hosts and addresses, or check the rest by name"},
     CodeInfo{Code::null_mx, "null-mx", S::info, "info", false,
              "the domain publishes a null MX: it accepts no mail", "nothing"},
+    CodeInfo{Code::resolver_remote, "resolver-remote", S::info, "info", false,
+             "the validating resolver danemon asked is not on this host: its AD bit crosses the "
+             "network unprotected, and anyone on the path can forge it",
+             "run a validating resolver on the mail host, or use `--resolver embedded` (or "
+             "`auto`)"},
     CodeInfo{Code::check_incomplete, "check-incomplete", S::warning, "unknown", true,
              "the DANE verification itself could not run, or a `local_certs` file cannot be "
              "used (unreadable, not a regular file, no certificate, wrong order)",

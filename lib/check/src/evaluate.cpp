@@ -44,6 +44,11 @@ template <typename T> std::string dnssec_word(const facts::Lookup<T>& lookup) {
     }
 }
 
+// " (WHY)" of a failed lookup: the validator's reason, for a report that says what failed.
+template <typename T> std::string reason_of(const facts::Lookup<T>& lookup) {
+    return lookup.why.empty() ? std::string() : " (" + lookup.why + ")";
+}
+
 std::string date_of(std::time_t t) {
     return text::utc_text(t, text::UtcStyle::date);
 }
@@ -299,8 +304,8 @@ void check_address_lookups(MxVerdict& m, const facts::MxHostFacts& host) {
         if (lookup->status == facts::LookupStatus::bogus)
             m.problems.push_back(problem(Code::dnssec_bogus, Severity::critical,
                                          std::string("The ") + type + " records of " +
-                                             host.mx.host +
-                                             " fail DNSSEC validation: senders defer mail to it.",
+                                             host.mx.host + " fail DNSSEC validation" +
+                                             reason_of(*lookup) + ": senders defer mail to it.",
                                          host.mx.host));
         else if (lookup->status == facts::LookupStatus::error)
             m.problems.push_back(problem(Code::dns_error,
@@ -323,11 +328,11 @@ void check_tlsa_lookup(MxVerdict& m, const facts::MxHostFacts& host, const HostD
     const auto& tlsa = host.tlsa;
     if (d.addresses_secure) {
         if (tlsa.status == facts::LookupStatus::bogus) {
-            m.problems.push_back(problem(
-                Code::dnssec_bogus, Severity::critical,
-                "The TLSA records at " + owner +
-                    " fail DNSSEC validation: DANE senders defer mail to " + host.mx.host + ".",
-                host.mx.host));
+            m.problems.push_back(problem(Code::dnssec_bogus, Severity::critical,
+                                         "The TLSA records at " + owner +
+                                             " fail DNSSEC validation" + reason_of(tlsa) +
+                                             ": DANE senders defer mail to " + host.mx.host + ".",
+                                         host.mx.host));
             return;
         }
         if (tlsa.status == facts::LookupStatus::error) {
@@ -615,12 +620,20 @@ DomainVerdict evaluate(const facts::DomainFacts& facts, const Policy& policy, st
                                          ? "The resolver does not validate DNSSEC: no DANE verdict "
                                            "can be trusted. Use a validating resolver (unbound)."
                                          : facts.resolver.why + "."));
+    v.validator = facts.resolver.validator;
+    if (facts.resolver.remote)
+        v.problems.push_back(problem(
+            Code::resolver_remote, Severity::info,
+            "DNSSEC is judged by the " + facts.resolver.validator +
+                ", which is not on this host: its AD bit crosses the network unprotected and "
+                "can be forged on the way. Run a validating resolver on the mail host, or use "
+                "--resolver embedded."));
     switch (facts.mx.status) {
     case facts::LookupStatus::bogus:
         v.problems.push_back(problem(Code::dnssec_bogus, Severity::critical,
                                      "The MX records of " + facts.domain +
-                                         " fail DNSSEC validation: validating senders defer all "
-                                         "mail for the domain."));
+                                         " fail DNSSEC validation" + reason_of(facts.mx) +
+                                         ": validating senders defer all mail for the domain."));
         return finish(v, policy);
     case facts::LookupStatus::error:
         v.problems.push_back(problem(Code::dns_error, Severity::critical,

@@ -24,7 +24,8 @@ int fail(std::ostream& err, const std::string& sentence) {
 struct Plan {
     pipeline::Settings settings;
     std::vector<pipeline::Target> targets;
-    std::string resolver;
+    dns::ResolverChoice resolver;
+    std::string state_dir = "/var/lib/danemon";
 };
 
 Plan plan_of(const CheckRequest& request, const std::optional<config::Config>& configured) {
@@ -32,7 +33,8 @@ Plan plan_of(const CheckRequest& request, const std::optional<config::Config>& c
     if (configured) {
         plan.settings = pipeline::settings_of(*configured);
         plan.targets = pipeline::targets_of(*configured, request.domains);
-        plan.resolver = configured->resolver;
+        plan.resolver = {configured->resolver, configured->trust_anchor, configured->root_hints};
+        plan.state_dir = configured->state_directory;
     } else {
         for (const auto& d : request.domains)
             plan.targets.push_back(pipeline::Target{d, 25, {}});
@@ -52,7 +54,11 @@ Plan plan_of(const CheckRequest& request, const std::optional<config::Config>& c
     if (request.port != 0)
         for (auto& t : plan.targets)
             t.port = request.port;
-    if (!request.resolver.empty()) plan.resolver = request.resolver;
+    const dns::ResolverChoice& given = request.resolver;
+    if (!given.resolver.empty()) plan.resolver.resolver = given.resolver;
+    if (!given.trust_anchor.empty()) plan.resolver.trust_anchor = given.trust_anchor;
+    if (!given.root_hints.empty()) plan.resolver.root_hints = given.root_hints;
+    if (!request.state_dir.empty()) plan.state_dir = request.state_dir;
     return plan;
 }
 
@@ -103,16 +109,16 @@ int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err)
     }
     const Plan plan = plan_of(request, configured);
     if (plan.targets.empty()) return fail(err, "give at least one DOMAIN, or --config FILE");
-    dns::ResolverOptions resolver_options;
+    dns::ResolverSetup setup;
+    setup.choice = plan.resolver;
+    setup.state_dir = plan.state_dir;
+    setup.timeout = pipeline::dns_query_timeout(plan.settings.timeout);
+    std::unique_ptr<dns::Resolver> resolver;
     try {
-        resolver_options.server = plan.resolver.empty()
-                                      ? dns::system_resolver()
-                                      : dns::parse_resolver_address(plan.resolver);
+        resolver = dns::make_resolver(setup);
     } catch (const std::exception& e) {
         return fail(err, e.what());
     }
-    resolver_options.timeout = pipeline::dns_query_timeout(plan.settings.timeout);
-    auto resolver = dns::make_ldns_resolver(resolver_options);
     auto prober = smtp::make_starttls_prober();
     pipeline::Io io{*resolver, *prober, [] { return std::time(nullptr); }};
     const auto started = std::chrono::steady_clock::now();

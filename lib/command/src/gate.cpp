@@ -93,21 +93,27 @@ struct Gate {
     std::unique_ptr<smtp::Prober> prober = smtp::make_starttls_prober();
     std::set<std::string> configured_mx_hosts;
 
-    // A resolver whose queries share one budget of `total` from now on.
-    std::unique_ptr<dns::Resolver> resolver() const {
-        dns::ResolverOptions ro;
-        ro.server = options.resolver.empty() ? dns::system_resolver()
-                                             : dns::parse_resolver_address(options.resolver);
-        ro.timeout = pipeline::dns_query_timeout(total);
-        ro.deadline = std::chrono::steady_clock::now() + total;
-        return dns::make_ldns_resolver(ro);
+    std::unique_ptr<dns::Resolver> resolver;
+
+    // One resolver for the whole run (the embedded validator's cache serves every host), its
+    // queries within a budget of `total` per lookup round (each host, the configured domains'
+    // MX lookups). A dry run gives it no state directory: it records nothing, the RFC 5011
+    // state file included.
+    void make_resolver(std::size_t rounds) {
+        dns::ResolverSetup setup;
+        setup.choice = options.resolver;
+        setup.state_dir = dry_run ? std::string() : options.state_dir;
+        setup.timeout = pipeline::dns_query_timeout(total);
+        setup.deadline = std::chrono::steady_clock::now() +
+                         total * static_cast<long>(std::max<std::size_t>(1, rounds));
+        resolver = dns::make_resolver(setup);
     }
 };
 
 std::set<std::string> mx_hosts_of(const Gate& gate) {
     std::set<std::string> hosts;
     for (const auto& domain : gate.options.configured_domains) {
-        const auto mx = gate.resolver()->lookup_mx(domain);
+        const auto mx = gate.resolver->lookup_mx(domain);
         for (const auto& record : mx.records)
             hosts.insert(record.host);
         if (mx.status == facts::LookupStatus::nodata) hosts.insert(domain); // the implicit MX
@@ -118,12 +124,12 @@ std::set<std::string> mx_hosts_of(const Gate& gate) {
 enum class HostOutcome { pass, fail, skipped };
 
 HostOutcome judge_host(Gate& gate, const std::string& host, std::ostream& out) {
-    auto resolver = gate.resolver();
+    dns::Resolver& resolver = *gate.resolver;
     scan::ScanOptions scan_options;
     if (gate.options.port != 0) scan_options.port = gate.options.port;
     scan_options.limits = smtp::PhaseLimits::within(gate.total);
     scan_options.probe_legacy = false; // the gate needs the chain, not the TLS versions
-    scan::Scanner scanner(*resolver, *gate.prober, scan_options);
+    scan::Scanner scanner(resolver, *gate.prober, scan_options);
     facts::MxHostFacts facts = scanner.scan_host(host);
     const std::string owner = facts::tlsa_owner(facts.tlsa_base);
     const bool no_records = facts.tlsa.status == facts::LookupStatus::nodata ||
@@ -152,7 +158,7 @@ HostOutcome judge_host(Gate& gate, const std::string& host, std::ostream& out) {
         if (auto seen = gate.store ? gate.store->tlsa_first_seen(owner, record) : std::nullopt)
             input.first_seen[record] = *seen;
     input.authoritative =
-        authoritative_answers(*resolver, owner, pipeline::dns_query_timeout(gate.total));
+        authoritative_answers(resolver, owner, pipeline::dns_query_timeout(gate.total));
     input.now = gate.now;
     const rollover::GateDecision decision = rollover::decide(input);
     print_decision(facts.mx.host, decision, out);
@@ -196,7 +202,8 @@ int run_gate(const GateOptions& options, const std::string& cert_file,
         return 3;
     }
     try {
-        (void)gate.resolver(); // a bad resolver address is bad input, before anything is asked
+        // A bad resolver or trust anchor is bad input, before anything is asked.
+        gate.make_resolver(hosts.size() + (options.only_dane_hosts ? 1 : 0));
         gate.store = open_store(options, gate.dry_run);
         if (options.only_dane_hosts) gate.configured_mx_hosts = mx_hosts_of(gate);
     } catch (const std::exception& e) {

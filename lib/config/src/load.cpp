@@ -350,14 +350,9 @@ private:
                           int line, Value& v) {
         switch (s.kind) {
         case Kind::resolver:
-            v.text = optional_scalar(node, path, line, "ADDR[:PORT]");
-            if (!v.text.empty()) {
-                try {
-                    (void)dns::parse_resolver_address(v.text);
-                } catch (const std::exception& e) {
-                    throw ConfigError(path, line, e.what());
-                }
-            }
+            v.text = optional_scalar(node, path, line, "auto, embedded or ADDR[:PORT]");
+            if (auto choice = dns::parse_resolver_choice(v.text); !choice)
+                throw ConfigError(path, line, choice.error());
             break;
         case Kind::listen:
             v.text = optional_scalar(node, path, line, "PORT, ADDR:PORT or [V6]:PORT");

@@ -83,10 +83,26 @@ const std::array table{
             .apply = [](Config& c, DomainConfig&, Value&& v) { c.timeout = seconds(v.number); }},
     Setting{.key = "resolver",
             .kind = Kind::resolver,
-            .default_text = "\"\"",
-            .help = "Validating resolver ADDR[:PORT]; empty: the first nameserver in "
-                    "/etc/resolv.conf.",
+            .default_text = "auto",
+            .help = "Who validates DNSSEC: auto (the first nameserver in /etc/resolv.conf when "
+                    "it is on this host and validates, else the embedded validator), embedded "
+                    "(danemon validates itself, from a trust anchor), or a validating resolver "
+                    "ADDR[:PORT].",
             .apply = [](Config& c, DomainConfig&, Value&& v) { c.resolver = std::move(v.text); }},
+    Setting{
+        .key = "trust_anchor",
+        .kind = Kind::optional_path,
+        .default_text = "\"\"",
+        .help = "The embedded validator's trust anchor: a DS or DNSKEY file in zone-file "
+                "syntax; empty: Debian's root key (/usr/share/dns/root.key), kept current "
+                "by RFC 5011 in a copy in the state directory.",
+        .apply = [](Config& c, DomainConfig&, Value&& v) { c.trust_anchor = std::move(v.text); }},
+    Setting{.key = "root_hints",
+            .kind = Kind::optional_path,
+            .default_text = "\"\"",
+            .help = "The embedded validator's root hints zone file (a private root); empty: "
+                    "the public root servers.",
+            .apply = [](Config& c, DomainConfig&, Value&& v) { c.root_hints = std::move(v.text); }},
     Setting{.key = "helo_name",
             .kind = Kind::helo_name,
             .default_text = "\"\"",
@@ -264,7 +280,7 @@ std::string type_name(const Setting& s) {
     case Kind::optional_path:
         return "path";
     case Kind::resolver:
-        return "ADDR[:PORT]";
+        return "string";
     case Kind::listen:
         return "listen address";
     case Kind::domain_list:
@@ -314,7 +330,7 @@ std::string bounds_text(const Setting& s) {
     case Kind::domain_list:
         return "at least one, no duplicates";
     case Kind::resolver:
-        return "empty or ADDR[:PORT]";
+        return "auto, embedded or ADDR[:PORT]";
     case Kind::helo_name:
         return "empty, a host name or [ADDRESS]";
     case Kind::severity_map:

@@ -80,9 +80,10 @@ std::string rdf_text(const ldns_rdf* rdf) {
     return result;
 }
 
-void read_answer(PktPtr packet, const std::string& qname, ldns_rr_type type, Answer& answer) {
+void read_answer(PktPtr packet, const std::string& qname, ldns_rr_type type, bool authenticated,
+                 Answer& answer) {
     ldns_pkt_rcode rcode = ldns_pkt_get_rcode(packet.get());
-    answer.authenticated = ldns_pkt_ad(packet.get());
+    answer.authenticated = authenticated;
     follow_answer(packet.get(), facts::normalize_name(qname), type, answer);
     if (rcode == LDNS_RCODE_NXDOMAIN && answer.records.empty()) {
         answer.status = facts::LookupStatus::nxdomain;
@@ -156,7 +157,8 @@ facts::Lookup<dane::TlsaRecord> decode_tlsa_response(const std::uint8_t* wire, s
         answer.why = "the server answered an error";
         return to_tlsa(answer);
     }
-    read_answer(std::move(packet), qname, LDNS_RR_TYPE_TLSA, answer);
+    const bool authenticated = ldns_pkt_ad(packet.get());
+    read_answer(std::move(packet), qname, LDNS_RR_TYPE_TLSA, authenticated, answer);
     return to_tlsa(answer);
 }
 

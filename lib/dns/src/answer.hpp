@@ -32,7 +32,10 @@ struct Answer {
 std::string rdf_text(const ldns_rdf* rdf);
 
 // Fills answer from a NOERROR or NXDOMAIN response to (qname, type) and takes the packet.
-void read_answer(PktPtr packet, const std::string& qname, ldns_rr_type type, Answer& answer);
+// `authenticated`: the data validated (the AD bit of a validating resolver's answer, or the
+// embedded validator's verdict).
+void read_answer(PktPtr packet, const std::string& qname, ldns_rr_type type, bool authenticated,
+                 Answer& answer);
 
 facts::Lookup<facts::MxRecord> to_mx(const Answer& answer);
 facts::Lookup<std::string> to_addresses(const Answer& answer);

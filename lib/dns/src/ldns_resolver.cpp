@@ -38,18 +38,24 @@ public:
     }
 
     facts::ResolverCheck check_validation() override {
+        facts::ResolverCheck check;
+        check.validator = describe();
+        check.remote = !is_loopback(options_.server);
         // The root zone is signed; a validating resolver sets AD on its SOA.
         Answer answer = ask("", LDNS_RR_TYPE_SOA);
         if (answer.status == facts::LookupStatus::error ||
             answer.status == facts::LookupStatus::bogus)
-            return {false, "the resolver at " + server_text_ +
-                               " did not answer a query for the root zone (" + answer.why + ")"};
-        if (!answer.authenticated)
-            return {false, "the resolver at " + server_text_ +
-                               " does not validate DNSSEC (no AD bit on the signed root zone), so "
-                               "no DANE verdict can be trusted"};
-        return {true, {}};
+            check.why = "the resolver at " + server_text_ +
+                        " did not answer a query for the root zone (" + answer.why + ")";
+        else if (!answer.authenticated)
+            check.why = "the resolver at " + server_text_ +
+                        " does not validate DNSSEC (no AD bit on the signed root zone), so no "
+                        "DANE verdict can be trusted";
+        check.validating = check.why.empty();
+        return check;
     }
+
+    std::string describe() const override { return "resolver " + server_text_ + " (AD bit)"; }
 
     facts::Lookup<facts::MxRecord> lookup_mx(const std::string& domain) override {
         return detail::to_mx(ask(domain, LDNS_RR_TYPE_MX));
@@ -209,8 +215,7 @@ private:
                 ldns_pkt_rcode cd_rcode = ldns_pkt_get_rcode(unchecked.get());
                 if (cd_rcode == LDNS_RCODE_NOERROR || cd_rcode == LDNS_RCODE_NXDOMAIN) {
                     answer.status = facts::LookupStatus::bogus;
-                    answer.why =
-                        "DNSSEC validation failed (SERVFAIL, but an answer with the CD bit)";
+                    answer.why = "SERVFAIL from the resolver, but an answer with the CD bit";
                     return answer;
                 }
             }
@@ -225,7 +230,8 @@ private:
             free(rc); // NOLINT: ldns allocates with malloc
             return answer;
         }
-        detail::read_answer(std::move(packet), name, type, answer);
+        const bool authenticated = ldns_pkt_ad(packet.get());
+        detail::read_answer(std::move(packet), name, type, authenticated, answer);
         return answer;
     }
 

@@ -1,4 +1,4 @@
-// Where the validating resolver is: "--resolver ADDR[:PORT]" or /etc/resolv.conf.
+// Where a validating resolver is: "--resolver ADDR[:PORT]" or /etc/resolv.conf.
 #include "danemon/dns/resolver.hpp"
 
 #include <algorithm>
@@ -45,7 +45,8 @@ ResolverAddress parse_resolver_address(const std::string& text) {
     if (!facts::is_ip_literal(result.address))
         throw std::invalid_argument(
             "resolver address '" + text +
-            "' is not an IPv4 or IPv6 address (ADDR, ADDR:PORT or [V6]:PORT)");
+            "' is none of auto, embedded, or an IPv4 or IPv6 address (ADDR, ADDR:PORT or "
+            "[V6]:PORT)");
     return result;
 }
 
@@ -61,6 +62,16 @@ std::string to_string(const ResolverAddress& address) {
     text += ':';
     text += std::to_string(address.port);
     return text;
+}
+
+bool is_loopback(const ResolverAddress& address) {
+    in_addr v4{};
+    if (inet_pton(AF_INET, address.address.c_str(), &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    in6_addr v6{};
+    if (inet_pton(AF_INET6, address.address.c_str(), &v6) != 1) return false;
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
 }
 
 ResolverAddress system_resolver(const std::string& resolv_conf) {

@@ -41,12 +41,13 @@ std::shared_ptr<const Wiring> wire(config::Config loaded, const std::string& hos
     auto w = std::make_shared<Wiring>();
     if (loaded.helo_name.empty()) loaded.helo_name = host;
     w->config = std::move(loaded);
-    dns::ResolverOptions options;
-    options.server = w->config.resolver.empty() ? dns::system_resolver()
-                                                : dns::parse_resolver_address(w->config.resolver);
-    options.timeout = pipeline::dns_query_timeout(
+    // One resolver until the next reload: the embedded validator caches across cycles.
+    dns::ResolverSetup setup;
+    setup.choice = {w->config.resolver, w->config.trust_anchor, w->config.root_hints};
+    setup.state_dir = w->config.state_directory;
+    setup.timeout = pipeline::dns_query_timeout(
         std::chrono::duration_cast<std::chrono::milliseconds>(w->config.timeout));
-    w->resolver = dns::make_ldns_resolver(options);
+    w->resolver = dns::make_resolver(setup);
     w->sinks = alert::make_sinks(w->config, host);
     return w;
 }
@@ -111,8 +112,9 @@ bool Service::start() {
     schedule_.configure(wiring_->config, Clock::now());
     if (std::getenv("NOTIFY_SOCKET") == nullptr || sd_watchdog_enabled(0, &watchdog_usec_) <= 0)
         watchdog_usec_ = 0;
-    spdlog::info("started config={} domains={} state={}", config_path_,
-                 wiring_->config.domains.size(), wiring_->config.state_directory);
+    spdlog::info("started config={} domains={} state={} dnssec=\"{}\"", config_path_,
+                 wiring_->config.domains.size(), wiring_->config.state_directory,
+                 wiring_->resolver->describe());
     notify("READY=1\nSTATUS=started, first cycle pending");
     return true;
 }
@@ -200,7 +202,8 @@ void Service::reload() {
         }
         wiring_ = std::move(next);
         schedule_.configure(wiring_->config, Clock::now());
-        spdlog::info("reloaded config={} domains={}", config_path_, wiring_->config.domains.size());
+        spdlog::info("reloaded config={} domains={} dnssec=\"{}\"", config_path_,
+                     wiring_->config.domains.size(), wiring_->resolver->describe());
         notify("READY=1\nSTATUS=configuration reloaded");
     } catch (const std::exception& e) {
         spdlog::error("reload failed, keeping the running configuration: {}", e.what());

@@ -89,6 +89,7 @@ std::string render_json(const std::vector<check::DomainVerdict>& verdicts, std::
         domains.push_back({{"domain", printable(v.domain)},
                            {"status", check::to_string(v.status)},
                            {"mx_dnssec", v.mx_dnssec},
+                           {"dnssec_validator", printable(v.validator)},
                            {"problems", problems_json(v.problems)},
                            {"mx", mx}});
     }

@@ -102,6 +102,8 @@ std::string render_nagios(const std::vector<check::DomainVerdict>& verdicts,
     out += " 'cert_expiry_days'=" + (soonest_days ? std::to_string(*soonest_days) : "U") + ";" +
            std::to_string(options.expiry_warning_days) + ":;0:;;";
     out += "\n" + long_text;
+    if (!verdicts.empty() && !verdicts.front().validator.empty())
+        out += "DNSSEC: " + plugin_text(verdicts.front().validator) + "\n";
     return out;
 }
 

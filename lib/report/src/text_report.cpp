@@ -44,6 +44,9 @@ std::string endpoint_line(const check::EndpointVerdict& e) {
 std::string render_text(const std::vector<check::DomainVerdict>& verdicts,
                         const TextOptions& options) {
     Writer w(options);
+    // One validator judges a whole run.
+    if (!verdicts.empty() && !verdicts.front().validator.empty())
+        w.plain_line(0, "DNSSEC: " + printable(verdicts.front().validator));
     for (const auto& v : verdicts) {
         std::string head = printable(v.domain) + "  " + check::to_string(v.status);
         head += "  (MX records " + v.mx_dnssec + ")";

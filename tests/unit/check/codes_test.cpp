@@ -35,6 +35,7 @@ TEST_CASE("every code has its name, once, in the table with a meaning and a fix"
         {C::mx_invalid_name, "mx-invalid-name"},
         {C::check_truncated, "check-truncated"},
         {C::null_mx, "null-mx"},
+        {C::resolver_remote, "resolver-remote"},
         {C::check_incomplete, "check-incomplete"},
     };
     const auto table = check::problem_codes();

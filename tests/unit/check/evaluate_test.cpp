@@ -94,7 +94,7 @@ facts::MxHostFacts host(const std::string& name, std::vector<dane::TlsaRecord> t
 facts::DomainFacts domain(std::vector<facts::MxHostFacts> hosts) {
     facts::DomainFacts f;
     f.domain = "example.test";
-    f.resolver = {true, ""};
+    f.resolver.validating = true;
     std::vector<facts::MxRecord> mx;
     for (const auto& h : hosts)
         mx.push_back(h.mx);
@@ -214,7 +214,8 @@ TEST_CASE("a null MX is reported as info and the domain is ok") {
 
 TEST_CASE("a resolver that does not validate is never ok") {
     auto f = domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})});
-    f.resolver = {false, "the resolver at 192.0.2.53 does not validate DNSSEC"};
+    f.resolver.validating = false;
+    f.resolver.why = "the resolver at 192.0.2.53 does not validate DNSSEC";
     auto v = run(f);
     CHECK(v.status == Status::critical);
     CHECK(codes(v) == std::vector<std::string>{"resolver-not-validating"});
@@ -828,7 +829,8 @@ TEST_CASE("a failed MX lookup or a resolver that does not validate leaves the do
     f.mx = none<facts::MxRecord>(LookupStatus::error);
     CHECK_FALSE(run(f).complete);
     auto g = domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})});
-    g.resolver = {false, "no AD bit"};
+    g.resolver.validating = false;
+    g.resolver.why = "no AD bit";
     CHECK_FALSE(run(g).complete);
 }
 

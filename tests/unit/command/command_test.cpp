@@ -138,7 +138,7 @@ TEST_CASE("the gate refuses bad input before it asks anything, naming its comman
           "danemon precheck: --now 'yesterday' is not a time like 2026-01-01T00:00:00Z.\n");
 
     request.gate.now.clear();
-    request.gate.resolver = "not an address";
+    request.gate.resolver.resolver = "not an address";
     auto resolver = run(command::run_precheck, request);
     CHECK(resolver.code == 3);
     CHECK_THAT(resolver.err, Catch::StartsWith("danemon precheck: "));

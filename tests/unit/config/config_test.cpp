@@ -48,7 +48,9 @@ TEST_CASE("defaults: only a domain given", "[config]") {
     CHECK(c.jitter == 5min);
     CHECK(c.concurrency == 8);
     CHECK(c.timeout == 30s);
-    CHECK(c.resolver.empty());
+    CHECK(c.resolver == "auto");
+    CHECK(c.trust_anchor.empty());
+    CHECK(c.root_hints.empty());
     CHECK(c.helo_name.empty());
     CHECK(c.expiry_warning_days == 21);
     CHECK(c.state_directory == "/var/lib/danemon");

@@ -30,7 +30,11 @@ template <typename T> facts::Lookup<T> secure(std::vector<T> records) {
 // leaf (chain.pem), which every probe serves.
 class FakeResolver : public dns::Resolver {
 public:
-    facts::ResolverCheck check_validation() override { return {true, ""}; }
+    facts::ResolverCheck check_validation() override {
+        facts::ResolverCheck check;
+        check.validating = true;
+        return check;
+    }
     facts::Lookup<facts::MxRecord> lookup_mx(const std::string& d) override {
         return secure<facts::MxRecord>({{10, "mx." + d}});
     }

@@ -42,7 +42,10 @@ public:
             std::lock_guard lock(mutex);
             ++validation_checks;
         }
-        return {validating, validating ? "" : "no AD"};
+        facts::ResolverCheck check;
+        check.validating = validating;
+        check.why = validating ? "" : "no AD";
+        return check;
     }
     facts::Lookup<facts::MxRecord> lookup_mx(const std::string& d) override {
         auto it = mx.find(d);

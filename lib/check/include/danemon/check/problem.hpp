@@ -54,6 +54,7 @@ enum class Code {
     mx_invalid_name,       // critical: an MX target that is no host name; not probed
     check_truncated,       // warning: MX hosts or addresses beyond the scan's caps
     null_mx,               // info
+    resolver_remote,       // info: the AD bit of a resolver across the network
     check_incomplete,      // the check could not be completed (status unknown)
 };
 // The code's name, "tlsa-mismatch".

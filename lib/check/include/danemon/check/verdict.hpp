@@ -57,6 +57,8 @@ struct DomainVerdict {
     std::string domain;
     Status status = Status::ok;
     std::string mx_dnssec; // secure | insecure | bogus | error
+    // Who judged DNSSEC (facts::ResolverCheck::validator), "" when not known.
+    std::string validator;
     std::vector<Problem> problems;
     std::vector<MxVerdict> mx;
     // The resolver validates and the MX lookup did not fail: the list of MX hosts is what

@@ -4,6 +4,8 @@
 // executable only parses arguments into these requests.
 #pragma once
 
+#include "danemon/dns/resolver.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -18,8 +20,9 @@ enum class ReportFormat { text, json, nagios };
 struct CheckRequest {
     std::vector<std::string> domains; // none: the configuration's
     std::string config;               // "" = no configuration file
-    std::string resolver;             // "" = the configuration's, else /etc/resolv.conf
-    std::uint16_t port = 0;           // 0 = the configured port, else 25
+    dns::ResolverChoice resolver;     // each "" = the configuration's, else auto / Debian's
+    std::string state_dir; // the RFC 5011 root key; "" = the configuration's, else /var/lib/danemon
+    std::uint16_t port = 0; // 0 = the configured port, else 25
     ReportFormat format = ReportFormat::text;
     bool color = false;
     bool show_chain = false;
@@ -51,7 +54,7 @@ struct TlsaRequest {
 int run_tlsa(const TlsaRequest& request, std::ostream& out, std::ostream& err);
 
 struct GateOptions {
-    std::string resolver; // "" = /etc/resolv.conf
+    dns::ResolverChoice resolver;
     std::string state_dir = "/var/lib/danemon";
     // "" = the clock, a real run that records what it observes; else a dry run at this time
     // (RFC 3339 UTC or Unix seconds) that records nothing.

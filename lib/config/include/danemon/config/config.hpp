@@ -71,8 +71,10 @@ struct Config {
     std::chrono::seconds jitter{300};
     std::size_t concurrency = 8;
     std::chrono::seconds timeout{30};
-    std::string resolver;  // "" = first nameserver of /etc/resolv.conf
-    std::string helo_name; // "" = host name
+    std::string resolver = "auto"; // "" is auto too | embedded | ADDR[:PORT]
+    std::string trust_anchor;      // "" = Debian's root key, for the embedded validator
+    std::string root_hints;        // "" = the public root servers
+    std::string helo_name;         // "" = host name
     int expiry_warning_days = 21;
     std::string state_directory = "/var/lib/danemon";
     std::chrono::seconds reminder_interval{86400};

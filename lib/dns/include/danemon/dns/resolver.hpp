@@ -1,6 +1,7 @@
-// The Resolver interface, and its real implementation on ldns that asks one validating
-// recursive resolver (the mail host's own, as Postfix does) with DO set, and re-asks with
-// CD on SERVFAIL to tell bogus data from a broken server.
+// The Resolver interface and its two real implementations: ldns asking one validating
+// recursive resolver (the mail host's own, as Postfix does) with DO set, re-asking with CD on
+// SERVFAIL to tell bogus data from a broken server; and libunbound as an embedded validating
+// resolver with a trust anchor of its own. make_resolver chooses between them.
 #pragma once
 
 #include "danemon/expected/expected.hpp"
@@ -19,8 +20,12 @@ namespace danemon::dns {
 class Resolver {
 public:
     virtual ~Resolver() = default;
-    // Asks for a name that is known to be signed (the root) and requires the AD bit.
+    // Asks for a name that is known to be signed (the root) and requires it to validate;
+    // says which validator judges (ResolverCheck::validator).
     virtual facts::ResolverCheck check_validation() = 0;
+    // Who judges DNSSEC, as reports say it: "resolver 127.0.0.1 (AD bit)", "embedded
+    // validator, root trust anchor key tag 20326"; "" when not known (test doubles).
+    virtual std::string describe() const { return {}; }
     virtual facts::Lookup<facts::MxRecord> lookup_mx(const std::string& domain) = 0;
     // Records are textual addresses ("192.0.2.1", "2001:db8::1").
     virtual facts::Lookup<std::string> lookup_addresses(const std::string& host,
@@ -41,6 +46,8 @@ ResolverAddress parse_resolver_address(const std::string& text);
 std::string to_string(const ResolverAddress& address);
 // The first nameserver in a resolv.conf; throws std::runtime_error when there is none.
 ResolverAddress system_resolver(const std::string& resolv_conf = "/etc/resolv.conf");
+// 127.0.0.0/8 or ::1 (or ::ffff:127.x.y.z): a resolver whose AD bit does not cross a network.
+bool is_loopback(const ResolverAddress& address);
 
 struct ResolverOptions {
     ResolverAddress server;
@@ -53,6 +60,50 @@ struct ResolverOptions {
 };
 
 std::unique_ptr<Resolver> make_ldns_resolver(const ResolverOptions& options);
+
+// The embedded validator (libunbound): recursive resolution and DNSSEC validation in
+// danemon itself, from a trust anchor of its own.
+struct ValidatorOptions {
+    // A DS or DNSKEY file in zone-file syntax (unbound's trust-anchor-file); "": the root
+    // key of Debian's dns-root-data, kept current by RFC 5011 in a copy in state_dir.
+    std::string trust_anchor;
+    std::string root_hints; // a root hints zone file; "": libunbound's built-in root servers
+    std::string state_dir;  // "" or not writable: Debian's root key as it is, not tracked
+    std::string packaged_root_key = "/usr/share/dns/root.key";
+    std::chrono::milliseconds timeout{5000}; // per query, the recursion behind it included
+    std::optional<std::chrono::steady_clock::time_point> deadline; // as ResolverOptions'
+    std::string chosen_because; // "" or why `auto` chose it, for the report's DNSSEC line
+};
+
+// Throws std::runtime_error with one sentence when the trust anchor or root hints cannot be
+// used (missing, unreadable, holding no DS/DNSKEY or NS records).
+std::unique_ptr<Resolver> make_embedded_validator(const ValidatorOptions& options);
+
+// Which validator danemon uses, as the user chose it (--resolver, --trust-anchor,
+// --root-hints, or the settings resolver, trust_anchor and root_hints).
+struct ResolverChoice {
+    std::string resolver;     // auto ("" too) | embedded | ADDR[:PORT]
+    std::string trust_anchor; // for the embedded validator; "": Debian's root key
+    std::string root_hints;   // "": the public root servers
+};
+
+// The resolver setting as given ("" is auto), or why it is none of auto, embedded and
+// ADDR[:PORT].
+Expected<std::string> parse_resolver_choice(const std::string& resolver);
+
+struct ResolverSetup {
+    ResolverChoice choice;
+    std::string state_dir; // the embedded validator's RFC 5011 state
+    std::chrono::milliseconds timeout{5000};
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    std::string resolv_conf = "/etc/resolv.conf";
+    std::string packaged_root_key = "/usr/share/dns/root.key";
+};
+
+// The resolver a choice names. auto: the system's first nameserver when it is on loopback and
+// validates (one root SOA query), else the embedded validator. Throws std::runtime_error or
+// std::invalid_argument with one sentence.
+std::unique_ptr<Resolver> make_resolver(const ResolverSetup& setup);
 
 // What one authoritative server of a zone answers itself (RD=0) for a TLSA name: used to
 // tell that a new record has reached every server before a key is rolled.

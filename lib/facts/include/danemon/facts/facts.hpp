@@ -57,6 +57,10 @@ enum class AddressFamily { ipv4, ipv6 };
 struct ResolverCheck {
     bool validating = false;
     std::string why; // when not validating
+    // Who judges DNSSEC, for the reports: "embedded validator, root trust anchor key tag
+    // 20326" or "resolver 127.0.0.1 (AD bit)"; "" when not known (facts made by hand).
+    std::string validator;
+    bool remote = false; // a resolver across the network: its AD bit is not protected
 };
 
 // Names. Lower case, no trailing dot.
