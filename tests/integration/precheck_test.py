@@ -30,10 +30,15 @@ def main():
     def new_cert(host, name):
         return self_signed_cert(os.path.join(tmp, name + ".pem"), host)
 
-    def precheck(cert, now=None, state="state", extra=()):
-        """A dry run at NOW, or a real run (which records) when NOW is None."""
+    embedded = ["--resolver", "embedded", "--trust-anchor", env["LAB_TRUST_ANCHOR"],
+                "--root-hints", env["LAB_ROOT_HINTS"]]
+
+    def precheck(cert, now=None, state="state", extra=(), resolver=None):
+        """A dry run at NOW, or a real run (which records) when NOW is None; through the lab's
+        unbound unless RESOLVER gives other options."""
         when = [] if now is None else ["--now", str(now)]
-        cmd = [args.danemon, "precheck", "--cert", cert, "--resolver", env["LAB_RESOLVER"],
+        resolver = resolver or ["--resolver", env["LAB_RESOLVER"]]
+        cmd = [args.danemon, "precheck", "--cert", cert, *resolver,
                "--state-dir", os.path.join(tmp, state), "--timeout", "10", *when, *extra]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         print("$ " + " ".join(cmd) + f"   # exit {proc.returncode}\n" + proc.stdout + proc.stderr)
@@ -75,6 +80,25 @@ def main():
             other = precheck(new_cert("mx.rollover.test", "other"), seen + 2 * ttl + 1)
             expect(other.returncode == 2 and "Publish _25._tcp.mx.rollover.test. IN TLSA 3 1 1 "
                    in other.stdout, "an unrelated key passed, or the record to publish is missing")
+        elif args.case == "embedded-validator":
+            # The gate's lookups through the embedded validator (the lab's root key and hints):
+            # the verdicts of next-and-unrelated.
+            nxt = cert_for("rollover-next", "mx.rollover.test", "next")
+            first = precheck(nxt, resolver=embedded)
+            expect(first.returncode == 2 and "wait until" in first.stdout,
+                   "a record seen for the first time must wait 2 x TTL")
+            later = precheck(nxt, int(time.time()) + 2 * ttl + 1, resolver=embedded)
+            expect(later.returncode == 0 and "[PASS] mx.rollover.test" in later.stdout,
+                   "the staged next key did not pass after 2 x TTL")
+            other = precheck(new_cert("mx.rollover.test", "other"), int(time.time()) + 2 * ttl + 1,
+                             resolver=embedded)
+            expect(other.returncode == 2 and "Publish _25._tcp.mx.rollover.test. IN TLSA 3 1 1 "
+                   in other.stdout, "an unrelated key passed, or the record to publish is missing")
+            missing = os.path.join(tmp, "missing.ds")
+            bad = precheck(nxt, resolver=["--resolver", "embedded", "--trust-anchor", missing])
+            expect(bad.returncode == 3 and bad.stdout == "" and bad.stderr ==
+                   f"danemon precheck: cannot read {missing}: No such file or directory "
+                   "(the trust anchor)\n", "a missing trust anchor is not one sentence, exit 3")
         elif args.case == "dry-run-records-nothing":
             # A dry run dated yesterday must not back-date the first sighting: the real run
             # that follows still waits 2 x TTL from its own time.

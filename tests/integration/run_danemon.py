@@ -241,6 +241,96 @@ def case_resolver_not_validating(lab):
     expect(d["status"] == "critical" and proc.returncode == 2, f"status {d['status']}, exit {proc.returncode}")
 
 
+def with_resolv_conf(nameserver, tmp):
+    """The command prefix that runs a program with a private /etc/resolv.conf naming
+    NAMESERVER: a mount namespace of its own, where a file of TMP is bound over it."""
+    conf = os.path.join(tmp, "resolv.conf")
+    with open(conf, "w") as f:
+        f.write(f"# the test's own\nnameserver {nameserver}\n")
+    return ["unshare", "--mount", "sh", "-c", 'mount --bind "$0" /etc/resolv.conf && exec "$@"',
+            conf]
+
+
+def json_of(proc):
+    expect(proc.returncode in EXIT.values() and "terminate" not in proc.stderr,
+           f"exit {proc.returncode}: {proc.stderr}")
+    try:
+        return json.loads(proc.stdout)
+    except json.JSONDecodeError as e:
+        raise Failure(f"output is not JSON ({e}):\n{proc.stdout}\n{proc.stderr}")
+
+
+def case_resolver_auto(lab):
+    # --resolver auto (the default) with the system resolver as resolv.conf names it: the
+    # lab's unbound validates, so it judges; nsd answers without validating and an address
+    # off this host is not trusted, so the embedded validator judges (here with the lab's
+    # root key and hints, so that it can). An address off this host is never asked.
+    embedded = ("--trust-anchor", lab.vars["LAB_TRUST_ANCHOR"],
+                "--root-hints", lab.vars["LAB_ROOT_HINTS"])
+    cases = [(lab.resolver, f"resolver {lab.resolver} (AD bit)"),
+             (lab.vars["LAB_AUTH"], "embedded validator, root trust anchor key tag "),
+             ("192.0.2.53", "embedded validator, root trust anchor key tag ")]
+    reasons = {lab.vars["LAB_AUTH"]: f"; chosen by auto: the system resolver "
+                                     f"{lab.vars['LAB_AUTH']} does not validate DNSSEC",
+               "192.0.2.53": "; chosen by auto: the system resolver 192.0.2.53 is not on this host"}
+    with tempfile.TemporaryDirectory(prefix="danemon-auto-") as tmp:
+        for nameserver, validator in cases:
+            prefix = with_resolv_conf(nameserver, tmp)
+            proc = lab.danemon(*prefix, lab.args.danemon, "check", "--json", "--timeout", "10",
+                               *embedded, "dane-ok.test", "stale.test", binary=False)
+            doc = json_of(proc)
+            for d in doc["domains"]:
+                got = d["dnssec_validator"]
+                expect(got.startswith(validator) and got.endswith(reasons.get(nameserver, "")),
+                       f"resolv.conf naming {nameserver}: the report says {got!r}")
+                assert_domain(d, lab.expected(d["domain"]))
+            proc = lab.danemon(*prefix, lab.args.danemon, "check", *embedded, "dane-ok.test",
+                               binary=False)
+            expect(proc.stdout.startswith("DNSSEC: " + validator),
+                   f"the text report does not begin with the validator:\n{proc.stdout}")
+
+
+def case_embedded_state_file(lab):
+    # No --trust-anchor: Debian's root key (dns-root-data), copied into the state directory
+    # for RFC 5011, owned by the directory's owner (the daemon's user) and readable. Run in a
+    # network namespace of its own, without any interface up: no query leaves the machine,
+    # and the verdict is resolver-not-validating, naming the root servers.
+    with tempfile.TemporaryDirectory(prefix="danemon-rfc5011-") as tmp:
+        state = os.path.join(tmp, "state")
+        os.mkdir(state, 0o750)
+        nobody = pwd.getpwnam("nobody")
+        os.chown(state, nobody.pw_uid, nobody.pw_gid)
+        config = os.path.join(tmp, "danemon.yaml")
+        with open(config, "w") as f:
+            f.write(f"domains: [dane-ok.test]\nresolver: embedded\nstate_directory: {state}\n")
+        proc = lab.danemon("unshare", "--net", lab.args.danemon, "check", "--json", "--config",
+                           config, "--timeout", "3", binary=False)
+        d = json_of(proc)["domains"][0]
+        expect("resolver-not-validating" in codes_of(d) and proc.returncode == 2,
+               f"without network: {codes_of(d)}, exit {proc.returncode}")
+        why = [p["message"] for p in d["problems"] if p["code"] == "resolver-not-validating"][0]
+        expect(why.endswith("this host may not reach the root name servers."), why)
+        expect(d["dnssec_validator"].startswith("embedded validator, root trust anchor key tag")
+               and "20326" in d["dnssec_validator"] and "not tracked" not in d["dnssec_validator"],
+               f"the report says {d['dnssec_validator']!r}")
+        copy = os.path.join(state, "root.key")
+        info = os.stat(copy)
+        expect((info.st_uid, info.st_gid, info.st_mode & 0o7777) ==
+               (nobody.pw_uid, nobody.pw_gid, 0o644),
+               f"{copy}: owner {info.st_uid}:{info.st_gid}, mode {info.st_mode & 0o7777:o}")
+        with open("/usr/share/dns/root.key") as packaged, open(copy) as tracked:
+            expect(packaged.read() == tracked.read(), "the copy differs from Debian's root key")
+        # A trust anchor that cannot be used: one sentence naming it, exit 3, nothing on stdout.
+        for bad, why in ((os.path.join(tmp, "missing.ds"), "No such file or directory"),
+                         (tmp, "is a directory")):
+            proc = lab.danemon("check", "--resolver", "embedded", "--trust-anchor", bad,
+                               "dane-ok.test")
+            expect(proc.returncode == 3 and proc.stdout == "" and proc.stderr.count("\n") == 1
+                   and proc.stderr.startswith("danemon check: ") and why in proc.stderr
+                   and "(the trust anchor)" in proc.stderr,
+                   f"trust anchor {bad}: exit {proc.returncode}, {proc.stderr!r}")
+
+
 def case_flaky_resolver(lab):
     # A path to the resolver that loses the first copy of every question (hostile_dns.py
     # drop-first, forwarding to the lab's unbound): danemon sends each again and gets the

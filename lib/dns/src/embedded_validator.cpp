@@ -140,7 +140,7 @@ public:
                         "anchor (" +
                         answer.why + ")";
         else if (answer.status == facts::LookupStatus::error)
-            check.why = "the embedded validator got no answer for the root zone (" + answer.why +
+            check.why = "the embedded validator cannot resolve the root zone (" + answer.why +
                         "): this host may not reach the root name servers";
         else if (!answer.authenticated)
             check.why = "the embedded validator's trust anchor (" + detail::describe(anchor_) +
@@ -219,7 +219,7 @@ private:
             // is being delivered, and the callback frees it.
             if (ub_cancel(context_.get(), id) == 0) delete handle;
             answer.why = "no answer within " + seconds_text(limit) +
-                         ": the name servers the embedded validator asked are slow or silent";
+                         ": the name servers asked are slow or silent";
             return answer;
         }
         read_result(*pending, name, type, answer);
@@ -241,8 +241,7 @@ private:
             return;
         }
         if (result.rcode == LDNS_RCODE_SERVFAIL) {
-            answer.why = "the embedded validator got SERVFAIL: broken or unreachable "
-                         "authoritative servers";
+            answer.why = "SERVFAIL: the authoritative servers are broken or unreachable";
             return;
         }
         if (result.rcode != LDNS_RCODE_NOERROR && result.rcode != LDNS_RCODE_NXDOMAIN) {

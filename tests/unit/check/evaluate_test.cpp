@@ -222,6 +222,20 @@ TEST_CASE("a resolver that does not validate is never ok") {
     CHECK(v.mx[0].endpoints[0].dane == check::DaneState::not_applicable);
 }
 
+TEST_CASE("a validating resolver off this host is info resolver-remote, and named") {
+    auto f = domain({host("mx.example.test", current_and_issuer(), {served("chain.pem")})});
+    f.resolver.validator = "resolver 192.0.2.53 (AD bit)";
+    f.resolver.remote = true;
+    auto v = run(f);
+    CHECK(v.status == Status::ok);
+    CHECK(codes(v) == std::vector<std::string>{"resolver-remote"});
+    CHECK(first(v, "resolver-remote").severity == Severity::info);
+    CHECK_THAT(first(v, "resolver-remote").message,
+               Catch::StartsWith("DNSSEC is judged by the resolver 192.0.2.53 (AD bit), which is "
+                                 "not on this host"));
+    CHECK(v.validator == "resolver 192.0.2.53 (AD bit)");
+}
+
 TEST_CASE("a failed TLSA lookup on a secure host is critical dns-error, never no-DANE") {
     auto h = host("mx.example.test", {}, {served("chain.pem")});
     h.tlsa = none<dane::TlsaRecord>(LookupStatus::error);

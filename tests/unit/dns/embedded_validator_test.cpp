@@ -107,7 +107,7 @@ TEST_CASE("embedded validator: Debian's root key is copied to the state director
     // No root server answers: no verdict, and the sentence says where to look.
     const auto check = validator->check_validation();
     CHECK_FALSE(check.validating);
-    CHECK_THAT(check.why, Catch::StartsWith("the embedded validator got no answer for the root "
+    CHECK_THAT(check.why, Catch::StartsWith("the embedded validator cannot resolve the root "
                                             "zone") &&
                               Catch::EndsWith("this host may not reach the root name servers"));
     CHECK(check.validator == validator->describe());

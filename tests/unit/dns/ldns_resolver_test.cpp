@@ -74,3 +74,19 @@ TEST_CASE("a lookup that timed out does not fail the following lookups at once")
     CHECK(second.why.find("No (valid) nameservers") == std::string::npos);
     CHECK(server.received("second"));
 }
+
+TEST_CASE("a resolver off this host is marked remote; its name is the report's validator") {
+    ResolverOptions options;
+    options.server = {"192.0.2.53", 53};
+    options.deadline = std::chrono::steady_clock::now(); // used up: nothing is sent
+    auto resolver = make_ldns_resolver(options);
+    const auto check = resolver->check_validation();
+    CHECK(check.remote);
+    CHECK_FALSE(check.validating);
+    CHECK(check.validator == "resolver 192.0.2.53 (AD bit)");
+    CHECK_THAT(check.why, Catch::Contains("not asked"));
+
+    options.server = {"127.0.0.1", 5353};
+    CHECK_FALSE(make_ldns_resolver(options)->check_validation().remote);
+    CHECK(make_ldns_resolver(options)->describe() == "resolver 127.0.0.1:5353 (AD bit)");
+}
