@@ -67,9 +67,11 @@ void add_resolver_options(CLI::App& cmd, dns::ResolverChoice& choice, const char
                    "The embedded validator's trust anchor, a DS or DNSKEY file in zone-file "
                    "syntax (default: /usr/share/dns/root.key, tracked by RFC 5011 in the state "
                    "directory)")
+        ->type_name("FILE")
         ->check(non_empty_path());
     cmd.add_option("--root-hints", choice.root_hints,
                    "Root hints file of a private root (default: the public root servers)")
+        ->type_name("FILE")
         ->check(non_empty_path());
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 1: installs what is needed, builds, and runs `danemon check`.
 #   scripts/run.sh                  bring up the local lab (tests/lab) and check its domains
-#   scripts/run.sh [OPTIONS] DOMAIN...   check real domains with the system's resolver
+#   scripts/run.sh [OPTIONS] DOMAIN...   check real domains (--resolver auto: a validating
+#                                        resolver on this host, else the embedded validator)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh

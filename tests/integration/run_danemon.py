@@ -286,8 +286,9 @@ def case_resolver_auto(lab):
                 assert_domain(d, lab.expected(d["domain"]))
             proc = lab.danemon(*prefix, lab.args.danemon, "check", *embedded, "dane-ok.test",
                                binary=False)
-            expect(proc.stdout.startswith("DNSSEC: " + validator),
-                   f"the text report does not begin with the validator:\n{proc.stdout}")
+            last = proc.stdout.rstrip("\n").split("\n")[-1]
+            expect(last.startswith("DNSSEC: " + validator),
+                   f"the text report does not end with the validator:\n{proc.stdout}")
 
 
 def case_embedded_state_file(lab):
@@ -420,6 +421,10 @@ def case_nagios_output(lab):
         where = code + (f" on {mx}" if mx else "") + (f" [{address}]" if address else "")
         level = "UNKNOWN" if code == "check-incomplete" else sev.upper()
         want.append(f"{level} {where} ({domain}): ")
+    # ... and last, who judged DNSSEC.
+    expect(lines[-1] == f"DNSSEC: resolver {lab.resolver} (AD bit)",
+           f"last line {lines[-1]!r} does not name the validator")
+    lines = lines[:-1]
     expect(len(lines) - 1 == len(want), f"{len(lines) - 1} problem lines, want {len(want)}")
     for line, prefix in zip(lines[1:], want):
         expect(line.startswith(prefix) and "|" not in line, f"line {line!r}, want {prefix!r}...")

@@ -1,6 +1,7 @@
 // Which validator judges DNSSEC: the mail host's own validating resolver when it has one
 // (auto), the embedded validator otherwise or when asked for, or a resolver named by address.
 #include "danemon/dns/resolver.hpp"
+#include "danemon/text/text.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -62,7 +63,8 @@ Expected<std::string> parse_resolver_choice(const std::string& resolver) {
     try {
         (void)parse_resolver_address(resolver);
     } catch (const std::invalid_argument& e) {
-        return Error{e.what()};
+        const std::string guess = text::nearest(resolver, {"auto", "embedded"}, 2);
+        return Error{e.what() + (guess.empty() ? "" : "; did you mean '" + guess + "'?")};
     }
     return resolver;
 }

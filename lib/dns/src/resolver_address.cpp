@@ -43,10 +43,9 @@ ResolverAddress parse_resolver_address(const std::string& text) {
         result.address = text;
     }
     if (!facts::is_ip_literal(result.address))
-        throw std::invalid_argument(
-            "resolver address '" + text +
-            "' is none of auto, embedded, or an IPv4 or IPv6 address (ADDR, ADDR:PORT or "
-            "[V6]:PORT)");
+        throw std::invalid_argument("resolver '" + text +
+                                    "' is none of auto, embedded, or an IPv4 or IPv6 address "
+                                    "(ADDR, ADDR:PORT or [V6]:PORT)");
     return result;
 }
 

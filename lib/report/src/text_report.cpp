@@ -44,9 +44,6 @@ std::string endpoint_line(const check::EndpointVerdict& e) {
 std::string render_text(const std::vector<check::DomainVerdict>& verdicts,
                         const TextOptions& options) {
     Writer w(options);
-    // One validator judges a whole run.
-    if (!verdicts.empty() && !verdicts.front().validator.empty())
-        w.plain_line(0, "DNSSEC: " + printable(verdicts.front().validator));
     for (const auto& v : verdicts) {
         std::string head = printable(v.domain) + "  " + check::to_string(v.status);
         head += "  (MX records " + v.mx_dnssec + ")";
@@ -76,6 +73,9 @@ std::string render_text(const std::vector<check::DomainVerdict>& verdicts,
             }
         }
     }
+    // One validator judges a whole run: the last line names it.
+    if (!verdicts.empty() && !verdicts.front().validator.empty())
+        w.plain_line(0, "DNSSEC: " + printable(verdicts.front().validator));
     return w.str();
 }
 

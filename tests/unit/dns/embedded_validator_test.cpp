@@ -139,8 +139,10 @@ TEST_CASE("resolver choice: auto or embedded or an address; anything else is one
         CHECK(parse_resolver_choice(good).has_value());
     auto bad = parse_resolver_choice("embeded");
     REQUIRE_FALSE(bad.has_value());
-    CHECK(bad.error() == "resolver address 'embeded' is none of auto, embedded, or an IPv4 or "
-                         "IPv6 address (ADDR, ADDR:PORT or [V6]:PORT)");
+    CHECK(bad.error() == "resolver 'embeded' is none of auto, embedded, or an IPv4 or IPv6 "
+                         "address (ADDR, ADDR:PORT or [V6]:PORT); did you mean 'embedded'?");
+    CHECK(parse_resolver_choice("192.0.2.1:0").error() ==
+          "resolver address '192.0.2.1:0' has a port out of range 1-65535");
 }
 
 TEST_CASE("resolver choice: a trust anchor is refused for a resolver named by address") {
