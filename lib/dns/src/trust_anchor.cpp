@@ -168,6 +168,19 @@ void check_root_hints(const std::string& file) {
         throw std::runtime_error("the root hints " + file + " holds no NS record of the root");
 }
 
+} // namespace danemon::dns::detail
+
+namespace danemon::dns {
+
+void check_validator_files(const std::string& trust_anchor, const std::string& root_hints) {
+    if (!trust_anchor.empty()) (void)detail::read_anchor(trust_anchor, "trust anchor");
+    if (!root_hints.empty()) detail::check_root_hints(root_hints);
+}
+
+} // namespace danemon::dns
+
+namespace danemon::dns::detail {
+
 std::string describe(const TrustAnchor& anchor) {
     std::string text = anchor.owner == "." ? "root trust anchor" : "trust anchor " + anchor.owner;
     text += anchor.key_tags.size() == 1 ? " key tag " : " key tags ";

@@ -98,6 +98,17 @@ TEST_CASE("config check says ok with the number of domains, or the first problem
     CHECK(bad.out.empty());
     CHECK_THAT(bad.err, Catch::Contains("interval"));
     CHECK(std::count(bad.err.begin(), bad.err.end(), '\n') == 1);
+
+    // The embedded validator's files are read too: a missing trust anchor is found now, not
+    // when the daemon starts.
+    const std::string missing = (dir.path / "missing.ds").string();
+    const std::string anchored =
+        dir.write("anchor.yaml", "domains: [example.org]\ntrust_anchor: " + missing + "\n");
+    auto anchor = run(command::run_config_check, anchored);
+    CHECK(anchor.code == 3);
+    CHECK(anchor.out.empty());
+    CHECK(anchor.err == anchored + ": cannot read " + missing +
+                            ": No such file or directory (the trust anchor)\n");
 }
 
 TEST_CASE("status reads the stored results and exits with the worst domain's code") {

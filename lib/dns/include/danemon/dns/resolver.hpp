@@ -78,6 +78,9 @@ struct ValidatorOptions {
 // Throws std::runtime_error with one sentence when the trust anchor or root hints cannot be
 // used (missing, unreadable, holding no DS/DNSKEY or NS records).
 std::unique_ptr<Resolver> make_embedded_validator(const ValidatorOptions& options);
+// The same checks of a given trust anchor and root hints file ("": not given), reading only:
+// for `danemon config check`.
+void check_validator_files(const std::string& trust_anchor, const std::string& root_hints);
 
 // Which validator danemon uses, as the user chose it (--resolver, --trust-anchor,
 // --root-hints, or the settings resolver, trust_anchor and root_hints).
