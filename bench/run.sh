@@ -1,6 +1,6 @@
 #!/bin/sh
 # The benchmark: danemon check against posttls-finger over a farm of secure
-# domains (bench/README.md). Root, Debian; needs the packages of scripts/install-deps.sh.
+# domains, and danemon through the farm's unbound against its embedded validator (bench/README.md). Root, Debian; needs the packages of scripts/install-deps.sh.
 #   bench/run.sh [--sizes 50,200,1000] [--rounds 3] [--no-profile] [--keep-farm]
 # Results go to bench/results/; the farm runs under bench/.run/ and is stopped at the end.
 set -eu
