@@ -11,26 +11,12 @@
 #include "danemon/store/store.hpp"
 #include "danemon/text/text.hpp"
 
-#include <charconv>
 #include <filesystem>
 #include <map>
 #include <set>
 
 namespace danemon::command {
 namespace {
-
-std::optional<std::time_t> parse_time(const std::string& text) {
-    if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
-        long long seconds = 0;
-        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-        if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-        return static_cast<std::time_t>(seconds);
-    }
-    std::tm tm{};
-    const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (end == nullptr || *end != '\0') return std::nullopt;
-    return timegm(&tm);
-}
 
 // The authoritative servers' answers for the gate, each server (and address) by name.
 std::map<std::string, rollover::AuthoritativeAnswer>
@@ -187,10 +173,9 @@ int run_gate(const GateOptions& options, const std::string& cert_file,
     gate.dry_run = !options.now.empty();
     gate.now = std::time(nullptr);
     if (gate.dry_run) {
-        auto parsed = parse_time(options.now);
+        auto parsed = text::parse_utc_time(options.now);
         if (!parsed) {
-            err << options.command << ": --now '" << options.now
-                << "' is not a time like 2026-01-01T00:00:00Z.\n";
+            err << options.command << ": --now " << parsed.error() << ".\n";
             return 3;
         }
         gate.now = *parsed;

@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <ctime>
 #include <sstream>
 
 namespace danemon::text {
@@ -99,6 +101,21 @@ Expected<double> parse_seconds(const std::string& text, double min, double max) 
                      number(max)};
     }
     return value;
+}
+
+Expected<std::time_t> parse_utc_time(const std::string& text) {
+    const Error refused{"'" + printable(text) +
+                        "' is not a time like 2026-01-01T00:00:00Z (or Unix seconds)"};
+    if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+        long long seconds = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+        if (error != std::errc{} || end != text.data() + text.size()) return refused;
+        return static_cast<std::time_t>(seconds);
+    }
+    std::tm tm{};
+    const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (end == nullptr || *end != '\0') return refused;
+    return timegm(&tm);
 }
 
 } // namespace danemon::text

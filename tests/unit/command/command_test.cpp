@@ -146,7 +146,8 @@ TEST_CASE("the gate refuses bad input before it asks anything, naming its comman
     auto when = run(command::run_precheck, request);
     CHECK(when.code == 3);
     CHECK(when.err ==
-          "danemon precheck: --now 'yesterday' is not a time like 2026-01-01T00:00:00Z.\n");
+          "danemon precheck: --now 'yesterday' is not a time like 2026-01-01T00:00:00Z (or Unix "
+          "seconds).\n");
 
     request.gate.now.clear();
     request.gate.resolver.resolver = "not an address";

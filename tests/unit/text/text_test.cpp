@@ -43,3 +43,21 @@ TEST_CASE("nearest: the closest candidate within a third of its length, swaps as
     CHECK(danemon::text::nearest("tmo", {"timeout"}, 4) == "timeout"); // a larger floor
     CHECK(danemon::text::nearest("x", {}, 1).empty());
 }
+
+TEST_CASE("parse_utc_time reads RFC 3339 UTC and Unix seconds, and refuses the rest in words") {
+    using danemon::text::parse_utc_time;
+    CHECK(parse_utc_time("2026-11-23T15:49:26Z").value() == 1795448966);
+    CHECK(parse_utc_time("1795448966").value() == 1795448966);
+    CHECK(parse_utc_time("0").value() == 0);
+    for (const char* bad :
+         {"", "yesterday", "2026-11-23", "2026-11-23T15:49:26+01:00", "2026-13-01T00:00:00Z",
+          "2026-11-23T15:49:26Z ", "-5", "99999999999999999999999"}) {
+        INFO(bad);
+        const auto parsed = parse_utc_time(bad);
+        REQUIRE_FALSE(parsed);
+        CHECK(parsed.error() == "'" + std::string(bad) +
+                                    "' is not a time like 2026-01-01T00:00:00Z (or Unix seconds)");
+    }
+    CHECK(parse_utc_time("a\nb").error() ==
+          "'a\\x0ab' is not a time like 2026-01-01T00:00:00Z (or Unix seconds)");
+}

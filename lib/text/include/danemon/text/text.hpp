@@ -38,4 +38,9 @@ std::string nearest(std::string_view word, const std::vector<std::string_view>& 
 // MIN to MAX".
 Expected<double> parse_seconds(const std::string& text, double min, double max);
 
+// An instant as a user gives it: RFC 3339 UTC ("2026-01-01T00:00:00Z") or Unix seconds;
+// anything else is refused with the sentence "'TEXT' is not a time like
+// 2026-01-01T00:00:00Z (or Unix seconds)".
+Expected<std::time_t> parse_utc_time(const std::string& text);
+
 } // namespace danemon::text
