@@ -67,6 +67,13 @@ std::string endpoint_text(const facts::ProbeEndpoint& e) {
     return (v6 ? "[" + e.address + "]" : e.address) + ":" + std::to_string(e.port);
 }
 
+// "mx.example.org at 192.0.2.1:25", or for a saved chain judged offline "mx.example.org in
+// chain.pem": where the messages place a served chain.
+std::string where_served(const std::string& host, const facts::ProbeEndpoint& e) {
+    if (e.address.empty() && !e.saved_chain.empty()) return host + " in " + e.saved_chain;
+    return host + " at " + endpoint_text(e);
+}
+
 // The record to publish so that a chain matches: 3 1 1 of its leaf (the recommended form).
 std::string record_to_publish(const std::string& base, const dane::ServedChain& chain) {
     if (chain.empty()) return {};
@@ -103,7 +110,7 @@ void check_expiry(EndpointVerdict& e, const std::string& host, const Policy& pol
                   std::time_t now) {
     if (e.chain.empty()) return;
     const auto& leaf = e.chain.front();
-    const std::string where = host + " at " + endpoint_text(e.probe.endpoint);
+    const std::string where = where_served(host, e.probe.endpoint);
     const std::string& address = e.probe.endpoint.address;
     if (leaf.not_after < now) {
         if (e.dane == DaneState::fail) return; // the DANE failure is the problem to fix first
@@ -141,8 +148,8 @@ void check_issuer_expiry(EndpointVerdict& e, const std::string& host, std::time_
         e.problems.push_back(
             problem(Code::cert_expired, Severity::warning,
                     "The issuer certificate at depth " + std::to_string(depth) + " (" +
-                        cert.subject + ") that " + host + " serves at " +
-                        endpoint_text(e.probe.endpoint) + " expired on " + date_of(cert.not_after) +
+                        cert.subject + ") in the chain of " + where_served(host, e.probe.endpoint) +
+                        " expired on " + date_of(cert.not_after) +
                         ". Senders that verify the chain the PKIX way refuse it. Serve the current "
                         "intermediate certificate from your CA with the leaf.",
                     host, e.probe.endpoint.address));
@@ -157,7 +164,7 @@ std::optional<dane::CertificateSummary> summarize(const dane::ServedChain& chain
 
 void check_dane(EndpointVerdict& e, const facts::MxHostFacts& host, std::time_t now,
                 EvaluationCache* cache) {
-    const std::string where = host.mx.host + " at " + endpoint_text(e.probe.endpoint);
+    const std::string where = where_served(host.mx.host, e.probe.endpoint);
     const std::string& address = e.probe.endpoint.address;
     const std::string owner = facts::tlsa_owner(host.tlsa_base);
     dane::DaneInput input{host.tlsa.records, host.reference_names, e.probe.chain, now};
@@ -236,7 +243,7 @@ EndpointVerdict evaluate_endpoint(const facts::ProbeResult& probe, const facts::
         if (auto summary = summarize(probe.chain, depth, cache))
             e.chain.push_back(std::move(*summary));
     const std::string& name = host.mx.host;
-    const std::string where = name + " at " + endpoint_text(probe.endpoint);
+    const std::string where = where_served(name, probe.endpoint);
     const std::string& address = probe.endpoint.address;
     switch (probe.failure) {
     case facts::ProbeFailure::unreachable:

@@ -44,19 +44,26 @@ json endpoint_json(const check::EndpointVerdict& e) {
     if (e.matched_record && e.matched_depth)
         match = {{"record", dane::to_presentation(*e.matched_record)}, {"depth", *e.matched_depth}};
     bool tls = p.failure == facts::ProbeFailure::none;
-    return {{"address", p.endpoint.address},
-            {"port", p.endpoint.port},
-            {"starttls", p.starttls_offered},
-            {"tls_version", tls ? json(p.tls_version) : json(nullptr)},
-            {"cipher", tls ? json(p.cipher) : json(nullptr)},
-            {"legacy_tls", legacy},
-            {"dane", check::to_string(e.dane)},
-            {"match", match},
-            {"chain", chain_json(e.chain)},
-            {"problems", problems_json(e.problems)}};
+    json endpoint = {{"address", p.endpoint.address},
+                     {"port", p.endpoint.port},
+                     {"starttls", p.starttls_offered},
+                     {"tls_version", tls ? json(p.tls_version) : json(nullptr)},
+                     {"cipher", tls ? json(p.cipher) : json(nullptr)},
+                     {"legacy_tls", legacy},
+                     {"dane", check::to_string(e.dane)},
+                     {"match", match},
+                     {"chain", chain_json(e.chain)},
+                     {"problems", problems_json(e.problems)}};
+    if (p.endpoint.address.empty()) { // danemon verify: a saved chain, no session
+        for (const char* unknown : {"address", "port", "starttls", "tls_version", "cipher"})
+            endpoint[unknown] = nullptr;
+        endpoint["saved_chain"] = printable(p.endpoint.saved_chain);
+    }
+    return endpoint;
 }
 
-json mx_json(const check::MxVerdict& m) {
+// offline: danemon verify, no MX lookup (preference null).
+json mx_json(const check::MxVerdict& m, bool offline) {
     json tlsa = json::array();
     for (const auto& t : m.tlsa)
         tlsa.push_back({{"usage", t.record.usage},
@@ -68,11 +75,12 @@ json mx_json(const check::MxVerdict& m) {
     json endpoints = json::array();
     for (const auto& e : m.endpoints)
         endpoints.push_back(endpoint_json(e));
+    const bool given = m.tlsa_dnssec == check::tlsa_given; // danemon verify --tlsa
     return {{"host", printable(m.host)},
-            {"preference", m.preference},
+            {"preference", offline ? json(nullptr) : json(m.preference)},
             {"tlsa_name", printable(m.tlsa_name)},
             {"tlsa_dnssec", m.tlsa_dnssec},
-            {"tlsa_ttl", m.tlsa_ttl},
+            {"tlsa_ttl", given ? json(nullptr) : json(m.tlsa_ttl)},
             {"tlsa", tlsa},
             {"problems", problems_json(m.problems)},
             {"endpoints", endpoints}};
@@ -85,11 +93,12 @@ std::string render_json(const std::vector<check::DomainVerdict>& verdicts, std::
     for (const auto& v : verdicts) {
         json mx = json::array();
         for (const auto& m : v.mx)
-            mx.push_back(mx_json(m));
+            mx.push_back(mx_json(m, v.mx_dnssec.empty()));
         domains.push_back({{"domain", printable(v.domain)},
                            {"status", check::to_string(v.status)},
-                           {"mx_dnssec", v.mx_dnssec},
-                           {"dnssec_validator", printable(v.validator)},
+                           {"mx_dnssec", v.mx_dnssec.empty() ? json(nullptr) : json(v.mx_dnssec)},
+                           {"dnssec_validator",
+                            v.validator.empty() ? json(nullptr) : json(printable(v.validator))},
                            {"problems", problems_json(v.problems)},
                            {"mx", mx}});
     }

@@ -17,11 +17,13 @@ using text::printable;
 
 std::string endpoint_line(const check::EndpointVerdict& e) {
     const auto& p = e.probe;
+    const bool offline = p.endpoint.address.empty(); // danemon verify: a saved chain
     bool v6 = p.endpoint.address.find(':') != std::string::npos;
-    std::string text = (v6 ? "[" + p.endpoint.address + "]" : p.endpoint.address) + ":" +
-                       std::to_string(p.endpoint.port);
+    std::string text = offline ? "chain " + p.endpoint.saved_chain
+                               : (v6 ? "[" + p.endpoint.address + "]" : p.endpoint.address) + ":" +
+                                     std::to_string(p.endpoint.port);
     if (p.failure == facts::ProbeFailure::none) {
-        text += "  " + p.tls_version + " " + p.cipher;
+        if (!offline) text += "  " + p.tls_version + " " + p.cipher;
         if (!p.legacy_tls.empty()) {
             text += " (also accepts";
             for (const auto& v : p.legacy_tls)
@@ -46,20 +48,23 @@ std::string render_text(const std::vector<check::DomainVerdict>& verdicts,
     Writer w(options);
     for (const auto& v : verdicts) {
         std::string head = printable(v.domain) + "  " + check::to_string(v.status);
-        head += "  (MX records " + v.mx_dnssec + ")";
+        if (!v.mx_dnssec.empty()) head += "  (MX records " + v.mx_dnssec + ")";
         w.mark_line(0, v.status, head);
         w.problems(7, v.problems);
         for (const auto& mx : v.mx) {
             Status mx_status = worst_of(mx.problems);
             for (const auto& e : mx.endpoints)
                 mx_status = check::worse(mx_status, worst_of(e.problems));
-            std::string line = "MX " + std::to_string(mx.preference) + " " + printable(mx.host) +
-                               "  TLSA " + printable(mx.tlsa_name) + " " + mx.tlsa_dnssec;
+            // danemon verify: no MX lookup, maybe records from the command line ("given").
+            const bool given = mx.tlsa_dnssec == check::tlsa_given;
+            std::string line =
+                (v.mx_dnssec.empty() ? "" : "MX " + std::to_string(mx.preference) + " ") +
+                printable(mx.host) + "  TLSA " + printable(mx.tlsa_name) + " " + mx.tlsa_dnssec;
             if (mx.tlsa.empty())
                 line += ", none";
             else
-                line += ", " + std::to_string(mx.tlsa.size()) + " record(s), TTL " +
-                        std::to_string(mx.tlsa_ttl);
+                line += ", " + std::to_string(mx.tlsa.size()) + " record(s)" +
+                        (given ? "" : ", TTL " + std::to_string(mx.tlsa_ttl));
             w.mark_line(2, mx_status, line);
             for (const auto& t : mx.tlsa)
                 w.plain_line(

@@ -35,11 +35,14 @@ struct TlsaVerdict {
     dane::Usability usability;
 };
 
+// MxVerdict::tlsa_dnssec of records a user gave (danemon verify --tlsa): not looked up.
+inline constexpr const char* tlsa_given = "given";
+
 struct MxVerdict {
     std::string host;
     std::uint16_t preference = 0;
     std::string tlsa_name;   // _25._tcp.<base>
-    std::string tlsa_dnssec; // secure | insecure | bogus | error
+    std::string tlsa_dnssec; // secure | insecure | bogus | error, or tlsa_given
     // How the TLSA lookup ended; secure: found and DNSSEC-validated, as senders use it.
     facts::LookupStatus tlsa_status = facts::LookupStatus::error;
     std::uint32_t tlsa_ttl = 0;
@@ -56,7 +59,8 @@ struct MxVerdict {
 struct DomainVerdict {
     std::string domain;
     Status status = Status::ok;
-    std::string mx_dnssec; // secure | insecure | bogus | error
+    std::string mx_dnssec; // secure | insecure | bogus | error; "" when no MX was looked up
+                           // (danemon verify)
     // Who judged DNSSEC (facts::ResolverCheck::validator), "" when not known.
     std::string validator;
     std::vector<Problem> problems;

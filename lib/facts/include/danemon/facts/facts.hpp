@@ -89,8 +89,10 @@ bool is_ip_literal(const std::string& text);
 // One SMTP session with one MX address, as a sender has it.
 struct ProbeEndpoint {
     std::string host;    // MX host name, for messages
-    std::string address; // IPv4 or IPv6 literal
+    std::string address; // IPv4 or IPv6 literal; "" for a saved chain judged offline
     std::uint16_t port = 25;
+    // `danemon verify`: the file the chain was read from, in place of an address.
+    std::string saved_chain{};
 };
 
 enum class ProbeFailure {
