@@ -15,6 +15,7 @@
 namespace danemon::cli {
 
 void add_check_command(CLI::App& app, std::function<int()>& run);
+void add_verify_command(CLI::App& app, std::function<int()>& run);
 void add_tlsa_command(CLI::App& app, std::function<int()>& run);
 void add_daemon_command(CLI::App& app, std::function<int()>& run);
 void add_status_command(CLI::App& app, std::function<int()>& run);

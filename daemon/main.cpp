@@ -10,8 +10,9 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     std::function<int()> run;
     using namespace danemon::cli;
-    for (auto add : {add_check_command, add_tlsa_command, add_daemon_command, add_status_command,
-                     add_config_command, add_codes_command, add_precheck_command, add_hook_command})
+    for (auto add : {add_check_command, add_verify_command, add_tlsa_command, add_daemon_command,
+                     add_status_command, add_config_command, add_codes_command,
+                     add_precheck_command, add_hook_command})
         add(app, run);
     // CLI11 says only "A subcommand is required" for an unknown word: name it.
     if (argc > 1 && argv[1][0] != '-') {

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """No function in lib/ or daemon/ longer than 80 lines (from the line of its name to its
 closing brace): a function a reader cannot see at once has grown two jobs. And daemon/ holds
-at most 500 lines in all: the executable parses arguments and wires lib/ together, the work
-is done in lib/ where tests reach it.
+at most 600 lines in all: the executable parses arguments and wires lib/ together, the work
+is done in lib/ where tests reach it. (A subcommand's options and help take 50 to 60 lines;
+600 leaves room for the nine it has and one more.)
 
-    function_length.py SOURCE_DIR [--limit 80] [--daemon-limit 500] [--list N]
+    function_length.py SOURCE_DIR [--limit 80] [--daemon-limit 600] [--list N]
 
 Exits 1 and names each function over the limit (or daemon/'s size); --list N prints the N
 longest functions instead.
@@ -106,7 +107,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("source_dir")
     ap.add_argument("--limit", type=int, default=80)
-    ap.add_argument("--daemon-limit", type=int, default=500)
+    ap.add_argument("--daemon-limit", type=int, default=600)
     ap.add_argument("--list", type=int, default=0)
     args = ap.parse_args()
     root = pathlib.Path(args.source_dir)

@@ -1,5 +1,5 @@
-// What danemon's one-shot subcommands do once their arguments are parsed: check, tlsa,
-// precheck and hook (the pre-rotation gate), status. Each takes a plain request, writes its
+// What danemon's one-shot subcommands do once their arguments are parsed: check, verify,
+// tlsa, precheck and hook (the pre-rotation gate), status. Each takes a plain request, writes its
 // report to `out` and one sentence per error to `err`, and returns the exit code; the
 // executable only parses arguments into these requests.
 #pragma once
@@ -41,6 +41,28 @@ struct CheckRequest {
 // report. Exit code: the worst domain's (0 ok, 1 warning, 2 critical, 3 unknown), 3 for bad
 // input.
 int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err);
+
+struct VerifyRequest {
+    std::string chain;             // PEM, leaf first (as --save-chain writes it), or one DER
+    std::vector<std::string> tlsa; // "U S M HEX" each, as published
+    bool tlsa_from_dns = false;    // instead: the RRset at _25._tcp.<names[0]>, looked up
+    // The names a DANE-TA leaf may carry: [0] the TLSA base domain, then the MX host and its
+    // CNAME expansion; at least one.
+    std::vector<std::string> names;
+    std::string at;                           // "" = now; else RFC 3339 UTC or Unix seconds
+    ReportFormat format = ReportFormat::text; // text or json
+    bool color = false;
+    std::string config;           // "" = none; else its resolver, state_directory and policy
+    dns::ResolverChoice resolver; // as CheckRequest's, for --tlsa-from-dns
+    std::string state_dir;
+    std::vector<std::string> severity_rules; // CODE=LEVEL, already checked
+    std::optional<int> expiry_warning_days;
+};
+
+// Judges a saved chain against TLSA records offline, with check's evaluation (one endpoint
+// without an address), and prints the same report. Exit code as check's; 3 for bad input,
+// and when the DNS has no TLSA records to judge against.
+int run_verify(const VerifyRequest& request, std::ostream& out, std::ostream& err);
 
 struct TlsaRequest {
     std::string cert;
