@@ -114,7 +114,8 @@ cat leaf-under-expired.pem intermediate-expired.pem root.pem > "$out/chain-expir
 # "<certificate> <selector> <matching> <hex>", selector 0 = certificate, 1 = public key.
 digests="$out/expected-digests.txt"
 echo "# Written by make-chains.sh: <certificate> <selector> <matching type> <hex>" > "$digests"
-for name in root intermediate leaf leaf-next leaf-wrong-name leaf-expired leaf-never-valid; do
+for name in root intermediate leaf leaf-next leaf-wrong-name leaf-expired leaf-never-valid \
+    intermediate-expired leaf-under-expired; do
     openssl x509 -in "$name.pem" -outform DER -out "$name.der"
     openssl x509 -in "$name.pem" -noout -pubkey | openssl pkey -pubin -outform DER -out "$name.spki"
     for sel in 0 1; do
