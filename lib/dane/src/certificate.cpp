@@ -4,10 +4,14 @@
 
 #include "openssl_handles.hpp"
 
+#include <array>
 #include <openssl/asn1.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <string_view>
+#include <utility>
 
 namespace danemon::dane {
 namespace detail {
@@ -143,6 +147,39 @@ std::string pem_of(X509* cert) {
     return drain(bio.get());
 }
 
+const char* curve_name(const EVP_PKEY* key) {
+    static const std::pair<const char*, const char*> known[] = {
+        {"prime256v1", "P-256"}, {"secp384r1", "P-384"}, {"secp521r1", "P-521"}};
+    std::array<char, 80> group{};
+    std::size_t length = 0;
+    if (EVP_PKEY_get_group_name(key, group.data(), group.size(), &length) != 1) return nullptr;
+    for (const auto& [openssl, nist] : known)
+        if (std::string_view(group.data(), length) == openssl) return nist;
+    return nullptr;
+}
+
+KeyType key_type_of(const X509& cert) {
+    const EVP_PKEY* key = X509_get0_pubkey(&cert);
+    if (key == nullptr) return {KeyFamily::other, "unknown key"};
+    const std::string bits = std::to_string(EVP_PKEY_get_bits(key));
+    switch (EVP_PKEY_get_base_id(key)) {
+    case EVP_PKEY_RSA:
+        return {KeyFamily::rsa, "RSA " + bits};
+    case EVP_PKEY_RSA_PSS:
+        return {KeyFamily::rsa, "RSA-PSS " + bits};
+    case EVP_PKEY_EC: {
+        const char* curve = curve_name(key);
+        return {KeyFamily::ecdsa, curve ? std::string("ECDSA ") + curve : "ECDSA " + bits};
+    }
+    case EVP_PKEY_ED25519:
+        return {KeyFamily::ed25519, "Ed25519"};
+    case EVP_PKEY_ED448:
+        return {KeyFamily::ed448, "Ed448"};
+    default:
+        return {KeyFamily::other, "other key"};
+    }
+}
+
 // CERT is DER parsed: the readable summary of one certificate.
 CertificateSummary summary_of(X509& cert, const Bytes& der) {
     CertificateSummary summary;
@@ -156,11 +193,36 @@ CertificateSummary summary_of(X509& cert, const Bytes& der) {
             summary.spki_sha256 = to_hex(*hash);
     }
     if (const auto hash = detail::digest(der, EVP_sha256())) summary.cert_sha256 = to_hex(*hash);
+    summary.key = key_type_of(cert);
     summary.pem = pem_of(&cert);
     return summary;
 }
 
 } // namespace
+
+const char* to_string(KeyFamily family) {
+    switch (family) {
+    case KeyFamily::rsa:
+        return "RSA";
+    case KeyFamily::ecdsa:
+        return "ECDSA";
+    case KeyFamily::ed25519:
+        return "Ed25519";
+    case KeyFamily::ed448:
+        return "Ed448";
+    case KeyFamily::other:
+        break;
+    }
+    return "other";
+}
+
+std::optional<KeyType> leaf_key_type(const ServedChain& chain) {
+    if (chain.empty()) return std::nullopt;
+    const detail::ErrorQueueGuard guard;
+    const X509Ptr cert = detail::certificate_at(chain, 0);
+    if (!cert) return std::nullopt;
+    return key_type_of(*cert);
+}
 
 std::shared_ptr<X509> share_certificate(X509* cert) {
     if (cert == nullptr || X509_up_ref(cert) != 1) return nullptr;

@@ -28,6 +28,16 @@ struct ServedChain {
 // A handle on CERT that keeps it alive (X509_up_ref), for ServedChain::parsed.
 std::shared_ptr<X509> share_certificate(X509* cert);
 
+// What a certificate's public key can sign with, which is what a TLS server chooses a
+// certificate by (the client's signature algorithms): a server may hold one of each.
+enum class KeyFamily { rsa, ecdsa, ed25519, ed448, other };
+const char* to_string(KeyFamily family); // "RSA", "ECDSA", "Ed25519", "Ed448", "other"
+
+struct KeyType {
+    KeyFamily family = KeyFamily::other;
+    std::string name; // "RSA 2048", "RSA-PSS 3072", "ECDSA P-256", "Ed25519"
+};
+
 struct CertificateSummary {
     std::string subject; // RFC 2253 form
     std::string issuer;  // RFC 2253 form
@@ -36,6 +46,7 @@ struct CertificateSummary {
     std::vector<std::string> names; // DNS subjectAltNames, or the subject CN when there are none
     std::string spki_sha256;        // lower-case hex
     std::string cert_sha256;        // lower-case hex
+    KeyType key;
     std::string pem;
 };
 
@@ -43,6 +54,9 @@ struct CertificateSummary {
 std::optional<CertificateSummary> summarize(const Bytes& der);
 // The same for the certificate at DEPTH of CHAIN, parsed only when CHAIN has no parsed copy.
 std::optional<CertificateSummary> summarize(const ServedChain& chain, std::size_t depth);
+
+// The key type of CHAIN's leaf; nullopt for an empty chain or an unparsable leaf.
+std::optional<KeyType> leaf_key_type(const ServedChain& chain);
 
 // The record data a TLSA record with this selector and matching type would carry for the
 // certificate. nullopt for unknown selector/matching values or an unparsable certificate.
