@@ -35,6 +35,45 @@ const char* to_string(Version version) {
     return "unknown";
 }
 
+KeyOffer key_offer(const std::vector<dane::KeyFamily>& families) {
+    KeyOffer offer;
+    auto add = [](std::string& list, const char* items) {
+        list += (list.empty() ? "" : ":") + std::string(items);
+    };
+    bool ecdsa_suites = false;
+    bool rsa_suites = false;
+    for (const dane::KeyFamily family : families) {
+        switch (family) {
+        case dane::KeyFamily::ecdsa:
+            add(offer.signature_algorithms,
+                "ECDSA+SHA256:ECDSA+SHA384:ECDSA+SHA512:ECDSA+SHA224:ECDSA+SHA1");
+            ecdsa_suites = true;
+            break;
+        case dane::KeyFamily::rsa:
+            add(offer.signature_algorithms,
+                "rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:rsa_pss_rsae_sha512:rsa_pss_pss_sha256:"
+                "rsa_pss_pss_sha384:rsa_pss_pss_sha512:RSA+SHA256:RSA+SHA384:RSA+SHA512:"
+                "RSA+SHA224:RSA+SHA1");
+            rsa_suites = true;
+            break;
+        case dane::KeyFamily::ed25519: // TLS 1.2 signs with EdDSA in the ECDSA suites
+            add(offer.signature_algorithms, "ed25519");
+            ecdsa_suites = true;
+            break;
+        case dane::KeyFamily::ed448:
+            add(offer.signature_algorithms, "ed448");
+            ecdsa_suites = true;
+            break;
+        case dane::KeyFamily::other:
+            break;
+        }
+    }
+    if (ecdsa_suites) add(offer.tls12_ciphers, "aECDSA");
+    if (rsa_suites) add(offer.tls12_ciphers, "aRSA");
+    if (!offer.tls12_ciphers.empty()) offer.tls12_ciphers += ":@SECLEVEL=0";
+    return offer;
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -317,8 +356,34 @@ HandshakeResult failed(std::string error, bool timed_out = false) {
     return result;
 }
 
+// Offers only the signature algorithms and TLS 1.2 cipher suites of these key families.
+bool offer_only(SSL* ssl, const std::vector<dane::KeyFamily>& families) {
+    const KeyOffer offer = key_offer(families);
+    return !offer.signature_algorithms.empty() &&
+           SSL_set1_sigalgs_list(ssl, offer.signature_algorithms.c_str()) == 1 &&
+           SSL_set_cipher_list(ssl, offer.tls12_ciphers.c_str()) == 1;
+}
+
+// What the ClientHello says beyond the context's defaults: the server name, and the key
+// families asked for. The reason as a phrase when OpenSSL refuses, else "".
+std::string offer(SSL* ssl, const std::string& sni, const std::vector<dane::KeyFamily>& only_keys) {
+    if (!only_keys.empty() && !offer_only(ssl, only_keys)) {
+        return "cannot offer only some signature algorithms: " +
+               take_openssl_error("unknown error");
+    }
+    if (const std::string name = server_name(sni); !name.empty()) {
+        // SSL_set_tlsext_host_name without the macro's C cast.
+        if (SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                     const_cast<char*>(name.c_str())) != 1) {
+            return "cannot set the server name: " + take_openssl_error("invalid name");
+        }
+    }
+    return {};
+}
+
 HandshakeResult run_handshake(int fd, const std::string& sni, VersionRange versions,
-                              Clock::time_point deadline, const Farewell& farewell) {
+                              Clock::time_point deadline, const Farewell& farewell,
+                              const std::vector<dane::KeyFamily>& only_keys) {
     std::string context_error;
     SSL_CTX* context = shared_context(versions, context_error);
     if (context == nullptr) {
@@ -330,18 +395,14 @@ HandshakeResult run_handshake(int fd, const std::string& sni, VersionRange versi
     if (!ssl || !from_network || !to_network) {
         return failed("cannot create a TLS connection: " + take_openssl_error("out of memory"));
     }
+    if (std::string error = offer(ssl.get(), sni, only_keys); !error.empty()) {
+        return failed(std::move(error));
+    }
     // An empty input BIO means "wait for more", not end of stream.
     BIO_set_mem_eof_return(from_network.get(), -1);
     Transport transport(fd, from_network.get(), to_network.get());
     SSL_set_bio(ssl.get(), from_network.release(), to_network.release());
     SSL_set_connect_state(ssl.get());
-    if (const std::string name = server_name(sni); !name.empty()) {
-        // SSL_set_tlsext_host_name without the macro's C cast.
-        if (SSL_ctrl(ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                     const_cast<char*>(name.c_str())) != 1) {
-            return failed("cannot set the server name: " + take_openssl_error("invalid name"));
-        }
-    }
 
     for (;;) {
         const int rc = SSL_connect(ssl.get());
@@ -398,10 +459,11 @@ HandshakeResult run_handshake(int fd, const std::string& sni, VersionRange versi
 
 HandshakeResult client_handshake(int fd, const std::string& sni, VersionRange versions,
                                  std::chrono::steady_clock::time_point deadline,
-                                 const Farewell& farewell) {
+                                 const Farewell& farewell,
+                                 const std::vector<dane::KeyFamily>& only_keys) {
     // OpenSSL's error queue is per thread: start clean and leave nothing behind.
     ERR_clear_error();
-    HandshakeResult result = run_handshake(fd, sni, versions, deadline, farewell);
+    HandshakeResult result = run_handshake(fd, sni, versions, deadline, farewell, only_keys);
     ERR_clear_error();
     return result;
 }

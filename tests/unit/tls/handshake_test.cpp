@@ -44,7 +44,9 @@ private:
 // Runs SSL_accept (and the QUIT exchange) on the server end in a bounded thread.
 struct TlsServer {
     TlsServer(SocketPair& pair, int min_version, int max_version)
-        : context(danemon::test::make_server_context(min_version, max_version))
+        : TlsServer(pair, danemon::test::make_server_context(min_version, max_version)) {}
+    TlsServer(SocketPair& pair, danemon::test::ServerContext server_context)
+        : context(std::move(server_context))
         , thread([this, &pair] {
             auto ssl = danemon::test::accept_tls(context.get(), pair.server(), 3s);
             if (ssl) {
@@ -228,4 +230,92 @@ TEST_CASE("client_handshake refuses a renegotiation request at once and keeps th
     // The refusal goes out before the client waits for a reply: the server's fatal alert
     // ends the farewell long before its 3 s limit (a loaded or sanitized build gets 2.5 s).
     CHECK(elapsed < 2500ms);
+}
+
+namespace {
+
+using danemon::dane::KeyFamily;
+using danemon::test::TestKey;
+
+// One certificate per key type of probed_key_families, made once.
+const danemon::test::TestCertificate& certificate_of(KeyFamily family) {
+    static const auto ecdsa = danemon::test::make_test_certificate(
+        {.common_name = "ecdsa.fake.test", .key = TestKey::ec_p256});
+    static const auto rsa = danemon::test::make_test_certificate(
+        {.common_name = "rsa.fake.test", .key = TestKey::rsa_2048});
+    static const auto ed25519 = danemon::test::make_test_certificate(
+        {.common_name = "ed25519.fake.test", .key = TestKey::ed25519});
+    return family == KeyFamily::rsa ? rsa : family == KeyFamily::ed25519 ? ed25519 : ecdsa;
+}
+
+} // namespace
+
+TEST_CASE("key_offer: the signature algorithms and TLS 1.2 suites of the families asked for",
+          "[tls]") {
+    using danemon::tls::key_offer;
+    const auto ecdsa = key_offer({KeyFamily::ecdsa});
+    CHECK(ecdsa.signature_algorithms ==
+          "ECDSA+SHA256:ECDSA+SHA384:ECDSA+SHA512:ECDSA+SHA224:ECDSA+SHA1");
+    CHECK(ecdsa.tls12_ciphers == "aECDSA:@SECLEVEL=0");
+    // RSA-PSS first: what TLS 1.3 requires of an RSA key; PKCS#1 v1.5 for TLS 1.2 servers.
+    const auto rsa = key_offer({KeyFamily::rsa});
+    CHECK(rsa.signature_algorithms.find("rsa_pss_rsae_sha256") == 0);
+    CHECK(rsa.signature_algorithms.find("RSA+SHA256") != std::string::npos);
+    CHECK(rsa.signature_algorithms.find("ECDSA") == std::string::npos);
+    CHECK(rsa.tls12_ciphers == "aRSA:@SECLEVEL=0");
+    // EdDSA has no TLS 1.2 suites of its own: the ECDSA ones.
+    const auto ed25519 = key_offer({KeyFamily::ed25519});
+    CHECK(ed25519.signature_algorithms == "ed25519");
+    CHECK(ed25519.tls12_ciphers == "aECDSA:@SECLEVEL=0");
+    // Several families: every one's algorithms, each suite once.
+    const auto both = key_offer({KeyFamily::rsa, KeyFamily::ed25519});
+    CHECK(both.signature_algorithms == rsa.signature_algorithms + ":ed25519");
+    CHECK(both.tls12_ciphers == "aECDSA:aRSA:@SECLEVEL=0");
+    CHECK(key_offer({}).signature_algorithms.empty());
+    CHECK(key_offer({KeyFamily::other}).tls12_ciphers.empty());
+}
+
+TEST_CASE("client_handshake offering one key family is served that family's certificate", "[tls]") {
+    const int version = GENERATE(TLS1_2_VERSION, TLS1_3_VERSION);
+    const KeyFamily family = GENERATE(KeyFamily::ecdsa, KeyFamily::rsa, KeyFamily::ed25519);
+    INFO("TLS version " << std::hex << version << ", " << danemon::dane::to_string(family));
+    SocketPair pair;
+    TlsServer server(pair, danemon::test::make_server_context(
+                               version, version,
+                               {&certificate_of(KeyFamily::ecdsa), &certificate_of(KeyFamily::rsa),
+                                &certificate_of(KeyFamily::ed25519)}));
+    const auto result = client_handshake(pair.client(), "mx.example.net", {}, Clock::now() + 5s,
+                                         Farewell{"QUIT\r\n", 2000ms}, {family});
+    server.join();
+    REQUIRE(result.ok);
+    REQUIRE(result.chain.der.size() == 1);
+    CHECK(result.chain.der.front() == certificate_of(family).der);
+    CHECK(danemon::dane::leaf_key_type(result.chain)->family == family);
+}
+
+TEST_CASE("client_handshake offering key families the server lacks is refused", "[tls]") {
+    const int version = GENERATE(TLS1_2_VERSION, TLS1_3_VERSION);
+    SocketPair pair;
+    TlsServer server(pair, danemon::test::make_server_context(version, version,
+                                                              {&certificate_of(KeyFamily::ecdsa)}));
+    const auto result = client_handshake(pair.client(), "mx.example.net", {}, Clock::now() + 5s,
+                                         Farewell{}, {KeyFamily::rsa, KeyFamily::ed25519});
+    server.join();
+    CHECK_FALSE(result.ok);
+    CHECK_FALSE(result.timed_out);
+    CHECK(result.chain.empty());
+}
+
+TEST_CASE("client_handshake offering two key families is served the one the server has", "[tls]") {
+    const int version = GENERATE(TLS1_2_VERSION, TLS1_3_VERSION);
+    SocketPair pair;
+    TlsServer server(pair, danemon::test::make_server_context(version, version,
+                                                              {&certificate_of(KeyFamily::ecdsa),
+                                                               &certificate_of(KeyFamily::rsa)}));
+    const auto result = client_handshake(pair.client(), "mx.example.net", {}, Clock::now() + 5s,
+                                         Farewell{}, {KeyFamily::rsa, KeyFamily::ed25519});
+    server.join();
+    REQUIRE(result.ok);
+    REQUIRE_FALSE(result.chain.empty());
+    CHECK(result.chain.der.front() == certificate_of(KeyFamily::rsa).der);
 }

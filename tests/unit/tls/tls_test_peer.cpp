@@ -24,7 +24,17 @@ const TestCertificate& identity() {
 
 TestCertificate make_test_certificate(const CertificateSpec& spec) {
     TestCertificate made;
-    made.key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+    switch (spec.key) {
+    case TestKey::ec_p256:
+        made.key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+        break;
+    case TestKey::rsa_2048:
+        made.key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048)));
+        break;
+    case TestKey::ed25519:
+        made.key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+        break;
+    }
     made.certificate.reset(X509_new());
     if (!made.key || !made.certificate) {
         throw std::runtime_error("cannot create the test key or certificate");
@@ -51,7 +61,10 @@ TestCertificate make_test_certificate(const CertificateSpec& spec) {
     if (spec.ca) add_extension(NID_basic_constraints, "critical,CA:TRUE");
     if (!spec.dns_name.empty()) add_extension(NID_subject_alt_name, "DNS:" + spec.dns_name);
     EVP_PKEY* signer = spec.issuer != nullptr ? spec.issuer->key.get() : made.key.get();
-    if (X509_sign(certificate, signer, EVP_sha256()) <= 0) {
+    // EdDSA signs without a separate digest.
+    const EVP_MD* digest =
+        EVP_PKEY_get_base_id(signer) == EVP_PKEY_ED25519 ? nullptr : EVP_sha256();
+    if (X509_sign(certificate, signer, digest) <= 0) {
         throw std::runtime_error("cannot sign the test certificate");
     }
     const int length = i2d_X509(certificate, nullptr);
@@ -73,6 +86,11 @@ const dane::Bytes& test_certificate_der() {
 }
 
 ServerContext make_server_context(int min_version, int max_version) {
+    return make_server_context(min_version, max_version, {&identity()});
+}
+
+ServerContext make_server_context(int min_version, int max_version,
+                                  const std::vector<const TestCertificate*>& certificates) {
     // The server side writes through OpenSSL's socket BIO, which can raise SIGPIPE when
     // the client under test has gone: tests must not die of it.
     static std::once_flag sigpipe_once;
@@ -85,11 +103,13 @@ ServerContext make_server_context(int min_version, int max_version) {
     SSL_CTX_set_security_level(context.get(), 0);
     if (SSL_CTX_set_cipher_list(context.get(), "DEFAULT:@SECLEVEL=0") != 1 ||
         SSL_CTX_set_min_proto_version(context.get(), min_version) != 1 ||
-        SSL_CTX_set_max_proto_version(context.get(), max_version) != 1 ||
-        SSL_CTX_use_certificate(context.get(), identity().certificate.get()) != 1 ||
-        SSL_CTX_use_PrivateKey(context.get(), identity().key.get()) != 1) {
+        SSL_CTX_set_max_proto_version(context.get(), max_version) != 1) {
         throw std::runtime_error("cannot configure the server context");
     }
+    for (const TestCertificate* certificate : certificates)
+        if (SSL_CTX_use_certificate(context.get(), certificate->certificate.get()) != 1 ||
+            SSL_CTX_use_PrivateKey(context.get(), certificate->key.get()) != 1)
+            throw std::runtime_error("cannot give the server context its certificates");
     return context;
 }
 

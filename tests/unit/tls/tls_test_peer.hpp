@@ -1,5 +1,6 @@
-// The server side of TLS for tests: EC P-256 certificates made in-process (no files), server
-// contexts for a chosen version range, and a bounded server handshake.
+// The server side of TLS for tests: certificates made in-process (no files; EC P-256 unless
+// asked otherwise), server contexts for a chosen version range and set of certificates, and
+// a bounded server handshake.
 #pragma once
 
 #include "danemon/dane/tlsa.hpp"
@@ -8,6 +9,7 @@
 #include <memory>
 #include <openssl/ssl.h>
 #include <string>
+#include <vector>
 
 namespace danemon::test {
 
@@ -34,14 +36,18 @@ struct TestCertificate {
     std::string pem;
 };
 
+enum class TestKey { ec_p256, rsa_2048, ed25519 };
+
 struct CertificateSpec {
     std::string common_name{};
+    TestKey key = TestKey::ec_p256;
     const TestCertificate* issuer = nullptr; // self-signed when null
     bool ca = false;                         // basicConstraints CA:TRUE (critical)
     std::string dns_name{};                  // a DNS subjectAltName when not empty
 };
 
-// An EC P-256 key and an X.509 v3 certificate for it, valid from an hour ago for a year.
+// A key of spec.key's type and an X.509 v3 certificate for it, valid from an hour ago for a
+// year.
 // Throws std::runtime_error when OpenSSL fails.
 TestCertificate make_test_certificate(const CertificateSpec& spec);
 
@@ -51,6 +57,10 @@ const dane::Bytes& test_certificate_der();
 // A server context with the test certificate, accepting versions min..max (TLS1_VERSION,
 // ..., TLS1_3_VERSION) at @SECLEVEL=0 so that TLS 1.0/1.1 servers can be built.
 ServerContext make_server_context(int min_version, int max_version);
+// The same with these certificates (one per key type; OpenSSL serves each client the one its
+// signature algorithms allow, the first one it can use).
+ServerContext make_server_context(int min_version, int max_version,
+                                  const std::vector<const TestCertificate*>& certificates);
 
 // SSL_accept on a blocking fd whose reads and writes time out after `limit`.
 // Null when the handshake failed.

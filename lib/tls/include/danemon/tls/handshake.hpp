@@ -8,6 +8,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace danemon::tls {
 
@@ -37,12 +38,29 @@ struct Farewell {
     std::chrono::milliseconds limit{1000};
 };
 
+// What a client offers to be served a certificate of these key families only, when a server
+// holds several (Postfix's smtpd_tls_chain_files, Exim's certificate lists): their signature
+// algorithms (TLS 1.2 and 1.3, OpenSSL's list syntax) and TLS 1.2 cipher suites. A server
+// without such a key refuses the handshake (or serves another one). Empty strings for no
+// family, or only KeyFamily::other.
+struct KeyOffer {
+    std::string signature_algorithms;
+    std::string tls12_ciphers;
+};
+KeyOffer key_offer(const std::vector<dane::KeyFamily>& families);
+
+// The key families a sender can be served, in the order they are asked for.
+inline constexpr dane::KeyFamily probed_key_families[] = {
+    dane::KeyFamily::ecdsa, dane::KeyFamily::rsa, dane::KeyFamily::ed25519};
+
 // Runs the client side of a handshake on fd (non-blocking I/O with poll), sending SNI
 // (omitted when empty; a trailing dot is dropped, RFC 6066 section 3). Does not close fd.
 // The chain is captured without verification: verification is done offline by lib/dane
 // on the same bytes. Thread-safe: the SSL_CTX per version range is shared.
+// With only_keys, the client offers only their key_offer (TLS 1.2 and newer).
 HandshakeResult client_handshake(int fd, const std::string& sni, VersionRange versions,
                                  std::chrono::steady_clock::time_point deadline,
-                                 const Farewell& farewell = {});
+                                 const Farewell& farewell = {},
+                                 const std::vector<dane::KeyFamily>& only_keys = {});
 
 } // namespace danemon::tls
