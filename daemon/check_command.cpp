@@ -17,6 +17,7 @@ struct CheckArgs {
     std::size_t concurrency = 8;
     int expiry_days = 21;
     bool no_legacy = false;
+    bool no_key_probe = false;
 
     // Without --config every option applies; with it, only those given on the command line.
     command::CheckRequest complete(const CLI::App& cmd) const {
@@ -25,6 +26,7 @@ struct CheckArgs {
                         : (nagios ? command::ReportFormat::nagios : command::ReportFormat::text);
         r.color = color_output();
         r.probe_legacy = !no_legacy;
+        r.probe_keys = !no_key_probe;
         auto given = [&](const char* o) { return r.config.empty() || cmd.count(o) > 0; };
         if (given("--timeout"))
             r.timeout = std::chrono::milliseconds(static_cast<long>(timeout * 1000));
@@ -92,6 +94,10 @@ void add_check_command(CLI::App& app, std::function<int()>& run) {
     cmd->add_flag("--no-legacy-probe", args->no_legacy,
                   "Do not test whether TLS 1.0/1.1 are still accepted (saves one connection per "
                   "address, two where TLS 1.1 is accepted)");
+    cmd->add_flag("--no-key-probe", args->no_key_probe,
+                  "Do not ask for the certificates a server holds for other key types (ECDSA, RSA, "
+                  "Ed25519: one connection each beside the main one's) that senders with other "
+                  "signature algorithms are served");
     cmd->add_option("DOMAIN", args->request.domains,
                     "Mail domains to check (ASCII: an internationalized name as its A-label)")
         ->check(mail_domain());

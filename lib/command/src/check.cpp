@@ -49,6 +49,7 @@ Plan plan_of(const CheckRequest& request, const std::optional<config::Config>& c
         if (auto parsed = check::parse_severity_rule(rule))
             plan.settings.policy.severity[parsed->first] = parsed->second;
     plan.settings.probe_legacy = request.probe_legacy;
+    plan.settings.probe_keys = request.probe_keys;
     // The report holds every verdict anyway: one batch, so shared MX hosts are probed once.
     plan.settings.batch_size = std::numeric_limits<std::size_t>::max();
     if (request.port != 0)

@@ -114,7 +114,9 @@ HostOutcome judge_host(Gate& gate, const std::string& host, std::ostream& out) {
     scan::ScanOptions scan_options;
     if (gate.options.port != 0) scan_options.port = gate.options.port;
     scan_options.limits = smtp::PhaseLimits::within(gate.total);
-    scan_options.probe_legacy = false; // the gate needs the chain, not the TLS versions
+    // The gate needs the chain of the key being rolled, not the TLS versions or other keys.
+    scan_options.probe_legacy = false;
+    scan_options.probe_keys = false;
     scan::Scanner scanner(resolver, *gate.prober, scan_options);
     facts::MxHostFacts facts = scanner.scan_host(host);
     const std::string owner = facts::tlsa_owner(facts.tlsa_base);

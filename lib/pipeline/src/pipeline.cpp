@@ -59,6 +59,7 @@ scan::ScanOptions scan_options(const Settings& settings, std::uint16_t port) {
     options.helo_name = settings.helo_name.empty() ? smtp::local_host_name() : settings.helo_name;
     options.concurrency = settings.concurrency;
     options.probe_legacy = settings.probe_legacy;
+    options.probe_keys = settings.probe_keys;
     return options;
 }
 

@@ -3,6 +3,8 @@
 // once per run, so a slow host costs only its own deadline.
 #include "danemon/scan/scanner.hpp"
 
+#include "danemon/tls/handshake.hpp"
+
 #include <algorithm>
 #include <map>
 #include <mutex>
@@ -132,6 +134,20 @@ std::vector<facts::DomainFacts> Scanner::resolve_all(const std::vector<std::stri
     return all;
 }
 
+namespace {
+
+// What a failed second pass leaves of the other key types: unknown, every one of them.
+void mark_keys_untested(facts::ProbeResult& result) {
+    const auto main_key = dane::leaf_key_type(result.chain);
+    result.other_keys.clear();
+    result.keys_untested.clear();
+    if (!result.modern_tls || !main_key) return;
+    for (const dane::KeyFamily family : tls::probed_key_families)
+        if (family != main_key->family) result.keys_untested.emplace_back(dane::to_string(family));
+}
+
+} // namespace
+
 std::vector<facts::ProbeResult>
 Scanner::probe_all(const std::vector<smtp::ProbeRequest>& requests) {
     // Every main session first, then the legacy-version sessions in a second pass: a
@@ -142,6 +158,7 @@ Scanner::probe_all(const std::vector<smtp::ProbeRequest>& requests) {
     run_bounded(requests.size(), threads, [&](std::size_t i) {
         smtp::ProbeRequest main_only = requests[i];
         main_only.probe_legacy = false;
+        main_only.probe_keys = false;
         try {
             results[i] = prober_.probe(main_only);
         } catch (const std::exception& e) {
@@ -152,14 +169,15 @@ Scanner::probe_all(const std::vector<smtp::ProbeRequest>& requests) {
             results[i].detail = e.what();
         }
     });
-    if (options_.probe_legacy) {
+    if (options_.probe_legacy || options_.probe_keys) {
         run_bounded(requests.size(), threads, [&](std::size_t i) {
             try {
-                prober_.probe_legacy_tls(requests[i], results[i]);
+                prober_.second_pass(requests[i], results[i]);
             } catch (const std::exception&) {
-                // The main session's result stands; the legacy versions stay unknown.
+                // The main session's result stands; what the later sessions ask stays unknown.
                 results[i].legacy_tls.clear();
-                results[i].legacy_untested = {"TLSv1", "TLSv1.1"};
+                if (options_.probe_legacy) results[i].legacy_untested = {"TLSv1", "TLSv1.1"};
+                if (options_.probe_keys) mark_keys_untested(results[i]);
             }
         });
     }
@@ -202,6 +220,7 @@ smtp::ProbeRequest Scanner::probe_request(const facts::MxHostFacts& host,
     request.helo_name = options_.helo_name;
     request.limits = options_.limits;
     request.probe_legacy = options_.probe_legacy;
+    request.probe_keys = options_.probe_keys;
     return request;
 }
 

@@ -1,6 +1,6 @@
 // The STARTTLS prober: one SMTP dialogue up to a TLS handshake that offers TLS 1.0 to 1.3,
-// then one short dialogue per legacy version on its own. Failures are returned as values
-// naming the phase; nothing here waits past the probe deadline.
+// then one short dialogue per other key family and per legacy version on its own. Failures
+// are returned as values naming the phase; nothing here waits past the probe deadline.
 #include "danemon/smtp/prober.hpp"
 
 #include "connection.hpp"
@@ -82,19 +82,21 @@ public:
 
     const std::string& phase() const { return phase_; }
 
-    SessionOutcome run(tls::VersionRange versions) {
+    SessionOutcome run(tls::VersionRange versions, const std::vector<dane::KeyFamily>& only_keys) {
         SessionOutcome outcome;
-        outcome.failure = converse(versions, outcome);
+        outcome.failure = converse(versions, only_keys, outcome);
         return outcome;
     }
 
 private:
-    std::optional<Failure> converse(tls::VersionRange versions, SessionOutcome& outcome) {
+    std::optional<Failure> converse(tls::VersionRange versions,
+                                    const std::vector<dane::KeyFamily>& only_keys,
+                                    SessionOutcome& outcome) {
         if (auto failure = open_connection()) return failure;
         if (auto failure = read_banner(outcome)) return failure;
         if (auto failure = say_ehlo(outcome)) return failure;
         if (auto failure = start_tls()) return failure;
-        return handshake(versions, outcome);
+        return handshake(versions, only_keys, outcome);
     }
 
     std::optional<Failure> open_connection() {
@@ -181,13 +183,15 @@ private:
         return std::nullopt;
     }
 
-    std::optional<Failure> handshake(tls::VersionRange versions, SessionOutcome& outcome) {
+    std::optional<Failure> handshake(tls::VersionRange versions,
+                                     const std::vector<dane::KeyFamily>& only_keys,
+                                     SessionOutcome& outcome) {
         const PhaseLimits& limits = request_.limits;
         phase_ = "handshake";
         const auto handshake_deadline = Clock::now() + limits.handshake;
-        outcome.handshake = tls::client_handshake(connection_->fd(), request_.sni, versions,
-                                                  connection_->effective(handshake_deadline),
-                                                  tls::Farewell{"QUIT\r\n", limits.quit});
+        outcome.handshake = tls::client_handshake(
+            connection_->fd(), request_.sni, versions, connection_->effective(handshake_deadline),
+            tls::Farewell{"QUIT\r\n", limits.quit}, only_keys);
         if (!outcome.handshake.ok) {
             return Failure{
                 facts::ProbeFailure::tls_failed, phase_,
@@ -274,10 +278,11 @@ private:
 };
 
 SessionOutcome run_session(const ProbeRequest& request, tls::VersionRange versions,
-                           Clock::time_point probe_deadline) {
+                           Clock::time_point probe_deadline,
+                           const std::vector<dane::KeyFamily>& only_keys = {}) {
     SmtpSession session(request, probe_deadline);
     try {
-        return session.run(versions);
+        return session.run(versions, only_keys);
     } catch (const std::exception& error) {
         SessionOutcome outcome;
         outcome.failure = Failure{facts::ProbeFailure::smtp_error, session.phase(),
@@ -311,20 +316,23 @@ public:
             result.detail = "internal error";
         }
         result.elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
-        // The same path as a caller's later pass: one rule for what the legacy sessions do.
-        if (request.probe_legacy) {
-            probe_legacy_tls(request, result);
+        // The same path as a caller's later pass: one rule for what the later sessions do.
+        if (request.probe_legacy || request.probe_keys) {
+            second_pass(request, result);
         }
         return result;
     }
 
-    void probe_legacy_tls(const ProbeRequest& request, facts::ProbeResult& result) override {
+    void second_pass(const ProbeRequest& request, facts::ProbeResult& result) override {
         if (result.failure != facts::ProbeFailure::none) {
             return;
         }
         const auto start = Clock::now();
         const auto left = std::max(milliseconds(0), request.limits.total - result.elapsed);
-        legacy_or_untested(request, start + left, result);
+        // The keys first: a certificate that senders of another kind are refused for matters
+        // more than a version nobody should offer.
+        if (request.probe_keys) keys_or_untested(request, start + left, result);
+        if (request.probe_legacy) legacy_or_untested(request, start + left, result);
         result.elapsed += std::chrono::duration_cast<milliseconds>(Clock::now() - start);
     }
 
@@ -353,6 +361,54 @@ private:
         result.cipher = main.handshake.cipher;
         result.chain = std::move(main.handshake.chain);
         result.modern_tls = negotiated && *negotiated >= Version::tls1_2;
+    }
+
+    // The key sessions never change the main session's result. Each offers the signature
+    // algorithms of every key family not yet served; a served certificate of one of them is
+    // recorded and the rest asked for again, a refusal (or a certificate of a family already
+    // seen: a server that ignores the offer) ends the search. A server with one key costs
+    // one session, one with two keys two. Families not asked for when a session fails (or
+    // fails internally) stay untested.
+    static void keys_or_untested(const ProbeRequest& request, Clock::time_point deadline,
+                                 facts::ProbeResult& result) {
+        const auto main_key = dane::leaf_key_type(result.chain);
+        if (!result.modern_tls || !main_key) return; // no signature algorithms below TLS 1.2
+        std::vector<dane::KeyFamily> remaining;
+        for (const dane::KeyFamily family : tls::probed_key_families)
+            if (family != main_key->family) remaining.push_back(family);
+        try {
+            while (!remaining.empty() && ask_for_key(request, remaining, deadline, result)) {
+            }
+        } catch (...) {
+            result.keys_untested.clear();
+            for (const dane::KeyFamily family : remaining)
+                result.keys_untested.emplace_back(dane::to_string(family));
+        }
+    }
+
+    // One session offering only REMAINING's signature algorithms. True when it was served a
+    // certificate of one of them, now taken out of REMAINING.
+    static bool ask_for_key(const ProbeRequest& request, std::vector<dane::KeyFamily>& remaining,
+                            Clock::time_point deadline, facts::ProbeResult& result) {
+        using tls::Version;
+        SessionOutcome session =
+            run_session(request, {Version::tls1_2, Version::tls1_3}, deadline, remaining);
+        if (session.failure) {
+            const bool refused = session.failure->kind == facts::ProbeFailure::tls_failed &&
+                                 !session.handshake.timed_out;
+            if (!refused)
+                for (const dane::KeyFamily family : remaining)
+                    result.keys_untested.emplace_back(dane::to_string(family));
+            return false;
+        }
+        const auto served = dane::leaf_key_type(session.handshake.chain);
+        const auto found = served ? std::find(remaining.begin(), remaining.end(), served->family)
+                                  : remaining.end();
+        if (found == remaining.end()) return false;
+        remaining.erase(found);
+        result.other_keys.push_back(facts::ServedKey{served->name, session.handshake.version,
+                                                     std::move(session.handshake.chain)});
+        return true;
     }
 
     // The legacy sessions never change the main verdict; when they fail internally, TLS 1.0

@@ -71,7 +71,7 @@ public:
         r.chain = dane::test::load_chain("chain.pem");
         return r;
     }
-    void probe_legacy_tls(const smtp::ProbeRequest&, facts::ProbeResult&) override {}
+    void second_pass(const smtp::ProbeRequest&, facts::ProbeResult&) override {}
 };
 
 struct TempDir : danemon::test::TempDir {

@@ -91,10 +91,11 @@ public:
         r.modern_tls = true;
         return r;
     }
-    void probe_legacy_tls(const smtp::ProbeRequest& request, facts::ProbeResult& result) override {
+    void second_pass(const smtp::ProbeRequest& request, facts::ProbeResult& result) override {
         std::lock_guard lock(mutex);
-        sessions.push_back("legacy " + request.endpoint.address);
-        result.legacy_tls = {"TLSv1"};
+        sessions.push_back(std::string(request.probe_legacy ? "legacy" : "") +
+                           (request.probe_keys ? "+keys " : " ") + request.endpoint.address);
+        if (request.probe_legacy) result.legacy_tls = {"TLSv1"};
     }
 };
 
@@ -211,7 +212,7 @@ TEST_CASE("domains that share MX hosts: each endpoint is probed once per run") {
     }
 }
 
-TEST_CASE("every main session comes before the first legacy-version session") {
+TEST_CASE("every main session comes before the first session of the second pass") {
     FakeResolver r;
     r.mx["example.test"] = answer<facts::MxRecord>(
         LookupStatus::secure, {{10, "mx1.example.test"}, {20, "mx2.example.test"}});
@@ -223,16 +224,26 @@ TEST_CASE("every main session comes before the first legacy-version session") {
     options.concurrency = 1;
     auto facts = scan::Scanner(r, p, options).scan({"example.test"});
     CHECK(p.sessions == std::vector<std::string>{"main 127.0.0.10", "main 127.0.0.11",
-                                                 "main 127.0.0.12", "legacy 127.0.0.10",
-                                                 "legacy 127.0.0.11", "legacy 127.0.0.12"});
-    for (const auto& request : p.seen)
-        CHECK_FALSE(request.probe_legacy); // the main sessions leave the legacy ones to later
+                                                 "main 127.0.0.12", "legacy+keys 127.0.0.10",
+                                                 "legacy+keys 127.0.0.11",
+                                                 "legacy+keys 127.0.0.12"});
+    for (const auto& request : p.seen) {
+        CHECK_FALSE(request.probe_legacy); // the main sessions leave the others to later
+        CHECK_FALSE(request.probe_keys);
+    }
     REQUIRE(facts[0].hosts.size() == 2);
     REQUIRE(facts[0].hosts[1].endpoints.size() == 1);
     CHECK(facts[0].hosts[1].endpoints[0].legacy_tls == std::vector<std::string>{"TLSv1"});
 
-    CountingProber without;
+    CountingProber keys_only;
     options.probe_legacy = false;
+    scan::Scanner(r, keys_only, options).scan({"example.test"});
+    CHECK(keys_only.sessions == std::vector<std::string>{"main 127.0.0.10", "main 127.0.0.11",
+                                                         "main 127.0.0.12", "+keys 127.0.0.10",
+                                                         "+keys 127.0.0.11", "+keys 127.0.0.12"});
+
+    CountingProber without;
+    options.probe_keys = false;
     scan::Scanner(r, without, options).scan({"example.test"});
     CHECK(without.sessions ==
           std::vector<std::string>{"main 127.0.0.10", "main 127.0.0.11", "main 127.0.0.12"});

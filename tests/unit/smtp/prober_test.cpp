@@ -5,6 +5,7 @@
 #include "fake_smtp_server.hpp"
 #include "tls_test_peer.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -39,6 +40,9 @@ ProbeRequest request_for(std::uint16_t port, const std::string& address = "127.0
     request.limits.handshake = 3000ms;
     request.limits.total = 10000ms;
     request.limits.quit = 1000ms;
+    // The sessions of the other key types have tests of their own; elsewhere they would only
+    // add connections to count.
+    request.probe_keys = false;
     return request;
 }
 
@@ -174,7 +178,8 @@ TEST_CASE("legacy versions probed after the main session give the same answer", 
     auto prober = danemon::smtp::make_starttls_prober();
     auto result = prober->probe(request);
     CHECK(server.accepted() == 1);
-    prober->probe_legacy_tls(request, result);
+    request.probe_legacy = true; // what the second pass is asked to do
+    prober->second_pass(request, result);
     CHECK(server.join() == 3); // TLS 1.0-1.1 (taken as 1.1), then TLS 1.0 alone (refused)
 
     CHECK(result.failure == facts::ProbeFailure::none);
@@ -195,7 +200,8 @@ TEST_CASE("legacy probe after a main session that used up the probe's time", "[p
     REQUIRE(result.failure == facts::ProbeFailure::none);
     result.elapsed = request.limits.total;
     const auto start = std::chrono::steady_clock::now();
-    prober->probe_legacy_tls(request, result);
+    request.probe_legacy = true;
+    prober->second_pass(request, result);
     CHECK(std::chrono::steady_clock::now() - start < margin);
     CHECK(result.legacy_tls.empty());
     CHECK(result.legacy_untested == std::vector<std::string>{"TLSv1", "TLSv1.1"});
@@ -466,4 +472,117 @@ TEST_CASE("probe of a server whose reply codes are not numeric reports smtp_erro
     CHECK(result.detail == "protocol error in the banner: reply line without a reply code: \"2x0 "
                            "mx.fake.test ESMTP\"");
     CHECK(result.elapsed < margin);
+}
+
+namespace {
+
+using danemon::test::TestKey;
+
+const danemon::test::TestCertificate& rsa_certificate() {
+    static const auto made = danemon::test::make_test_certificate(
+        {.common_name = "mx.fake.test", .key = TestKey::rsa_2048});
+    return made;
+}
+
+const danemon::test::TestCertificate& ecdsa_certificate() {
+    static const auto made = danemon::test::make_test_certificate(
+        {.common_name = "mx.fake.test", .key = TestKey::ec_p256});
+    return made;
+}
+
+ProbeRequest keys_only(std::uint16_t port) {
+    auto request = request_for(port);
+    request.probe_keys = true;
+    request.probe_legacy = false;
+    return request;
+}
+
+} // namespace
+
+TEST_CASE("a server with an ECDSA and an RSA key: the RSA certificate is fetched too",
+          "[prober][keys]") {
+    auto context = danemon::test::make_server_context(TLS1_2_VERSION, TLS1_3_VERSION,
+                                                      {&ecdsa_certificate(), &rsa_certificate()});
+    Seen seen;
+    FakeSmtpServer server(starttls_server(context.get(), seen), 3);
+    const auto result = probe(keys_only(server.port()));
+    // The main session (ECDSA, OpenSSL's preference), one offering RSA and Ed25519 (served
+    // RSA), one offering only Ed25519 (refused: no such key).
+    CHECK(server.join() == 3);
+    REQUIRE(result.failure == facts::ProbeFailure::none);
+    REQUIRE(result.chain.der.size() == 1);
+    CHECK(result.chain.der.front() == ecdsa_certificate().der);
+    REQUIRE(result.other_keys.size() == 1);
+    CHECK(result.other_keys.front().type == "RSA 2048");
+    CHECK(result.other_keys.front().tls_version == "TLSv1.3");
+    REQUIRE(result.other_keys.front().chain.der.size() == 1);
+    CHECK(result.other_keys.front().chain.der.front() == rsa_certificate().der);
+    CHECK(result.keys_untested.empty());
+    CHECK(seen.quits.size() == 2); // the refused Ed25519 handshake never got to QUIT
+}
+
+TEST_CASE("a server with one key: the other key types are refused, none untested",
+          "[prober][keys]") {
+    auto context = danemon::test::make_server_context(TLS1_2_VERSION, TLS1_2_VERSION);
+    Seen seen;
+    FakeSmtpServer server(starttls_server(context.get(), seen), 3);
+    const auto result = probe(keys_only(server.port()));
+    CHECK(server.join() == 2); // one session offering every other key type: refused
+    REQUIRE(result.failure == facts::ProbeFailure::none);
+    CHECK(result.other_keys.empty());
+    CHECK(result.keys_untested.empty());
+}
+
+TEST_CASE("a key session that ends before the handshake leaves that key type untested",
+          "[prober][keys]") {
+    auto context = danemon::test::make_server_context(TLS1_2_VERSION, TLS1_3_VERSION);
+    Seen seen;
+    auto serve = starttls_server(context.get(), seen);
+    // The main session as usual; later connections are greeted with 421 and closed.
+    FakeSmtpServer server(
+        [serve](FakePeer& peer, int index) {
+            if (index == 0) return serve(peer, index);
+            peer.send("421 4.3.2 busy\r\n");
+        },
+        2);
+    const auto result = probe(keys_only(server.port()));
+    CHECK(server.join() == 2);
+    REQUIRE(result.failure == facts::ProbeFailure::none);
+    CHECK(result.other_keys.empty());
+    CHECK(result.keys_untested == std::vector<std::string>{"RSA", "Ed25519"});
+}
+
+TEST_CASE("no key sessions below TLS 1.2, nor with probe_keys off", "[prober][keys]") {
+    const bool legacy_server = GENERATE(true, false);
+    auto context = legacy_server
+                       ? danemon::test::make_server_context(TLS1_1_VERSION, TLS1_1_VERSION)
+                       : danemon::test::make_server_context(TLS1_2_VERSION, TLS1_3_VERSION);
+    Seen seen;
+    FakeSmtpServer server(starttls_server(context.get(), seen), 1);
+    auto request = keys_only(server.port());
+    request.probe_keys = legacy_server; // a TLS 1.1 server has no signature algorithms to ask by
+    const auto result = probe(request);
+    CHECK(server.join() == 1);
+    CHECK(result.failure == facts::ProbeFailure::none);
+    CHECK(result.other_keys.empty());
+    CHECK(result.keys_untested.empty());
+}
+
+TEST_CASE("a server with ECDSA, RSA and Ed25519 keys: every certificate, one session each",
+          "[prober][keys]") {
+    static const auto ed25519 = danemon::test::make_test_certificate(
+        {.common_name = "mx.fake.test", .key = TestKey::ed25519});
+    auto context = danemon::test::make_server_context(
+        TLS1_2_VERSION, TLS1_3_VERSION, {&ecdsa_certificate(), &rsa_certificate(), &ed25519});
+    Seen seen;
+    FakeSmtpServer server(starttls_server(context.get(), seen), 3);
+    const auto result = probe(keys_only(server.port()));
+    CHECK(server.join() == 3); // nothing left to ask for after the third
+    REQUIRE(result.failure == facts::ProbeFailure::none);
+    std::vector<std::string> types;
+    for (const auto& key : result.other_keys)
+        types.push_back(key.type);
+    std::sort(types.begin(), types.end());
+    CHECK(types == std::vector<std::string>{"Ed25519", "RSA 2048"});
+    CHECK(result.keys_untested.empty());
 }

@@ -29,6 +29,7 @@ struct CheckRequest {
     std::string save_chain;                  // "" = none; else the directory for PEM files
     std::vector<std::string> severity_rules; // CODE=LEVEL, already checked
     bool probe_legacy = true;
+    bool probe_keys = true;
     // Settings that win over the configuration's; unset: the configuration's, or without
     // one the pipeline's defaults.
     std::optional<std::chrono::milliseconds> timeout;

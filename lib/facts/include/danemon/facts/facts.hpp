@@ -103,6 +103,14 @@ enum class ProbeFailure {
     tls_failed,       // handshake failed (TLS 1.0 to 1.3 offered)        -> tls-handshake-failed
 };
 
+// A certificate a server serves to senders whose signature algorithms exclude the key of
+// the main handshake's certificate (a server with an ECDSA and an RSA key, say).
+struct ServedKey {
+    std::string type;        // dane::KeyType::name of the leaf: "RSA 2048", "ECDSA P-256"
+    std::string tls_version; // of the session that was served it
+    dane::ServedChain chain;
+};
+
 struct ProbeResult {
     ProbeEndpoint endpoint;
     ProbeFailure failure = ProbeFailure::none;
@@ -119,6 +127,11 @@ struct ProbeResult {
     // Legacy versions whose own probe ended before a handshake answer (connect or SMTP
     // failure, timeout, probe deadline): neither accepted nor refused is known.
     std::vector<std::string> legacy_untested;
+    // The other certificates the server holds, one per key family besides the main one's.
+    std::vector<ServedKey> other_keys;
+    // Key families ("RSA", "ECDSA", "Ed25519") whose own session ended before a handshake
+    // answer: whether the server holds such a key is unknown.
+    std::vector<std::string> keys_untested;
     std::chrono::milliseconds elapsed{0};
 };
 

@@ -30,6 +30,7 @@ struct Settings {
     std::string helo_name;                    // "" = smtp::local_host_name()
     std::size_t concurrency = 8;              // lookups, then probes, in flight at once
     bool probe_legacy = true;                 // also test whether TLS 1.0/1.1 are accepted
+    bool probe_keys = true;                   // also ask for each other key type's certificate
     check::Policy policy;
     std::size_t batch_size = 250; // domains scanned, evaluated and handed on together
 };

@@ -28,6 +28,7 @@ struct ScanOptions {
     std::string helo_name = "localhost";
     std::size_t concurrency = 8; // lookups, and then probes, in flight at once
     bool probe_legacy = true;
+    bool probe_keys = true; // also ask for a certificate of each other key type
     // Caps on the work for one domain (README "Limits"): senders try at most a handful of
     // addresses per message (Postfix smtp_mx_address_limit = 5, Exim hosts_max_try = 5), so
     // these cover every host a sender would use and every backup in real MX sets. What
