@@ -234,6 +234,89 @@ void check_dane(EndpointVerdict& e, const facts::MxHostFacts& host, std::time_t 
         problem(Code::tlsa_mismatch, Severity::critical, text, host.mx.host, address));
 }
 
+// P at the endpoint; where the endpoint has a problem of that code (the main key's), P's
+// message becomes one more sentence of it, at the worse of the two severities.
+void add_or_append(EndpointVerdict& e, Problem p) {
+    for (auto& existing : e.problems)
+        if (existing.code == p.code) {
+            existing.message += " " + p.message;
+            existing.severity = std::max(existing.severity, p.severity);
+            return;
+        }
+    e.problems.push_back(std::move(p));
+}
+
+// OpenSSL's DANE verification of another certificate of the server (facts::ServedKey), as
+// the DANE senders that are served it run it; WHICH names that certificate in messages.
+void verify_other_key(EndpointVerdict& e, KeyVerdict& k, const facts::ServedKey& key,
+                      const facts::MxHostFacts& host, const std::string& which, std::time_t now,
+                      EvaluationCache* cache) {
+    const std::string& address = e.probe.endpoint.address;
+    dane::DaneInput input{host.tlsa.records, host.reference_names, key.chain, now};
+    const dane::DaneVerdict verdict = cache ? cache->verify(input) : dane::verify(input);
+    switch (verdict.outcome) {
+    case dane::DaneOutcome::pass:
+        k.dane = DaneState::pass;
+        if (verdict.match_index && *verdict.match_index < host.tlsa.records.size())
+            k.matched_record = host.tlsa.records[*verdict.match_index];
+        k.matched_depth = verdict.match_depth;
+        return;
+    case dane::DaneOutcome::no_usable_records:
+        return; // reported once for the host as tlsa-unusable
+    case dane::DaneOutcome::internal_error:
+        add_or_append(e,
+                      problem(Code::check_incomplete, Severity::warning,
+                              "DANE verification of " + which + " could not run: " + verdict.detail,
+                              host.mx.host, address));
+        return;
+    case dane::DaneOutcome::fail:
+        break;
+    }
+    k.dane = DaneState::fail;
+    const bool wrong_name = verdict.failure == dane::DaneFailure::name_mismatch;
+    const std::string publish = record_to_publish(host.tlsa_base, key.chain);
+    std::string text = "No usable TLSA record at " + facts::tlsa_owner(host.tlsa_base) +
+                       " matches " + which +
+                       (wrong_name ? " (a DANE-TA record matches, but its names do not)" : "") +
+                       ": those DANE senders (Exim on GnuTLS among them) refuse delivery while "
+                       "the others deliver.";
+    if (!publish.empty() && !wrong_name)
+        text += " Publish " + publish + " beside the present records.";
+    add_or_append(e, problem(wrong_name ? Code::tlsa_name_mismatch : Code::tlsa_mismatch,
+                             Severity::critical, text, host.mx.host, address));
+}
+
+// Another certificate of the server, as the DANE senders that are served it judge it: its
+// DANE verification and its leaf's validity, named by its key type.
+KeyVerdict judge_other_key(EndpointVerdict& e, const facts::ServedKey& key,
+                           const facts::MxHostFacts& host, const HostDane& d, const Policy& policy,
+                           std::time_t now, EvaluationCache* cache) {
+    KeyVerdict k{key.type, key.tls_version, {}, DaneState::not_applicable, {}, {}};
+    for (std::size_t depth = 0; depth < key.chain.der.size(); ++depth)
+        if (auto summary = summarize(key.chain, depth, cache))
+            k.chain.push_back(std::move(*summary));
+    const std::string family = key.type.substr(0, key.type.find_first_of(" -"));
+    const std::string which = "the " + key.type + " certificate that " +
+                              where_served(host.mx.host, e.probe.endpoint) +
+                              " serves to senders that negotiate " + family;
+    if (!d.usable.empty()) verify_other_key(e, k, key, host, which, now, cache);
+    if (k.chain.empty() || k.dane == DaneState::fail) return k;
+    // The leaf's validity, as check_expiry judges the main one's.
+    const std::time_t expiry = k.chain.front().not_after;
+    const std::string subject = "T" + which.substr(1);
+    if (now > expiry)
+        add_or_append(
+            e, problem(Code::cert_expired, Severity::warning,
+                       subject + " expired on " + date_of(expiry) + ". Renew it with the others.",
+                       host.mx.host, e.probe.endpoint.address));
+    else if ((expiry - now) / 86400 < policy.expiry_warning_days)
+        add_or_append(
+            e, problem(Code::cert_expiring, Severity::warning,
+                       subject + " expires on " + date_of(expiry) + ". Renew it with the others.",
+                       host.mx.host, e.probe.endpoint.address));
+    return k;
+}
+
 EndpointVerdict evaluate_endpoint(const facts::ProbeResult& probe, const facts::MxHostFacts& host,
                                   const HostDane& d, const Policy& policy, std::time_t now,
                                   EvaluationCache* cache) {
@@ -300,7 +383,10 @@ EndpointVerdict evaluate_endpoint(const facts::ProbeResult& probe, const facts::
     if (!d.usable.empty()) check_dane(e, host, now, cache);
     check_expiry(e, name, policy, now);
     check_issuer_expiry(e, name, now);
-    e.complete = probe.legacy_untested.empty() && !has_code(e.problems, Code::check_incomplete);
+    for (const auto& key : probe.other_keys)
+        e.other_keys.push_back(judge_other_key(e, key, host, d, policy, now, cache));
+    e.complete = probe.legacy_untested.empty() && probe.keys_untested.empty() &&
+                 !has_code(e.problems, Code::check_incomplete);
     return e;
 }
 

@@ -887,3 +887,94 @@ TEST_CASE("a tlsa-mismatch the policy turns off leaves the domain ok") {
     CHECK(first(v, "tlsa-mismatch").severity == Severity::off);
     CHECK(v.status == Status::ok);
 }
+
+namespace {
+
+// The chain of another key the server holds (chain-next.pem's leaf stands in for it: the rules
+// read the key type from facts::ServedKey, not from the certificate).
+facts::ServedKey other_key(const std::string& chain_file = "chain-next.pem") {
+    return facts::ServedKey{"RSA 2048", "TLSv1.3", dane::test::load_chain(chain_file)};
+}
+
+} // namespace
+
+TEST_CASE("a second key that no TLSA record matches is critical, named by its key type") {
+    auto p = served("chain.pem");
+    p.other_keys = {other_key()};
+    auto v = run(domain({host("mx.example.test", current_and_issuer(), {p})}));
+    // The issuer's 2 1 1 matches both chains; without it only the main key has a record.
+    CHECK(v.status == Status::ok);
+    auto f = domain({host("mx.example.test", {leaf_311(), next_key_311()}, {p})});
+    f.hosts[0].tlsa.records = {leaf_311(), record(3, 1, 1, dane::Bytes(32, 0x5a))};
+    v = run(f);
+    CHECK(v.status == Status::critical);
+    CHECK(codes(v) == std::vector<std::string>{"tlsa-mismatch"});
+    const auto& e = v.mx.at(0).endpoints.at(0);
+    CHECK(e.dane == check::DaneState::pass); // the main handshake's chain still passes
+    REQUIRE(e.other_keys.size() == 1);
+    CHECK(e.other_keys[0].type == "RSA 2048");
+    CHECK(e.other_keys[0].tls_version == "TLSv1.3");
+    CHECK(e.other_keys[0].dane == check::DaneState::fail);
+    REQUIRE(e.other_keys[0].chain.size() == 2);
+    const auto& problem = first(v, "tlsa-mismatch");
+    CHECK(problem.severity == Severity::critical);
+    CHECK(problem.address == "192.0.2.25");
+    CHECK_THAT(problem.message,
+               Catch::Contains("matches the RSA 2048 certificate that mx.example.test at "
+                               "192.0.2.25:25 serves to senders that negotiate RSA"));
+    CHECK_THAT(problem.message,
+               Catch::Contains("Publish _25._tcp.mx.example.test. IN TLSA 3 1 1 " +
+                               upper_hex(dane::test::expected_digest("leaf-next", 1, 1)) +
+                               " beside the present records."));
+}
+
+TEST_CASE("a second key with its own TLSA record passes, with its match") {
+    auto p = served("chain.pem");
+    p.other_keys = {other_key()};
+    auto v = run(domain({host("mx.example.test", {leaf_311(), next_key_311()}, {p})}));
+    CHECK(v.status == Status::ok);
+    CHECK(codes(v).empty());
+    const auto& k = v.mx.at(0).endpoints.at(0).other_keys.at(0);
+    CHECK(k.dane == check::DaneState::pass);
+    REQUIRE(k.matched_record);
+    CHECK(*k.matched_record == next_key_311());
+    CHECK(k.matched_depth == 0);
+}
+
+TEST_CASE("when both keys fail, one tlsa-mismatch says so for each") {
+    auto p = served("chain.pem");
+    p.other_keys = {other_key()};
+    auto v = run(domain({host("mx.example.test", {record(3, 1, 1, dane::Bytes(32, 0x5a))}, {p})}));
+    CHECK(v.status == Status::critical);
+    CHECK(codes(v) == std::vector<std::string>{"tlsa-mismatch", "tlsa-rollover-missing"});
+    const auto& message = first(v, "tlsa-mismatch").message;
+    CHECK_THAT(message, Catch::StartsWith("No usable TLSA record at _25._tcp.mx.example.test "
+                                          "matches the certificate mx.example.test at"));
+    CHECK_THAT(message, Catch::Contains(" No usable TLSA record at _25._tcp.mx.example.test "
+                                        "matches the RSA 2048 certificate"));
+}
+
+TEST_CASE("a second key's expired leaf is cert-expired; an untested key type leaves the check "
+          "incomplete") {
+    auto p = served("chain.pem");
+    p.other_keys = {other_key("chain-expired-leaf.pem")};
+    auto v = run(domain({host("mx.example.test", current_and_issuer(), {p})}));
+    // The issuer's 2 1 1 is DANE-TA: an expired leaf fails it (RFC 7672 section 3.1.2).
+    CHECK(codes(v) == std::vector<std::string>{"tlsa-mismatch"});
+    auto f = domain({host(
+        "mx.example.test",
+        {leaf_311(), record(3, 1, 1, dane::test::expected_digest("leaf-expired", 1, 1))}, {p})});
+    v = run(f);
+    CHECK(codes(v) == std::vector<std::string>{"cert-expired"});
+    CHECK(first(v, "cert-expired").severity == Severity::warning);
+    CHECK_THAT(first(v, "cert-expired").message,
+               Catch::StartsWith("The RSA 2048 certificate that mx.example.test at 192.0.2.25:25 "
+                                 "serves to senders that negotiate RSA expired on"));
+    CHECK(v.mx.at(0).endpoints.at(0).complete);
+
+    p.other_keys.clear();
+    p.keys_untested = {"RSA", "Ed25519"};
+    v = run(domain({host("mx.example.test", current_and_issuer(), {p})}));
+    CHECK(v.status == Status::ok);
+    CHECK_FALSE(v.mx.at(0).endpoints.at(0).complete);
+}

@@ -17,16 +17,30 @@ namespace danemon::check {
 enum class DaneState { pass, fail, not_applicable };
 const char* to_string(DaneState state); // "pass", "fail", "not-applicable"
 
+// A certificate the server holds beside the main handshake's, as a DANE sender whose
+// signature algorithms are served it judges it (facts::ServedKey).
+struct KeyVerdict {
+    std::string type;        // "RSA 2048"
+    std::string tls_version; // of the session that was served it
+    std::vector<dane::CertificateSummary> chain;
+    DaneState dane = DaneState::not_applicable;
+    std::optional<dane::TlsaRecord> matched_record;
+    std::optional<int> matched_depth;
+};
+
 struct EndpointVerdict {
     facts::ProbeResult probe;
     DaneState dane = DaneState::not_applicable;
     std::optional<dane::TlsaRecord> matched_record;
     std::optional<int> matched_depth;
     std::vector<dane::CertificateSummary> chain; // summaries of probe.chain, leaf first
+    std::vector<KeyVerdict> other_keys;          // probe.other_keys, judged
+    // One problem per code: what another key adds to a code already there is one more
+    // sentence in that problem's message.
     std::vector<Problem> problems;
     // The probe and every check of this endpoint ran to their end (the handshake completed,
-    // the TLS 1.0/1.1 sessions answered, the verification ran): a problem of this endpoint
-    // that is absent now is gone. Otherwise it is unknown, not recovered.
+    // the TLS 1.0/1.1 and other key sessions answered, the verification ran): a problem of this
+    // endpoint that is absent now is gone. Otherwise it is unknown, not recovered.
     bool complete = false;
 };
 
