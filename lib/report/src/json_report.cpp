@@ -30,9 +30,35 @@ json chain_json(const std::vector<dane::CertificateSummary>& chain) {
                         {"not_after", rfc3339(c.not_after)},
                         {"names", names},
                         {"spki_sha256", c.spki_sha256},
-                        {"cert_sha256", c.cert_sha256}});
+                        {"cert_sha256", c.cert_sha256},
+                        {"key", c.key.name}});
     }
     return list;
+}
+
+json match_json(const std::optional<dane::TlsaRecord>& record, const std::optional<int>& depth) {
+    if (!record || !depth) return nullptr;
+    return {{"record", dane::to_presentation(*record)}, {"depth", *depth}};
+}
+
+// Every certificate the server holds, the main handshake's first: what each kind of sender
+// is served and how it judges it.
+json keys_json(const check::EndpointVerdict& e) {
+    json keys = json::array();
+    if (e.chain.empty()) return keys;
+    const auto& p = e.probe;
+    keys.push_back({{"type", e.chain.front().key.name},
+                    {"tls_version", p.tls_version.empty() ? json(nullptr) : json(p.tls_version)},
+                    {"dane", check::to_string(e.dane)},
+                    {"match", match_json(e.matched_record, e.matched_depth)},
+                    {"chain", chain_json(e.chain)}});
+    for (const auto& k : e.other_keys)
+        keys.push_back({{"type", k.type},
+                        {"tls_version", k.tls_version},
+                        {"dane", check::to_string(k.dane)},
+                        {"match", match_json(k.matched_record, k.matched_depth)},
+                        {"chain", chain_json(k.chain)}});
+    return keys;
 }
 
 json endpoint_json(const check::EndpointVerdict& e) {
@@ -40,9 +66,6 @@ json endpoint_json(const check::EndpointVerdict& e) {
     json legacy = json::array();
     for (const auto& v : p.legacy_tls)
         legacy.push_back(v);
-    json match = nullptr;
-    if (e.matched_record && e.matched_depth)
-        match = {{"record", dane::to_presentation(*e.matched_record)}, {"depth", *e.matched_depth}};
     bool tls = p.failure == facts::ProbeFailure::none;
     json endpoint = {{"address", p.endpoint.address},
                      {"port", p.endpoint.port},
@@ -51,8 +74,10 @@ json endpoint_json(const check::EndpointVerdict& e) {
                      {"cipher", tls ? json(p.cipher) : json(nullptr)},
                      {"legacy_tls", legacy},
                      {"dane", check::to_string(e.dane)},
-                     {"match", match},
+                     {"match", match_json(e.matched_record, e.matched_depth)},
                      {"chain", chain_json(e.chain)},
+                     {"keys", keys_json(e)},
+                     {"keys_untested", p.keys_untested},
                      {"problems", problems_json(e.problems)}};
     if (p.endpoint.address.empty()) { // danemon verify: a saved chain, no session
         for (const char* unknown : {"address", "port", "starttls", "tls_version", "cipher"})

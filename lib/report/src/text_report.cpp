@@ -15,6 +15,24 @@ using detail::worst_of;
 using detail::Writer;
 using text::printable;
 
+// "3 1 1 0B35C2A1F08E8D3A... at depth 0": "3 1 1 " and the first bytes of the data are enough
+// to recognise the record.
+std::string match_text(const std::optional<dane::TlsaRecord>& record,
+                       const std::optional<int>& depth) {
+    if (!record || !depth) return {};
+    const auto text = dane::to_presentation(*record);
+    return " (" + text.substr(0, std::min<std::size_t>(text.size(), 22)) + "... at depth " +
+           std::to_string(*depth) + ")";
+}
+
+// A certificate the server serves to senders of another kind, and how they judge it.
+std::string other_key_line(const check::KeyVerdict& k) {
+    const std::string family = k.type.substr(0, k.type.find_first_of(" -"));
+    return printable("also serves " + k.type + " (to senders that negotiate " + family + ", " +
+                     k.tls_version + ")  DANE " + check::to_string(k.dane) +
+                     match_text(k.matched_record, k.matched_depth));
+}
+
 std::string endpoint_line(const check::EndpointVerdict& e) {
     const auto& p = e.probe;
     const bool offline = p.endpoint.address.empty(); // danemon verify: a saved chain
@@ -30,13 +48,8 @@ std::string endpoint_line(const check::EndpointVerdict& e) {
                 text += " " + v;
             text += ")";
         }
-        text += "  DANE " + std::string(check::to_string(e.dane));
-        if (e.matched_record && e.matched_depth) {
-            auto record = dane::to_presentation(*e.matched_record);
-            // "3 1 1 " and the first bytes of the data are enough to recognise the record.
-            text += " (" + record.substr(0, std::min<std::size_t>(record.size(), 22)) +
-                    "... at depth " + std::to_string(*e.matched_depth) + ")";
-        }
+        text += "  DANE " + std::string(check::to_string(e.dane)) +
+                match_text(e.matched_record, e.matched_depth);
     }
     return printable(text);
 }
@@ -73,8 +86,22 @@ std::string render_text(const std::vector<check::DomainVerdict>& verdicts,
             w.problems(9, mx.problems);
             for (const auto& e : mx.endpoints) {
                 w.mark_line(4, worst_of(e.problems), endpoint_line(e));
+                for (const auto& k : e.other_keys)
+                    w.plain_line(11, other_key_line(k));
+                if (!e.probe.keys_untested.empty()) {
+                    std::string untested;
+                    for (const auto& family : e.probe.keys_untested)
+                        untested += (untested.empty() ? "" : ", ") + family;
+                    w.plain_line(11, "untested: whether it also serves " + untested +
+                                         " certificates (those sessions ended before the "
+                                         "handshake)");
+                }
                 w.problems(11, e.problems);
-                if (options.show_chain) w.chain(11, e);
+                if (options.show_chain) {
+                    w.chain(11, e.chain);
+                    for (const auto& k : e.other_keys)
+                        w.chain(11, k.chain, k.type);
+                }
             }
         }
     }

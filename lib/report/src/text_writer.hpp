@@ -74,10 +74,13 @@ public:
                 plain_line(indent, "- " + problem_head(p) + ": " + printable(p.message));
     }
 
-    void chain(int indent, const check::EndpointVerdict& e) {
+    // A served chain; `of` names whose it is ("" for the main handshake's).
+    void chain(int indent, const std::vector<dane::CertificateSummary>& chain,
+               const std::string& of = {}) {
         int depth = 0;
-        for (const auto& cert : e.chain) {
-            plain_line(indent, "certificate " + std::to_string(depth++));
+        for (const auto& cert : chain) {
+            plain_line(indent,
+                       (of.empty() ? "" : of + " ") + "certificate " + std::to_string(depth++));
             plain_line(indent + 2, "subject:     " + printable(cert.subject));
             plain_line(indent + 2, "issuer:      " + printable(cert.issuer));
             plain_line(indent + 2,
@@ -86,6 +89,7 @@ public:
             for (const auto& n : cert.names)
                 names += (names.empty() ? "" : ", ") + printable(n);
             plain_line(indent + 2, "names:       " + names);
+            plain_line(indent + 2, "key:         " + cert.key.name);
             plain_line(indent + 2, "spki sha256: " + cert.spki_sha256);
             plain_line(indent + 2, "cert sha256: " + cert.cert_sha256);
             std::istringstream pem(cert.pem);

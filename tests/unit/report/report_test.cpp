@@ -80,6 +80,65 @@ TEST_CASE("JSON follows contract version 1") {
     CHECK(ep["problems"][0]["address"] == "192.0.2.25");
 }
 
+namespace {
+
+// sample() with an RSA certificate beside the ECDSA one, and Ed25519 untested.
+check::DomainVerdict two_keys() {
+    auto v = sample();
+    auto& e = v.mx[0].endpoints[0];
+    e.chain[0].key = {dane::KeyFamily::ecdsa, "ECDSA P-256"};
+    dane::CertificateSummary rsa = e.chain[0];
+    rsa.subject = "CN=mx.example.test";
+    rsa.key = {dane::KeyFamily::rsa, "RSA 2048"};
+    e.other_keys.push_back({"RSA 2048",
+                            "TLSv1.2",
+                            {rsa},
+                            check::DaneState::pass,
+                            dane::TlsaRecord{3, 1, 1, dane::Bytes(32, 0xab)},
+                            0});
+    e.probe.keys_untested = {"Ed25519"};
+    return v;
+}
+
+} // namespace
+
+TEST_CASE("JSON lists every key the server holds, the main handshake's first") {
+    auto doc = nlohmann::json::parse(report::render_json({two_keys()}, 1795000000));
+    const auto& ep = doc["domains"][0]["mx"][0]["endpoints"][0];
+    REQUIRE(ep["keys"].size() == 2);
+    CHECK(ep["keys"][0]["type"] == "ECDSA P-256");
+    CHECK(ep["keys"][0]["tls_version"] == "TLSv1.3");
+    CHECK(ep["keys"][0]["dane"] == "fail");
+    CHECK(ep["keys"][0]["match"].is_null());
+    CHECK(ep["keys"][0]["chain"] == ep["chain"]); // the main chain stays where it was
+    CHECK(ep["keys"][1]["type"] == "RSA 2048");
+    CHECK(ep["keys"][1]["tls_version"] == "TLSv1.2");
+    CHECK(ep["keys"][1]["dane"] == "pass");
+    CHECK(ep["keys"][1]["match"]["record"] ==
+          "3 1 1 ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB");
+    CHECK(ep["keys"][1]["match"]["depth"] == 0);
+    CHECK(ep["keys"][1]["chain"][0]["key"] == "RSA 2048");
+    CHECK(ep["chain"][0]["key"] == "ECDSA P-256");
+    CHECK(ep["keys_untested"] == nlohmann::json::array({"Ed25519"}));
+
+    // No TLS session, no keys.
+    auto failed = sample();
+    failed.mx[0].endpoints[0].chain.clear();
+    doc = nlohmann::json::parse(report::render_json({failed}, 0));
+    CHECK(doc["domains"][0]["mx"][0]["endpoints"][0]["keys"] == nlohmann::json::array());
+}
+
+TEST_CASE("the text report names the other keys and the untested key types") {
+    const std::string text = report::render_text({two_keys()}, report::TextOptions{false, false});
+    CHECK_THAT(text, Catch::Contains("\n           also serves RSA 2048 (to senders that negotiate "
+                                     "RSA, TLSv1.2)  DANE pass (3 1 1 ABABABABABABABAB... at "
+                                     "depth 0)\n"));
+    CHECK_THAT(text, Catch::Contains("untested: whether it also serves Ed25519 certificates"));
+    const std::string chains = report::render_text({two_keys()}, report::TextOptions{false, true});
+    CHECK_THAT(chains, Catch::Contains("RSA 2048 certificate 0"));
+    CHECK_THAT(chains, Catch::Contains("key:         RSA 2048"));
+}
+
 TEST_CASE("hostile bytes in certificate names and messages are neutralized in JSON") {
     std::string text = report::render_json({sample()}, 0);
     auto doc = nlohmann::json::parse(text); // valid UTF-8 despite \xff in a SAN
