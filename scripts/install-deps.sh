@@ -10,8 +10,9 @@ build_pkgs=(cmake make g++ pkg-config libssl-dev libldns-dev libspdlog-dev libfm
     libyaml-cpp-dev catch2 libcli11-dev nlohmann-json3-dev libsystemd-dev libsqlite3-dev
     libunbound-dev libevent-dev dns-root-data)
 # icinga2-bin: contrib/icinga2/danemon.conf is validated by Icinga 2 itself (tests/contrib).
+# gnutls-bin: gnutls-cli, the GnuTLS client that tells which certificate such senders are served.
 lab_pkgs=(nsd unbound postfix ldnsutils openssl swaks python3 iproute2 procps systemd faketime
-    util-linux icinga2-bin)
+    util-linux icinga2-bin gnutls-bin)
 
 want=("${build_pkgs[@]}" "${lab_pkgs[@]}")
 for option in "$@"; do

@@ -233,6 +233,48 @@ def case_save_chain(lab):
         expect(spki in published, f"saved leaf key {spki} is not the one the TLSA record names {published}")
 
 
+def served_spki(command, timeout=20):
+    """The SHA-256 of the leaf's SubjectPublicKeyInfo that a real client COMMAND (run with
+    stdin closed) prints as PEM, lower-case hex."""
+    shown = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=timeout).stdout
+    leaf = re.search(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", shown, re.S)
+    expect(leaf is not None, f"{command[0]} printed no certificate")
+    return subprocess.run(
+        "openssl x509 -pubkey -noout | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r",
+        shell=True, input=leaf.group(0), capture_output=True, text=True,
+        check=True).stdout.split()[0]
+
+
+def case_other_keys_as_senders_see_them(lab):
+    """A server with an ECDSA and an RSA certificate: the main key is what an OpenSSL sender
+    is served, the other key what a GnuTLS sender (Debian's Exim) is served, and both chains
+    are saved."""
+    with tempfile.TemporaryDirectory() as tmp:
+        target = os.path.join(tmp, "chains")
+        proc, doc = lab.check_json("dual-ecdsa-only.test", extra=("--save-chain", target))
+        endpoint = doc["domains"][0]["mx"][0]["endpoints"][0]
+        address = endpoint["address"]
+        keys = endpoint["keys"]
+        expect([k["type"] for k in keys] == ["ECDSA P-256", "RSA 2048"],
+               f"keys {[k['type'] for k in keys]}")
+        expect([k["dane"] for k in keys] == ["pass", "fail"], f"{[k['dane'] for k in keys]}")
+        expect(endpoint["keys_untested"] == [], f"untested {endpoint['keys_untested']}")
+        openssl = served_spki(["openssl", "s_client", "-starttls", "smtp", "-connect",
+                               f"{address}:25", "-servername", "mx.dual-ecdsa-only.test"])
+        gnutls = served_spki(["gnutls-cli", "--starttls-proto=smtp", "--port", "25", "--insecure",
+                              "--print-cert", address])
+        expect(openssl == keys[0]["chain"][0]["spki_sha256"],
+               f"openssl s_client was served {openssl}, danemon's main key is "
+               f"{keys[0]['chain'][0]['spki_sha256']}")
+        expect(gnutls == keys[1]["chain"][0]["spki_sha256"],
+               f"gnutls-cli was served {gnutls}, danemon's other key is "
+               f"{keys[1]['chain'][0]['spki_sha256']}")
+        files = sorted(os.listdir(target))
+        stem = f"mx.dual-ecdsa-only.test_{address}_25"
+        expect(files == [f"{stem}.pem", f"{stem}.rsa-2048.pem"], f"saved {files}")
+
+
 def case_resolver_not_validating(lab):
     # The lab's nsd answers authoritatively, without validating: every verdict is void.
     proc, doc = lab.check_json("dane-ok.test", resolver=lab.vars["LAB_AUTH"])

@@ -193,11 +193,17 @@ class Lab:
     def key_names(self) -> list[str]:
         names = [ca["name"] for ca in self.cas]
         names += [lst["cert"]["key"] for lst in self.listeners if "cert" in lst]
+        names += self.rsa_key_names()
         names += [k["name"] for k in self.spec.get("key", [])]
         return list(dict.fromkeys(names))
 
+    def rsa_key_names(self) -> list[str]:
+        """The keys of the listeners' second (RSA) certificates: RSA-2048, all others P-256."""
+        return [lst["rsa_cert"]["key"] for lst in self.listeners if "rsa_cert" in lst]
+
     def cert_names(self) -> list[str]:
-        return [ca["name"] for ca in self.cas] + [l["name"] for l in self.listeners if "cert" in l]
+        return ([ca["name"] for ca in self.cas] + [l["name"] for l in self.listeners if "cert" in l]
+                + [rsa_cert_name(l) for l in self.listeners if "rsa_cert" in l])
 
     def path(self, *parts: str) -> Path:
         return self.run_dir.joinpath(*parts)
@@ -205,6 +211,11 @@ class Lab:
 
 def listener_kind(listener: dict) -> str:
     return listener.get("kind", "postfix")
+
+
+def rsa_cert_name(listener: dict) -> str:
+    """The name of a listener's second certificate (rsa_cert): "<listener>-rsa"."""
+    return listener["name"] + "-rsa"
 
 
 def load_lab(scenarios_file: Path, run_dir: Path) -> Lab:
@@ -275,6 +286,8 @@ def validate(lab: Lab) -> None:
             errors.append(f"listener {lst['name']}: a TLS listener needs a cert")
         if "cert" in lst and lst["cert"].get("issuer") not in ca_names:
             errors.append(f"listener {lst['name']}: unknown issuer {lst['cert'].get('issuer')}")
+        if "rsa_cert" in lst and ("cert" not in lst or set(lst["rsa_cert"]) != {"key"}):
+            errors.append(f"listener {lst['name']}: rsa_cert takes only a key, beside a cert")
     if len(set(lab.cert_names())) != len(lab.cert_names()):
         errors.append("ca and listener names must be distinct (both name certificates)")
     listener_names = [lst["name"] for lst in lab.listeners]
@@ -440,8 +453,10 @@ def chain_path(lab: Lab, listener: str) -> Path:
 
 
 def make_key(lab: Lab, name: str) -> None:
-    run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
-         "-out", str(key_path(lab, name))])
+    algorithm = (["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]
+                 if name in lab.rsa_key_names()
+                 else ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"])
+    run(["openssl", "genpkey", *algorithm, "-out", str(key_path(lab, name))])
     os.chmod(key_path(lab, name), 0o600)
 
 
@@ -486,20 +501,25 @@ def ca_path_to_root(lab: Lab, issuer: str) -> list[str]:
 
 
 def make_leaf(lab: Lab, listener: dict) -> None:
-    """The listener's leaf, then its served chain: leaf + intermediates (+ root if asked)."""
+    """The listener's leaf, then its served chain: leaf + intermediates (+ root if asked);
+    the same for its second certificate (rsa_cert: the same names, issuer and dates)."""
+    leaves = [(listener["name"], listener["cert"]["key"])]
+    if "rsa_cert" in listener:
+        leaves.append((rsa_cert_name(listener), listener["rsa_cert"]["key"]))
     cert = listener["cert"]
     names = cert["names"]
     sans = ", ".join(f"DNS:{n}" for n in names)
-    sign_cert(lab, listener["name"], cert["key"], names[0], cert["issuer"],
-              LEAF_EXTENSIONS.format(sans=sans), cert.get("not_before", DEFAULT_NOT_BEFORE),
-              cert.get("not_after", DEFAULT_NOT_AFTER))
-    issuers = ca_path_to_root(lab, cert["issuer"])
-    if not cert.get("serve_root", False):
-        issuers = issuers[:-1]
-    parts = [cert_path(lab, listener["name"])] + [cert_path(lab, i) for i in issuers]
-    # pad_chain: N more copies of the issuing CA, for hostile oversized chains.
-    parts += [cert_path(lab, cert["issuer"])] * int(cert.get("pad_chain", 0))
-    chain_path(lab, listener["name"]).write_text("".join(p.read_text() for p in parts))
+    for name, key in leaves:
+        sign_cert(lab, name, key, names[0], cert["issuer"], LEAF_EXTENSIONS.format(sans=sans),
+                  cert.get("not_before", DEFAULT_NOT_BEFORE),
+                  cert.get("not_after", DEFAULT_NOT_AFTER))
+        issuers = ca_path_to_root(lab, cert["issuer"])
+        if not cert.get("serve_root", False):
+            issuers = issuers[:-1]
+        parts = [cert_path(lab, name)] + [cert_path(lab, i) for i in issuers]
+        # pad_chain: N more copies of the issuing CA, for hostile oversized chains.
+        parts += [cert_path(lab, cert["issuer"])] * int(cert.get("pad_chain", 0))
+        chain_path(lab, name).write_text("".join(p.read_text() for p in parts))
 
 
 def build_pki(lab: Lab) -> None:
@@ -1024,8 +1044,16 @@ def master_cf(lab: Lab) -> str:
             opts += MAILBOX_SETTINGS
         opts += TLS_SETTINGS[lst["tls"]]
         if "cert" in lst:
-            opts += [f"smtpd_tls_cert_file={chain_path(lab, lst['name'])}",
-                     f"smtpd_tls_key_file={key_path(lab, lst['cert']['key'])}"]
+            if "rsa_cert" in lst:
+                # Postfix 3.4+: one key and its chain per key type; OpenSSL picks the one
+                # the client's signature algorithms allow.
+                files = [key_path(lab, lst["cert"]["key"]), chain_path(lab, lst["name"]),
+                         key_path(lab, lst["rsa_cert"]["key"]),
+                         chain_path(lab, rsa_cert_name(lst))]
+                opts += ["smtpd_tls_chain_files=" + ",".join(str(f) for f in files)]
+            else:
+                opts += [f"smtpd_tls_cert_file={chain_path(lab, lst['name'])}",
+                         f"smtpd_tls_key_file={key_path(lab, lst['cert']['key'])}"]
         out.append(f"# listener {lst['name']} ({lst['tls']})\n"
                    f"{lst['address']}:25 inet n - n - - smtpd\n"
                    + "".join(f"  -o {o}\n" for o in opts))
