@@ -14,7 +14,9 @@ vectors: every vector of tests/data/dane-vectors.txt (the table tests/unit/dane/
 saved-chains: the lab's scenarios checked in one run with --save-chain, then every saved
   chain of a host with a DNSSEC-secure TLSA RRset verified offline with the records, names
   and time of that check: the endpoint's DANE state, match and DANE problems (codes,
-  severities, messages with "in FILE" for "at ADDRESS:PORT") must be the live check's.
+  severities, messages with "in FILE" for "at ADDRESS:PORT") must be the live check's; for a
+  server with several certificates, each key's chain (its own file) gets that key's state and
+  match, and a failure exactly when that key failed.
 
 Usage: verify_command.py vectors --danemon PATH --data DIR
        verify_command.py saved-chains --danemon PATH --lab LAB --run-dir DIR
@@ -240,6 +242,47 @@ def dane_problems(problems, codes, where_live, where_saved):
                   for p in problems if p["code"] in codes)
 
 
+def key_part(key_type):
+    """As check --save-chain names another key's chain file: "RSA 2048" -> "rsa-2048"."""
+    return file_part(key_type).replace("_", "-").lower()
+
+
+def verify_saved(args, chains, mx, e, index, names, at, leaves):
+    """The saved chain of key INDEX of endpoint E (0: the main handshake's), verified
+    offline with the records, names and time of the check, judged as the check judged it."""
+    key = e["keys"][index]
+    stem = os.path.join(chains, f"{file_part(mx['host'])}_{file_part(e['address'])}_{e['port']}")
+    path = stem + (f".{key_part(key['type'])}" if index else "") + ".pem"
+    expect(os.path.exists(path), f"check --save-chain wrote no {path}")
+    command = [args.danemon, "verify", "--json", "--chain", path, "--at", at]
+    for n in names:
+        command += ["--name", n]
+    for t in mx["tlsa"]:
+        command += ["--tlsa", f"{t['usage']} {t['selector']} {t['matching']} {t['data']}"]
+    proc = run(command)
+    expect(proc.returncode in (0, 1, 2), f"verify exit {proc.returncode}: {proc.stderr}")
+    offline = json.loads(proc.stdout)["domains"][0]["mx"][0]
+    saved = offline["endpoints"][0]
+    for field in ("dane", "match", "chain"):
+        expect(saved[field] == key[field], f"{field}: live {key[field]}, offline {saved[field]}")
+    if len(e["keys"]) > 1:
+        # The live endpoint's problems speak for all its keys at once (one per code): here
+        # the offline verdict of this key's chain must name a failure exactly when it failed.
+        failed = {c for c, _, _ in dane_problems(saved["problems"], DANE_CODES, "", "")}
+        expect(bool(failed & {"tlsa-mismatch", "tlsa-name-mismatch", "cert-expired"}) ==
+               (key["dane"] == "fail"), f"offline problems {sorted(failed)}, live {key['dane']}")
+        return
+    ep = e["address"] if ":" not in e["address"] else f"[{e['address']}]"
+    want = dane_problems(e["problems"], DANE_CODES, f"{mx['host']} at {ep}:{e['port']}",
+                         f"{mx['host']} in {path}")
+    got = dane_problems(saved["problems"], DANE_CODES, "", "")
+    expect(got == want, f"DANE problems: live {want}, offline {got}")
+    if len(leaves) == 1:  # the host's own problems are this chain's
+        want = dane_problems(mx["problems"], HOST_DANE_CODES, "", "")
+        got = dane_problems(offline["problems"], HOST_DANE_CODES, "", "")
+        expect(got == want, f"host problems: live {want}, offline {got}")
+
+
 def saved_chains(args):
     domains = run([sys.executable, args.lab, "domains", "--run-dir", args.run_dir]).stdout.split()
     expect(len(domains) >= 20, f"the lab lists {len(domains)} domains")
@@ -262,42 +305,16 @@ def saved_chains(args):
                 names = [base] + ([mx["host"]] if mx["host"] != base else [])
                 leaves = {e["chain"][0]["cert_sha256"] for e in mx["endpoints"] if e["chain"]}
                 for e in mx["endpoints"]:
-                    if not e["chain"]:
-                        continue
-                    path = os.path.join(chains, f"{file_part(mx['host'])}_"
-                                                f"{file_part(e['address'])}_{e['port']}.pem")
-                    what = f"{domain['domain']}: {mx['host']} at {e['address']}:{e['port']}"
-                    try:
-                        expect(os.path.exists(path), f"check --save-chain wrote no {path}")
-                        command = [args.danemon, "verify", "--json", "--chain", path, "--at", at]
-                        for n in names:
-                            command += ["--name", n]
-                        for t in mx["tlsa"]:
-                            command += ["--tlsa", f"{t['usage']} {t['selector']} "
-                                                  f"{t['matching']} {t['data']}"]
-                        proc = run(command)
-                        expect(proc.returncode in (0, 1, 2), f"verify exit {proc.returncode}: "
-                                                             f"{proc.stderr}")
-                        offline = json.loads(proc.stdout)["domains"][0]["mx"][0]
-                        saved = offline["endpoints"][0]
-                        ep = e["address"] if ":" not in e["address"] else f"[{e['address']}]"
-                        where_live = f"{mx['host']} at {ep}:{e['port']}"
-                        where_saved = f"{mx['host']} in {path}"
-                        for key in ("dane", "match", "chain"):
-                            expect(saved[key] == e[key],
-                                   f"{key}: live {e[key]}, offline {saved[key]}")
-                        want = dane_problems(e["problems"], DANE_CODES, where_live, where_saved)
-                        got = dane_problems(saved["problems"], DANE_CODES, "", "")
-                        expect(got == want, f"DANE problems: live {want}, offline {got}")
-                        if len(leaves) == 1:  # the host's own problems are this chain's
-                            want = dane_problems(mx["problems"], HOST_DANE_CODES, "", "")
-                            got = dane_problems(offline["problems"], HOST_DANE_CODES, "", "")
-                            expect(got == want, f"host problems: live {want}, offline {got}")
-                        compared += 1
-                        states[e["dane"]] = states.get(e["dane"], 0) + 1
-                        print(f"{what}: {e['dane']} {sorted(c for c, _, _ in want)} as live")
-                    except Failure as f:
-                        failures.append(f"{what}: {f}")
+                    for index, key in enumerate(e["keys"]):
+                        what = (f"{domain['domain']}: {mx['host']} at {e['address']}:{e['port']}"
+                                f" ({key['type']})")
+                        try:
+                            verify_saved(args, chains, mx, e, index, names, at, leaves)
+                            compared += 1
+                            states[key["dane"]] = states.get(key["dane"], 0) + 1
+                            print(f"{what}: {key['dane']} as live")
+                        except Failure as f:
+                            failures.append(f"{what}: {f}")
     for f in failures:
         print("FAIL " + f)
     print(f"{compared} saved chains verified offline as checked live ({states}); "
