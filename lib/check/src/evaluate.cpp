@@ -278,8 +278,7 @@ void verify_other_key(EndpointVerdict& e, KeyVerdict& k, const facts::ServedKey&
     std::string text = "No usable TLSA record at " + facts::tlsa_owner(host.tlsa_base) +
                        " matches " + which +
                        (wrong_name ? " (a DANE-TA record matches, but its names do not)" : "") +
-                       ": those DANE senders (Exim on GnuTLS among them) refuse delivery while "
-                       "the others deliver.";
+                       ": those DANE senders refuse delivery while the others deliver.";
     if (!publish.empty() && !wrong_name)
         text += " Publish " + publish + " beside the present records.";
     add_or_append(e, problem(wrong_name ? Code::tlsa_name_mismatch : Code::tlsa_mismatch,
