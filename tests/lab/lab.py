@@ -52,14 +52,22 @@ REPO_ROOT = LAB_DIR.parent.parent
 DEFAULT_RUN_DIR = REPO_ROOT / ".lab"
 DEFAULT_SCENARIOS = LAB_DIR / "scenarios.toml"
 MARKER = ".danemon-lab"
-GENERATED_DIRS = ("pki", "dns", "nsd", "nsd2", "unbound", "postfix", "mail", "logs", "pids")
-# started in this order, stopped in reverse
+GENERATED_DIRS = ("pki", "dns", "nsd", "nsd2", "unbound", "postfix", "mta", "mail", "logs",
+                  "pids")
+# started in this order, stopped in reverse; then one service per sendmail or Exim listener
+# ("sendmail.NAME", "exim.NAME"), started after them and stopped before them
 SERVICES = ("nsd", "nsd2", "hostile-dns", "unbound", "postfix", "hostile", "hostile-tls")
 TLS_MODES = ("modern", "legacy", "legacy-enabled", "none")
+# listeners of another MTA (`mta = "sendmail" | "exim"`), each run from its Debian package
+# unpacked into the run dir (the packages conflict with postfix): the TLS modes each one takes
+MTA_TLS_MODES = {"sendmail": ("modern", "legacy"), "exim": ("modern", "tls12")}
+MTA_KINDS = tuple(MTA_TLS_MODES)
+# where scripts/install-deps.sh caches their .debs (apt-get download)
+DEFAULT_MTA_DEBS = Path("/var/cache/danemon-lab/debs")
 HOSTILE_KINDS = ("silent", "trickle", "endless-continuation")  # served by hostile_smtp.py
 # served by danemon-lab-hostile-tls (tests/lab/hostile_tls.cpp): SMTP + STARTTLS, then TLS misbehaviour
 HOSTILE_TLS_KINDS = ("renegotiate", "renegotiate-storm", "bad-names")
-LISTENER_KINDS = ("postfix",) + HOSTILE_KINDS + HOSTILE_TLS_KINDS
+LISTENER_KINDS = ("postfix",) + HOSTILE_KINDS + HOSTILE_TLS_KINDS + MTA_KINDS
 HOSTILE_SERVER = LAB_DIR / "hostile_smtp.py"
 HOSTILE_TLS_SOURCE = LAB_DIR / "hostile_tls.cpp"
 # where scripts/run.sh's build puts it; ctest passes its own build's with --hostile-tls
@@ -67,6 +75,7 @@ DEFAULT_HOSTILE_TLS = REPO_ROOT / "build" / "tests" / "lab" / "danemon-lab-hosti
 NAMESERVER_KINDS = ("sink", "servfail", "refused", "drop-first")  # [[nameserver]], hostile_dns.py
 HOSTILE_DNS_SERVER = LAB_DIR / "hostile_dns.py"
 HOSTILE_PEER_COMMON = LAB_DIR / "lab_peer.py"  # imported by both Python peers
+MTA_MODULES = {"sendmail": LAB_DIR / "mta_sendmail.py", "exim": LAB_DIR / "mta_exim.py"}
 ZONE_MODES = ("signed", "unsigned", "bogus", "expired")
 # the RRSIG validity of `expired` zones: long past, so validators call every answer bogus
 EXPIRED_INCEPTION, EXPIRED_EXPIRATION = "20200101000000", "20210101000000"
@@ -106,6 +115,7 @@ class Lab:
     scenarios_file: Path
     run_dir: Path
     hostile_tls: Path | None = None  # the danemon-lab-hostile-tls binary (`up --hostile-tls`)
+    mta_debs: Path = DEFAULT_MTA_DEBS  # the sendmail and Exim .debs (`up --mta-debs`)
 
     @property
     def auth(self) -> str:
@@ -168,6 +178,11 @@ class Lab:
         return [lst for lst in self.listeners if listener_kind(lst) in HOSTILE_TLS_KINDS]
 
     @property
+    def mta_listeners(self) -> list[dict]:
+        """The sendmail and Exim listeners, each its own service."""
+        return [lst for lst in self.listeners if listener_kind(lst) in MTA_KINDS]
+
+    @property
     def nameservers(self) -> list[dict]:
         """The broken name servers ([[nameserver]]: sink, servfail, refused)."""
         return self.spec.get("nameserver", [])
@@ -178,7 +193,8 @@ class Lab:
         return tuple(s for s in SERVICES if (s != "hostile" or self.hostile_listeners)
                      and (s != "hostile-tls" or self.hostile_tls_listeners)
                      and (s != "nsd2" or self.second_auth_zones())
-                     and (s != "hostile-dns" or self.nameservers))
+                     and (s != "hostile-dns" or self.nameservers)) + tuple(
+            mta_service(lst) for lst in self.mta_listeners)
 
     def listener(self, name: str) -> dict:
         return next(lst for lst in self.listeners if lst["name"] == name)
@@ -210,7 +226,12 @@ class Lab:
 
 
 def listener_kind(listener: dict) -> str:
-    return listener.get("kind", "postfix")
+    return listener.get("mta") or listener.get("kind", "postfix")
+
+
+def mta_service(listener: dict) -> str:
+    """The service of a sendmail or Exim listener: "sendmail.NAME", "exim.NAME"."""
+    return f"{listener_kind(listener)}.{listener['name']}"
 
 
 def rsa_cert_name(listener: dict) -> str:
@@ -274,6 +295,25 @@ def validate(lab: Lab) -> None:
                               f"and no tls")
             elif lst["cert"].get("issuer") not in ca_names:
                 errors.append(f"listener {lst['name']}: unknown issuer {lst['cert'].get('issuer')}")
+            continue
+        if "mta" in lst and ("kind" in lst or lst["mta"] not in ("postfix",) + MTA_KINDS):
+            errors.append(f"listener {lst['name']}: mta must be one of {('postfix',) + MTA_KINDS}"
+                          f" (and no kind)")
+            continue
+        if listener_kind(lst) in MTA_KINDS:
+            modes = MTA_TLS_MODES[lst["mta"]]
+            if lst.get("tls") not in modes or "cert" not in lst:
+                errors.append(f"listener {lst['name']}: a {lst['mta']} listener takes a cert "
+                              f"and tls = one of {modes}")
+            elif lst["cert"].get("issuer") not in ca_names:
+                errors.append(f"listener {lst['name']}: unknown issuer {lst['cert'].get('issuer')}")
+            extras = {"greeting", "greet_pause_ms"} & set(lst)
+            if extras and lst["mta"] != "sendmail":
+                errors.append(f"listener {lst['name']}: {sorted(extras)} are sendmail's")
+            if lst.get("greeting", "single") not in ("single", "multiline"):
+                errors.append(f"listener {lst['name']}: greeting must be single or multiline")
+            if "rsa_cert" in lst and lst["mta"] != "exim":
+                errors.append(f"listener {lst['name']}: rsa_cert is for postfix and exim")
             continue
         if listener_kind(lst) != "postfix":
             if "tls" in lst or "cert" in lst:
@@ -389,6 +429,8 @@ def fingerprint(lab: Lab) -> str:
         digest.update(lab.hostile_tls.read_bytes())
     digest.update(HOSTILE_DNS_SERVER.read_bytes())
     digest.update(HOSTILE_PEER_COMMON.read_bytes())
+    for module in MTA_MODULES.values():
+        digest.update(module.read_bytes())
     return digest.hexdigest()
 
 
@@ -1391,6 +1433,12 @@ def wait_healthy(lab: Lab, timeout: float) -> None:
                           f"({lst['address']}:25)", lambda: smtp_banner(lst["address"]), deadline,
                           lab.path("logs", "hostile-tls.out"))
         log(f"smtp     {lst['address'] + ':25':<16}{lst['name']:<15} kind={lst['kind']} {banner}")
+    for lst in lab.mta_listeners:
+        banner = wait_for(lab, mta_service(lst), f"{lst['mta']} listener {lst['name']} "
+                          f"({lst['address']}:25)", lambda: smtp_banner(lst["address"], 5.0),
+                          deadline, lab.path("mta", lst["name"]))
+        log(f"smtp     {lst['address'] + ':25':<16}{lst['name']:<15} {lst['mta']} "
+            f"tls={lst['tls']:<8} {banner}")
 
 
 def check_ports_free(lab: Lab) -> None:
@@ -1418,6 +1466,66 @@ def check_ports_free(lab: Lab) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# sendmail and Exim listeners: each its own daemon, run from its Debian package unpacked into
+# RUN/mta/ (tests/lab/mta_sendmail.py, tests/lab/mta_exim.py say how)
+
+
+def mta_module(kind: str):
+    sys.path.insert(0, str(LAB_DIR))
+    try:
+        return __import__(MTA_MODULES[kind].stem)
+    finally:
+        sys.path.remove(str(LAB_DIR))
+
+
+def mta_root(lab: Lab, kind: str) -> Path:
+    """The unpacked package tree of KIND ("sendmail", "exim"), once per `up`."""
+    root = lab.path("mta", kind + "-root")
+    if not root.exists():
+        try:
+            mta_module(kind).unpack(lab.mta_debs, root)
+        except (OSError, RuntimeError, subprocess.SubprocessError) as e:
+            raise LabError(f"cannot unpack {kind} from {lab.mta_debs} ({e}); "
+                           f"scripts/install-deps.sh fetches the packages") from e
+    return root
+
+
+def start_mta(lab: Lab, lst: dict, lifetime: int) -> None:
+    kind, name = listener_kind(lst), lst["name"]
+    module = mta_module(kind)
+    root, run_dir = mta_root(lab, kind), lab.path("mta", name)
+    chain, key = chain_path(lab, name), key_path(lab, lst["cert"]["key"])
+    try:
+        if kind == "sendmail":
+            conf = module.write_config(root, run_dir, address=lst["address"],
+                                       hostname=listener_hostname(lst), chain_file=chain,
+                                       key_file=key, tls=lst["tls"],
+                                       greeting=lst.get("greeting", "single"),
+                                       greet_pause_ms=int(lst.get("greet_pause_ms", 0)))
+            pid = module.start(root, run_dir, conf, max_lifetime=lifetime)
+        else:
+            certs = [(chain, key)]
+            if "rsa_cert" in lst:
+                certs.append((chain_path(lab, rsa_cert_name(lst)),
+                              key_path(lab, lst["rsa_cert"]["key"])))
+            conf = module.write_config(root, run_dir, address=lst["address"],
+                                       hostname=listener_hostname(lst), certs=certs,
+                                       tls=lst["tls"])
+            pid = module.start(root, run_dir, conf, lifetime=lifetime)
+    except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as e:
+        raise LabError(f"{kind} listener {name} did not start: {e}") from e
+    # The daemon runs in the session of a timeout(1) wrapper: stopping the session leader
+    # stops the daemon (timeout passes the signal on), and stop_pid sweeps the session.
+    record_pid(lab, mta_service(lst), int((proc_stat(pid) or [""] * 4)[3] or pid))
+    log(f"{kind:<8} pid {pid}  {lst['address']}:25 {name} (tls={lst['tls']})")
+
+
+def start_mtas(lab: Lab, lifetime: int) -> None:
+    for lst in lab.mta_listeners:
+        start_mta(lab, lst, lifetime)
+
+
+# ---------------------------------------------------------------------------------------------
 # Watchdog: a detached process that stops the lab after its maximum lifetime
 
 
@@ -1432,7 +1540,7 @@ def start_watchdog(lab: Lab, lifetime: int) -> float:
 def watchdog(lab: Lab, deadline: float) -> None:
     """Sleeps until DEADLINE, then stops the lab. Exits early when the lab went down."""
     while time.time() < deadline:
-        if not any(running(lab, s) for s in SERVICES):
+        if not any(running(lab, s) for s in lab.services()):
             return
         time.sleep(min(5.0, max(0.0, deadline - time.time())))
     log(f"{time.strftime('%F %T')} max lifetime reached, stopping the lab")
@@ -1449,7 +1557,11 @@ def stop_all(lab: Lab, include_watchdog: bool = True) -> list[str]:
     if include_watchdog and running(lab, "watchdog"):
         stop_pid(lab, "watchdog", timeout=2)
         stopped.append("watchdog")
-    for service in reversed(SERVICES):
+    # The MTA listeners first: those declared, and any a changed declaration left behind.
+    recorded = sorted(p.stem for p in lab.path("pids").glob("*.pid")) if \
+        lab.path("pids").is_dir() else []
+    mtas = [s for s in recorded if s.split(".")[0] in MTA_KINDS]
+    for service in mtas + list(reversed(SERVICES)):
         if running(lab, service):
             stopped.append(service)
         if service == "postfix":
@@ -1495,6 +1607,7 @@ def already_up(lab: Lab) -> bool:
 
 def cmd_up(lab: Lab, args) -> int:
     lab.hostile_tls = args.hostile_tls
+    lab.mta_debs = args.mta_debs
     if os.geteuid() != 0:
         raise LabError("the lab needs root (it binds ports 53 and 25 and runs postfix)")
     if already_up(lab):
@@ -1523,6 +1636,7 @@ def cmd_up(lab: Lab, args) -> int:
         start_postfix(lab)
         start_hostile(lab)
         start_hostile_tls(lab, args.max_lifetime)
+        start_mtas(lab, args.max_lifetime)
         deadline = start_watchdog(lab, args.max_lifetime)
         wait_healthy(lab, args.timeout)
     except LabError as e:
@@ -1886,7 +2000,7 @@ def check_listener(lab: Lab, lst: dict) -> list[str]:
     """Failures of one listener against its declaration (STARTTLS, versions, leaf served)."""
     if listener_kind(lst) in HOSTILE_TLS_KINDS:
         return check_hostile_tls(lab, lst)
-    if listener_kind(lst) != "postfix":
+    if listener_kind(lst) not in ("postfix",) + MTA_KINDS:
         return check_hostile(lst)
     failures = []
     with smtplib.SMTP(lst["address"], 25, local_hostname="probe.lab.test", timeout=5) as smtp:
@@ -1899,7 +2013,8 @@ def check_listener(lab: Lab, lst: dict) -> list[str]:
     expected_leaf = pem_body(cert_path(lab, lst["name"]).read_text(), "CERTIFICATE")
     works = {"modern": {"TLSv1_2": True, "TLSv1_3": True, "TLSv1": False},
              "legacy": {"TLSv1": True, "TLSv1_1": True, "TLSv1_2": False, "TLSv1_3": False},
-             "legacy-enabled": {"TLSv1": True, "TLSv1_2": True, "TLSv1_3": True}}[lst["tls"]]
+             "legacy-enabled": {"TLSv1": True, "TLSv1_2": True, "TLSv1_3": True},
+             "tls12": {"TLSv1_1": False, "TLSv1_2": True, "TLSv1_3": False}}[lst["tls"]]
     if int(lst["cert"].get("pad_chain", 0)) > 100:
         # A chain past OpenSSL's 100 KB certificate list limit: clients refuse it.
         works = {version: False for version in works}
@@ -2044,6 +2159,9 @@ def parse_args(argv: list[str]):
                     help="seconds after which a watchdog stops the lab (default 3600)")
     up.add_argument("--timeout", type=float, default=30,
                     help="seconds to wait for all services to answer (default 30)")
+    up.add_argument("--mta-debs", type=Path, default=DEFAULT_MTA_DEBS,
+                    help="the cached sendmail and Exim .debs (default: "
+                         f"{DEFAULT_MTA_DEBS}, filled by scripts/install-deps.sh)")
     up.add_argument("--hostile-tls", type=Path, default=None,
                     help="the built danemon-lab-hostile-tls (default: build/tests/lab/ in the "
                          "repository), needed when hostile TLS listeners are declared")
