@@ -182,7 +182,7 @@ def run_ptf(shape: str, n: int, parallel: int, env: dict, resolv: Path) -> dict:
 TOOLS = ("danemon", "ptf-seq", "ptf-P8")
 MODES = ("danemon-cold", "danemon-embedded")  # danemon check's other validators, same rounds
 LABELS = {"danemon": "danemon check", "ptf-seq": "posttls-finger, sequential",
-          "ptf-P8": "posttls-finger, xargs -P 8", "danemon-nolegacy": "danemon --no-legacy-probe"}
+          "ptf-P8": "posttls-finger, xargs -P 8", "danemon-nolegacy": "danemon --no-legacy-probe --no-key-probe"}
 
 
 def bench(args) -> tuple[dict, dict]:
@@ -201,7 +201,8 @@ def bench(args) -> tuple[dict, dict]:
                     if tool == "danemon":
                         r = run_danemon(args.danemon, shape, n)
                     elif tool == "danemon-nolegacy":
-                        r = run_danemon(args.danemon, shape, n, ["--no-legacy-probe"])
+                        r = run_danemon(args.danemon, shape, n,
+                                        ["--no-legacy-probe", "--no-key-probe"])
                     elif tool == "danemon-cold":
                         flush_resolver()
                         r = run_danemon(args.danemon, shape, n)
@@ -501,7 +502,8 @@ def targets(med: dict, runs: dict, daemon: dict | None, args, config: dict | Non
             f"{d['wall']:.2f} s vs {p['wall']:.2f} s: 1/{1 / r:.1f}; round by round "
             + ", ".join(f"1/{p_r['wall'] / d_r['wall']:.1f}" for d_r, p_r in
                         zip(runs[("distinct", 200, "danemon")], runs[("distinct", 200, "ptf-P8")]))
-            + f" (`--no-legacy-probe`, the same job as posttls-finger: 1/{1 / q:.1f})", r <= 1 / 3)
+            + f" (`--no-legacy-probe --no-key-probe`, the same job as posttls-finger: "
+            f"1/{1 / q:.1f})", r <= 1 / 3)
         c = ratio("distinct", 200, "cpu")
         row("distinct N=200: CPU per domain <= 1/3 of posttls-finger",
             f"{1000 * d['cpu'] / 200:.2f} ms vs {1000 * p['cpu'] / 200:.2f} ms: 1/{1 / c:.1f}",
