@@ -96,8 +96,8 @@ void add_check_command(CLI::App& app, std::function<int()>& run) {
                   "address, two where TLS 1.1 is accepted)");
     cmd->add_flag("--no-key-probe", args->no_key_probe,
                   "Do not ask for the certificates a server holds for other key types (ECDSA, RSA, "
-                  "Ed25519: one connection each beside the main one's) that senders with other "
-                  "signature algorithms are served");
+                  "Ed25519), which senders with other signature algorithms are served (one more "
+                  "connection per address on a server with one key, two on one with more)");
     cmd->add_option("DOMAIN", args->request.domains,
                     "Mail domains to check (ASCII: an internationalized name as its A-label)")
         ->check(mail_domain());
