@@ -119,9 +119,9 @@ def cmd_up(args) -> int:
     log_path = args.run_dir.parent / "farm-up.log"
     print(f"farm: {args.size} shared + {args.size} distinct domains, {args.bulk} bulk names; "
           f"lab output in {log_path}", flush=True)
-    # the farm declares no hostile TLS listeners: no hostile TLS peer binary needed
+    # the farm declares no hostile TLS, sendmail or Exim listeners: no peer binary or .debs
     up_args = argparse.Namespace(max_lifetime=args.max_lifetime, timeout=args.timeout,
-                                 hostile_tls=None)
+                                 hostile_tls=None, mta_debs=lab.DEFAULT_MTA_DEBS)
     with open(log_path, "a") as log, contextlib.redirect_stdout(log):
         rc = lab.cmd_up(farm, up_args)
     if rc:
