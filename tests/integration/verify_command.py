@@ -305,6 +305,11 @@ def saved_chains(args):
                 names = [base] + ([mx["host"]] if mx["host"] != base else [])
                 leaves = {e["chain"][0]["cert_sha256"] for e in mx["endpoints"] if e["chain"]}
                 for e in mx["endpoints"]:
+                    if not e["chain"]:
+                        continue
+                    # the main handshake's certificate (the endpoint's own), then the others
+                    e["keys"] = [{"type": e["chain"][0]["key"], "dane": e["dane"],
+                                  "match": e["match"], "chain": e["chain"]}] + e["keys"]
                     for index, key in enumerate(e["keys"]):
                         what = (f"{domain['domain']}: {mx['host']} at {e['address']}:{e['port']}"
                                 f" ({key['type']})")

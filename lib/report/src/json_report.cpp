@@ -41,17 +41,12 @@ json match_json(const std::optional<dane::TlsaRecord>& record, const std::option
     return {{"record", dane::to_presentation(*record)}, {"depth", *depth}};
 }
 
-// Every certificate the server holds, the main handshake's first: what each kind of sender
-// is served and how it judges it.
+// The other certificates the server holds, beside the main handshake's (the endpoint's own
+// chain, dane and match): what senders with other signature algorithms are served, and how
+// they judge it. Not repeated for the main one: a report of many domains would hold every
+// chain twice.
 json keys_json(const check::EndpointVerdict& e) {
     json keys = json::array();
-    if (e.chain.empty()) return keys;
-    const auto& p = e.probe;
-    keys.push_back({{"type", e.chain.front().key.name},
-                    {"tls_version", p.tls_version.empty() ? json(nullptr) : json(p.tls_version)},
-                    {"dane", check::to_string(e.dane)},
-                    {"match", match_json(e.matched_record, e.matched_depth)},
-                    {"chain", chain_json(e.chain)}});
     for (const auto& k : e.other_keys)
         keys.push_back({{"type", k.type},
                         {"tls_version", k.tls_version},
