@@ -5,6 +5,7 @@
 #include "danemon/config/config.hpp"
 #include "danemon/pipeline/pipeline.hpp"
 #include "danemon/report/report.hpp"
+#include "options.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -45,9 +46,7 @@ Plan plan_of(const CheckRequest& request, const std::optional<config::Config>& c
     if (request.expiry_warning_days)
         plan.settings.policy.expiry_warning_days = *request.expiry_warning_days;
     // --severity adds to the configuration's severity policy; for one code it wins.
-    for (const auto& rule : request.severity_rules)
-        if (auto parsed = check::parse_severity_rule(rule))
-            plan.settings.policy.severity[parsed->first] = parsed->second;
+    detail::add_severity_rules(plan.settings.policy, request.severity_rules);
     plan.settings.probe_legacy = request.probe_legacy;
     plan.settings.probe_keys = request.probe_keys;
     // The report holds every verdict anyway: one batch, so shared MX hosts are probed once.
@@ -55,11 +54,7 @@ Plan plan_of(const CheckRequest& request, const std::optional<config::Config>& c
     if (request.port != 0)
         for (auto& t : plan.targets)
             t.port = request.port;
-    const dns::ResolverChoice& given = request.resolver;
-    if (!given.resolver.empty()) plan.resolver.resolver = given.resolver;
-    if (!given.trust_anchor.empty()) plan.resolver.trust_anchor = given.trust_anchor;
-    if (!given.root_hints.empty()) plan.resolver.root_hints = given.root_hints;
-    if (!request.state_dir.empty()) plan.state_dir = request.state_dir;
+    detail::override_resolver(plan.resolver, plan.state_dir, request.resolver, request.state_dir);
     return plan;
 }
 
@@ -100,15 +95,9 @@ void print_report(const CheckRequest& request, const Plan& plan,
 } // namespace
 
 int run_check(const CheckRequest& request, std::ostream& out, std::ostream& err) {
-    std::optional<config::Config> configured;
-    if (!request.config.empty()) {
-        try {
-            configured = config::load_config(request.config);
-        } catch (const std::exception& e) {
-            return fail(err, e.what());
-        }
-    }
-    const Plan plan = plan_of(request, configured);
+    const auto configured = detail::load_optional_config(request.config);
+    if (!configured) return fail(err, configured.error());
+    const Plan plan = plan_of(request, *configured);
     if (plan.targets.empty()) return fail(err, "give at least one DOMAIN, or --config FILE");
     dns::ResolverSetup setup;
     setup.choice = plan.resolver;

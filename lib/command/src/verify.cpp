@@ -9,6 +9,7 @@
 #include "danemon/pipeline/pipeline.hpp"
 #include "danemon/report/report.hpp"
 #include "danemon/text/text.hpp"
+#include "options.hpp"
 
 #include <algorithm>
 #include <ctime>
@@ -38,14 +39,9 @@ Judging judging_of(const VerifyRequest& request, const std::optional<config::Con
         j.resolver.state_dir = configured->state_directory;
     }
     if (request.expiry_warning_days) j.policy.expiry_warning_days = *request.expiry_warning_days;
-    for (const auto& rule : request.severity_rules)
-        if (auto parsed = check::parse_severity_rule(rule))
-            j.policy.severity[parsed->first] = parsed->second;
-    const dns::ResolverChoice& given = request.resolver;
-    if (!given.resolver.empty()) j.resolver.choice.resolver = given.resolver;
-    if (!given.trust_anchor.empty()) j.resolver.choice.trust_anchor = given.trust_anchor;
-    if (!given.root_hints.empty()) j.resolver.choice.root_hints = given.root_hints;
-    if (!request.state_dir.empty()) j.resolver.state_dir = request.state_dir;
+    detail::add_severity_rules(j.policy, request.severity_rules);
+    detail::override_resolver(j.resolver.choice, j.resolver.state_dir, request.resolver,
+                              request.state_dir);
     return j;
 }
 
@@ -116,15 +112,9 @@ int run_verify(const VerifyRequest& request, std::ostream& out, std::ostream& er
     if (!contents) return fail(err, contents.error() + ".");
     auto certificates = dane::read_certificate_file(*contents);
     if (!certificates) return fail(err, request.chain + ": " + certificates.error() + ".");
-    std::optional<config::Config> configured;
-    if (!request.config.empty()) {
-        try {
-            configured = config::load_config(request.config);
-        } catch (const std::exception& e) {
-            return fail(err, e.what());
-        }
-    }
-    const Judging judging = judging_of(request, configured);
+    const auto configured = detail::load_optional_config(request.config);
+    if (!configured) return fail(err, configured.error());
+    const Judging judging = judging_of(request, *configured);
 
     facts::ResolverCheck resolver_check{true, {}, {}, false};
     facts::Lookup<dane::TlsaRecord> tlsa;
