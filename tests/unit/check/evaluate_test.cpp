@@ -122,12 +122,7 @@ check::DomainVerdict run(const facts::DomainFacts& f, std::time_t now = now_2026
     return check::evaluate(f, check::Policy{}, now);
 }
 
-std::string upper_hex(const dane::Bytes& b) {
-    std::string hex = dane::to_hex(b);
-    std::transform(hex.begin(), hex.end(), hex.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    return hex;
-}
+using dane::test::upper_hex;
 
 } // namespace
 

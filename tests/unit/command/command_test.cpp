@@ -4,6 +4,7 @@
 #include "../temp_dir.hpp"
 #include "danemon/command/command.hpp"
 #include "danemon/store/store.hpp"
+#include "run_command.hpp"
 
 #include <catch2/catch.hpp>
 #include <cctype>
@@ -20,32 +21,9 @@ struct TempDir : test::TempDir {
         : test::TempDir("command") {}
 };
 
-std::string data_path(const std::string& name) {
-    return std::string(DANEMON_TEST_DATA) + "/" + name;
-}
-
-std::string upper_hex(const dane::Bytes& bytes) {
-    static const char* digits = "0123456789ABCDEF";
-    std::string out;
-    for (const auto b : bytes) {
-        out += digits[b >> 4];
-        out += digits[b & 0xF];
-    }
-    return out;
-}
-
-struct Run {
-    int code = 0;
-    std::string out;
-    std::string err;
-};
-
-template <typename Request, typename Command> Run run(Command command, const Request& request) {
-    std::ostringstream out;
-    std::ostringstream err;
-    const int code = command(request, out, err);
-    return {code, out.str(), err.str()};
-}
+using dane::test::data_path;
+using dane::test::upper_hex;
+using test::run;
 
 } // namespace
 

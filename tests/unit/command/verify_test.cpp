@@ -5,6 +5,7 @@
 #include "../dane/test_data.hpp"
 #include "../temp_dir.hpp"
 #include "danemon/command/command.hpp"
+#include "run_command.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -18,38 +19,20 @@ using nlohmann::json;
 
 namespace {
 
-std::string data_path(const std::string& name) {
-    return std::string(DANEMON_TEST_DATA) + "/" + name;
-}
-
-std::string hex(const dane::Bytes& bytes) {
-    static const char* digits = "0123456789ABCDEF";
-    std::string out;
-    for (const auto b : bytes) {
-        out += digits[b >> 4];
-        out += digits[b & 0xF];
-    }
-    return out;
-}
+using dane::test::data_path;
+using dane::test::upper_hex;
+using test::Run;
 
 // "U 1 1 HEX" for the certificate NAME of expected-digests.txt (openssl's digest of its key).
 std::string spki_record(int usage, const std::string& certificate) {
-    return std::to_string(usage) + " 1 1 " + hex(dane::test::expected_digest(certificate, 1, 1));
+    return std::to_string(usage) + " 1 1 " +
+           upper_hex(dane::test::expected_digest(certificate, 1, 1));
 }
 
-const std::string stale_record = "3 1 1 " + hex(dane::test::stale_data(1));
-
-struct Run {
-    int code = 0;
-    std::string out;
-    std::string err;
-};
+const std::string stale_record = "3 1 1 " + upper_hex(dane::test::stale_data(1));
 
 Run verify(const command::VerifyRequest& request) {
-    std::ostringstream out;
-    std::ostringstream err;
-    const int code = command::run_verify(request, out, err);
-    return {code, out.str(), err.str()};
+    return test::run(command::run_verify, request);
 }
 
 command::VerifyRequest request_for(const std::string& chain, const std::string& record,

@@ -25,14 +25,30 @@ inline Bytes stale_data(std::uint8_t matching) {
     return Bytes(matching == matching_sha512 ? 64 : 32, 0x5A);
 }
 
+// The path of tests/data/NAME.
+inline std::string data_path(const std::string& name) {
+    return std::string(DANEMON_TEST_DATA) + "/" + name;
+}
+
 inline std::string read_data_file(const std::string& name) {
-    std::ifstream file(std::string(DANEMON_TEST_DATA) + "/" + name, std::ios::binary);
+    std::ifstream file(data_path(name), std::ios::binary);
     if (!file) throw std::runtime_error("missing test data file " + name);
     return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
 }
 
 inline ServedChain load_chain(const std::string& name) {
     return ServedChain{load_certificates(read_data_file(name)), {}};
+}
+
+// Upper-case hex, as TLSA records are written in zone files and reports.
+inline std::string upper_hex(const Bytes& bytes) {
+    static const char* digits = "0123456789ABCDEF";
+    std::string out;
+    for (const auto b : bytes) {
+        out += digits[b >> 4];
+        out += digits[b & 0xF];
+    }
+    return out;
 }
 
 inline Bytes from_hex(const std::string& hex) {
