@@ -51,6 +51,18 @@ def lab_env(lab):
     return dict(re.findall(r"^(\w+)=(.*)$", lab("env"), re.M))
 
 
+def with_resolv_conf(nameserver, tmp, options=""):
+    """The command prefix that runs a program with a private /etc/resolv.conf naming
+    NAMESERVER (and an `options` line, when given): a mount namespace of its own, where a
+    file of TMP is bound over it."""
+    conf = os.path.join(tmp, "resolv.conf")
+    with open(conf, "w") as f:
+        f.write(f"# the test's own\nnameserver {nameserver}\n"
+                + (f"options {options}\n" if options else ""))
+    return ["unshare", "--mount", "sh", "-c", 'mount --bind "$0" /etc/resolv.conf && exec "$@"',
+            conf]
+
+
 def printable(data: bytes) -> str:
     """What danemon's reports make of bytes from the network: printable ASCII, else \\xNN."""
     return "".join(chr(b) if 0x20 <= b < 0x7F else f"\\x{b:02x}" for b in data)

@@ -17,7 +17,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Failure, expect  # noqa: E402
+from harness import Failure, expect, lab_env, lab_tool, with_resolv_conf  # noqa: E402
 
 POSTTLS_FINGER = "/usr/sbin/posttls-finger"
 HEADING = "## danemon beside posttls-finger"
@@ -48,15 +48,11 @@ def posttls_finger(domains, resolver, tmp):
     with open(os.path.join(conf, "main.cf"), "w") as f:
         f.write("compatibility_level = 3.6\nmyhostname = ptf.lab.test\ninet_protocols = ipv4\n"
                 "smtp_dns_support_level = dnssec\nsmtp_host_lookup = dns\n")
-    resolv = os.path.join(tmp, "resolv.conf")
-    with open(resolv, "w") as f:
-        f.write(f"nameserver {resolver}\noptions trust-ad\n")
-    script = 'mount --bind "$0" /etc/resolv.conf && shift && exec "$@"'
+    prefix = with_resolv_conf(resolver, tmp, options="trust-ad")
     out = {}
     for domain in domains:
         proc = subprocess.run(
-            ["unshare", "-m", "--propagation", "private", "sh", "-c", script, resolv, "x",
-             POSTTLS_FINGER, "-c", "-l", "dane", "-L", "summary", domain],
+            prefix + [POSTTLS_FINGER, "-c", "-l", "dane", "-L", "summary", domain],
             env=dict(os.environ, MAIL_CONFIG=conf), capture_output=True, text=True, timeout=30)
         out[domain] = proc.stdout + proc.stderr
         print(f"$ posttls-finger -c -l dane -L summary {domain}\n{out[domain].rstrip()}")
@@ -68,9 +64,7 @@ def main():
     for option in ("--danemon", "--lab", "--run-dir", "--readme"):
         ap.add_argument(option, required=True)
     args = ap.parse_args()
-    env = subprocess.run([sys.executable, args.lab, "env", "--run-dir", args.run_dir],
-                         check=True, capture_output=True, text=True, timeout=60).stdout
-    resolver = re.search(r"^LAB_RESOLVER=(\S+)$", env, re.M).group(1)
+    resolver = lab_env(lab_tool(args))["LAB_RESOLVER"]
     rows = table_rows(args.readme)
     try:
         expect(len(rows) >= 3, f"the README's table has {len(rows)} rows")

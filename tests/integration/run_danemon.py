@@ -12,7 +12,8 @@ import sys
 import tempfile
 import time
 
-from harness import HOSTILE_DNS_NAMES, Failure, expect, printable, self_signed_cert, wait_for
+from harness import (HOSTILE_DNS_NAMES, Failure, expect, printable, self_signed_cert, wait_for,
+                     with_resolv_conf)
 
 EXIT = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
 SCENARIO_TIMEOUT = 10  # --timeout of the per-scenario runs
@@ -283,16 +284,6 @@ def case_resolver_not_validating(lab):
     d = doc["domains"][0]
     expect("resolver-not-validating" in codes_of(d), "resolver-not-validating not reported")
     expect(d["status"] == "critical" and proc.returncode == 2, f"status {d['status']}, exit {proc.returncode}")
-
-
-def with_resolv_conf(nameserver, tmp):
-    """The command prefix that runs a program with a private /etc/resolv.conf naming
-    NAMESERVER: a mount namespace of its own, where a file of TMP is bound over it."""
-    conf = os.path.join(tmp, "resolv.conf")
-    with open(conf, "w") as f:
-        f.write(f"# the test's own\nnameserver {nameserver}\n")
-    return ["unshare", "--mount", "sh", "-c", 'mount --bind "$0" /etc/resolv.conf && exec "$@"',
-            conf]
 
 
 def json_of(proc):

@@ -31,7 +31,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Failure, expect  # noqa: E402
+from harness import Failure, expect, lab_env, lab_tool  # noqa: E402
 
 TIMES = {"2025": "2025-06-01T00:00:00Z", "after-leaf-expiry": "2100-03-01T00:00:00Z"}
 # What a failure reason of the vectors is called in the report: the endpoint's problem code.
@@ -222,13 +222,6 @@ def vectors(args):
     return 1 if failures else 0
 
 
-def lab_var(args, name):
-    env = run([sys.executable, args.lab, "env", "--run-dir", args.run_dir]).stdout
-    found = re.search(rf"^(?:export )?{name}=['\"]?([^'\"\n]*)", env, re.M)
-    expect(found, f"lab.py env has no {name}")
-    return found.group(1)
-
-
 def file_part(text):
     """What --save-chain makes of a host name or an address in a file name."""
     out = re.sub(r"[^A-Za-z0-9.-]", "_", text)
@@ -286,7 +279,7 @@ def verify_saved(args, chains, mx, e, index, names, at, leaves):
 def saved_chains(args):
     domains = run([sys.executable, args.lab, "domains", "--run-dir", args.run_dir]).stdout.split()
     expect(len(domains) >= 20, f"the lab lists {len(domains)} domains")
-    resolver = lab_var(args, "LAB_RESOLVER")
+    resolver = lab_env(lab_tool(args))["LAB_RESOLVER"]
     failures = []
     compared = 0
     states = {}  # DANE state -> how many chains had it
