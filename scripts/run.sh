@@ -14,7 +14,7 @@ if [ $# -gt 0 ]; then
 fi
 
 cmake --build build --target danemon-lab-hostile-tls >/dev/null # the lab's hostile TLS peer
-echo "No domain given: starting the local lab (nsd, unbound and postfix on 127.0.0.0/8) ..."
+echo "No domain given: starting the local lab (nsd, unbound, postfix, sendmail and Exim on 127.0.0.0/8) ..."
 python3 tests/lab/lab.py up
 trap 'python3 tests/lab/lab.py down >/dev/null' EXIT
 eval "$(python3 tests/lab/lab.py env)"
