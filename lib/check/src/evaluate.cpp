@@ -162,6 +162,14 @@ std::optional<dane::CertificateSummary> summarize(const dane::ServedChain& chain
     return cache ? cache->summarize(chain, depth) : dane::summarize(chain, depth);
 }
 
+// The record a passing verification matched, among the RRset it was given.
+std::optional<dane::TlsaRecord> matched_record(const dane::DaneVerdict& verdict,
+                                               const std::vector<dane::TlsaRecord>& records) {
+    if (verdict.match_index && *verdict.match_index < records.size())
+        return records[*verdict.match_index];
+    return std::nullopt;
+}
+
 void check_dane(EndpointVerdict& e, const facts::MxHostFacts& host, std::time_t now,
                 EvaluationCache* cache) {
     const std::string where = where_served(host.mx.host, e.probe.endpoint);
@@ -177,8 +185,7 @@ void check_dane(EndpointVerdict& e, const facts::MxHostFacts& host, std::time_t 
     switch (verdict.outcome) {
     case dane::DaneOutcome::pass:
         e.dane = DaneState::pass;
-        if (verdict.match_index && *verdict.match_index < host.tlsa.records.size())
-            e.matched_record = host.tlsa.records[*verdict.match_index];
+        e.matched_record = matched_record(verdict, host.tlsa.records);
         e.matched_depth = verdict.match_depth;
         return;
     case dane::DaneOutcome::no_usable_records:
@@ -257,8 +264,7 @@ void verify_other_key(EndpointVerdict& e, KeyVerdict& k, const facts::ServedKey&
     switch (verdict.outcome) {
     case dane::DaneOutcome::pass:
         k.dane = DaneState::pass;
-        if (verdict.match_index && *verdict.match_index < host.tlsa.records.size())
-            k.matched_record = host.tlsa.records[*verdict.match_index];
+        k.matched_record = matched_record(verdict, host.tlsa.records);
         k.matched_depth = verdict.match_depth;
         return;
     case dane::DaneOutcome::no_usable_records:
