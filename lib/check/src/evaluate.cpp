@@ -296,14 +296,13 @@ void verify_other_key(EndpointVerdict& e, KeyVerdict& k, const facts::ServedKey&
 KeyVerdict judge_other_key(EndpointVerdict& e, const facts::ServedKey& key,
                            const facts::MxHostFacts& host, const HostDane& d, const Policy& policy,
                            std::time_t now, EvaluationCache* cache) {
-    KeyVerdict k{key.type, key.tls_version, {}, DaneState::not_applicable, {}, {}};
+    KeyVerdict k{key.type, key.family, key.tls_version, {}, DaneState::not_applicable, {}, {}};
     for (std::size_t depth = 0; depth < key.chain.der.size(); ++depth)
         if (auto summary = summarize(key.chain, depth, cache))
             k.chain.push_back(std::move(*summary));
-    const std::string family = key.type.substr(0, key.type.find_first_of(" -"));
     const std::string which = "the " + key.type + " certificate that " +
                               where_served(host.mx.host, e.probe.endpoint) +
-                              " serves to senders that negotiate " + family;
+                              " serves to senders that negotiate " + key.family;
     if (!d.usable.empty()) verify_other_key(e, k, key, host, which, now, cache);
     if (k.chain.empty() || k.dane == DaneState::fail) return k;
     // The leaf's validity, as check_expiry judges the main one's.

@@ -27,8 +27,7 @@ std::string match_text(const std::optional<dane::TlsaRecord>& record,
 
 // A certificate the server serves to senders of another kind, and how they judge it.
 std::string other_key_line(const check::KeyVerdict& k) {
-    const std::string family = k.type.substr(0, k.type.find_first_of(" -"));
-    return printable("also serves " + k.type + " (to senders that negotiate " + family + ", " +
+    return printable("also serves " + k.type + " (to senders that negotiate " + k.family + ", " +
                      k.tls_version + ")  DANE " + check::to_string(k.dane) +
                      match_text(k.matched_record, k.matched_depth));
 }

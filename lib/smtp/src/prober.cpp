@@ -406,7 +406,8 @@ private:
                                   : remaining.end();
         if (found == remaining.end()) return false;
         remaining.erase(found);
-        result.other_keys.push_back(facts::ServedKey{served->name, session.handshake.version,
+        result.other_keys.push_back(facts::ServedKey{served->name, dane::to_string(served->family),
+                                                     session.handshake.version,
                                                      std::move(session.handshake.chain)});
         return true;
     }

@@ -888,7 +888,7 @@ namespace {
 // The chain of another key the server holds (chain-next.pem's leaf stands in for it: the rules
 // read the key type from facts::ServedKey, not from the certificate).
 facts::ServedKey other_key(const std::string& chain_file = "chain-next.pem") {
-    return facts::ServedKey{"RSA 2048", "TLSv1.3", dane::test::load_chain(chain_file)};
+    return facts::ServedKey{"RSA 2048", "RSA", "TLSv1.3", dane::test::load_chain(chain_file)};
 }
 
 } // namespace

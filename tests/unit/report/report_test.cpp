@@ -91,6 +91,7 @@ check::DomainVerdict two_keys() {
     rsa.subject = "CN=mx.example.test";
     rsa.key = {dane::KeyFamily::rsa, "RSA 2048"};
     e.other_keys.push_back({"RSA 2048",
+                            "RSA",
                             "TLSv1.2",
                             {rsa},
                             check::DaneState::pass,

@@ -514,6 +514,7 @@ TEST_CASE("a server with an ECDSA and an RSA key: the RSA certificate is fetched
     CHECK(result.chain.der.front() == ecdsa_certificate().der);
     REQUIRE(result.other_keys.size() == 1);
     CHECK(result.other_keys.front().type == "RSA 2048");
+    CHECK(result.other_keys.front().family == "RSA");
     CHECK(result.other_keys.front().tls_version == "TLSv1.3");
     REQUIRE(result.other_keys.front().chain.der.size() == 1);
     CHECK(result.other_keys.front().chain.der.front() == rsa_certificate().der);

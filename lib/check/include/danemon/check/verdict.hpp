@@ -21,6 +21,7 @@ const char* to_string(DaneState state); // "pass", "fail", "not-applicable"
 // signature algorithms are served it judges it (facts::ServedKey).
 struct KeyVerdict {
     std::string type;        // "RSA 2048"
+    std::string family;      // "RSA": what senders negotiate to be served it
     std::string tls_version; // of the session that was served it
     std::vector<dane::CertificateSummary> chain;
     DaneState dane = DaneState::not_applicable;

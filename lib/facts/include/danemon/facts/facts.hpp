@@ -107,6 +107,7 @@ enum class ProbeFailure {
 // the main handshake's certificate (a server with an ECDSA and an RSA key, say).
 struct ServedKey {
     std::string type;        // dane::KeyType::name of the leaf: "RSA 2048", "ECDSA P-256"
+    std::string family;      // what senders negotiate to be served it: "RSA", "ECDSA", ...
     std::string tls_version; // of the session that was served it
     dane::ServedChain chain;
 };
